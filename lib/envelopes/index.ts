@@ -1,0 +1,261 @@
+/**
+ * Transport envelopes, auto-detected: bare SES records, SNS HTTP bodies, Lambda SNS and SQS events (SNS envelope
+ * or raw delivery in the body), EventBridge events, Firehose transformation events and NDJSON (Firehose S3 objects).
+ * Each SES record keeps its original text so it can be re-published byte for byte.
+ */
+import { ProblemCode, joinPath } from '#lib/errors';
+import { type JsonObject, isObject, kindOf, safeStringify } from '#lib/json';
+import type { IntakeItem, Transport } from '#lib/ses/types';
+
+/** EventBridge detail-types of SES email events; other aws.ses detail-types are skipped. */
+export const SES_EVENTBRIDGE_DETAIL_TYPES: ReadonlySet<string> = new Set([
+  'Email Sent',
+  'Email Rejected',
+  'Email Bounced',
+  'Email Complaint Received',
+  'Email Delivered',
+  'Email Opened',
+  'Email Clicked',
+  'Email Rendering Failed',
+  'Email Delivery Delayed',
+  'Email Subscribed',
+]);
+
+// SES publishes this plain-text notice to a topic when an event destination is created
+// (docs: event-publishing-add-event-destination-sns). It is not feedback.
+const SES_TOPIC_VALIDATED_NOTICE = 'Successfully validated SNS topic for Amazon SES event publishing.';
+
+type Json = JsonObject;
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** True for an object that claims to be an SES record (legacy notification or event-publishing record). */
+export function looksLikeSesRecord(value: unknown): value is Json {
+  return isObject(value) && ('notificationType' in value || 'eventType' in value || 'mail' in value);
+}
+
+function isSnsEnvelope(value: Json): boolean {
+  return typeof value.Type === 'string' && typeof value.Message === 'string';
+}
+
+/**
+ * Reads a document's text: one JSON document, or NDJSON (one document per non-empty line).
+ * Returns the documents with their text and 0-based index; unparsable ones become `invalid_json` problems.
+ */
+export function splitDocuments(text: string): Array<{ index: number; text: string; value?: unknown; error?: string }> {
+  try {
+    return [{ index: 0, text, value: JSON.parse(text) }];
+  } catch (wholeError) {
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    if (lines.length <= 1) return [{ index: 0, text, error: parseErrorMessage(wholeError) }];
+    return lines.map((line, index) => {
+      const lineText = line.endsWith('\r') ? line.slice(0, -1) : line;
+      try {
+        return { index, text: lineText, value: JSON.parse(lineText) };
+      } catch (lineError) {
+        return { index, text: lineText, error: parseErrorMessage(lineError) };
+      }
+    });
+  }
+}
+
+function parseErrorMessage(err: unknown): string {
+  return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+}
+
+/**
+ * Unwraps one parsed input document into SES records, problems and notices, in order.
+ * `text` is the document's own text when known (it is the original text of a bare SES record).
+ */
+export function unwrapDocument(doc: unknown, text: string | null = null): IntakeItem[] {
+  const out: IntakeItem[] = [];
+  if (!isObject(doc)) {
+    problem(out, ProblemCode.notSes, `expected a JSON object, got ${kindOf(doc)}`, '', 0, null, text);
+    return out;
+  }
+  const records = doc.Records;
+  if (Array.isArray(records)) {
+    unwrapLambdaRecords(records, out);
+  } else if (Array.isArray(doc.records) && ('deliveryStreamArn' in doc || 'invocationId' in doc)) {
+    unwrapFirehose(doc, doc.records, out);
+  } else if (typeof doc['detail-type'] === 'string' && 'source' in doc) {
+    unwrapEventBridge(doc, out);
+  } else if (isSnsEnvelope(doc)) {
+    unwrapSnsEnvelope(doc, 'Message', 0, snsHttpTransport(doc), out, '');
+  } else {
+    classify(doc, text, { kind: 'raw' }, '', 0, out);
+  }
+  return out;
+}
+
+function unwrapLambdaRecords(records: unknown[], out: IntakeItem[]): void {
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i];
+    const path = `Records[${i}]`;
+    if (!isObject(rec)) {
+      problem(out, ProblemCode.unsupportedInput, `expected a Lambda event record object, got ${kindOf(rec)}`, path, i, null, null);
+    } else if (isObject(rec.Sns)) {
+      const sns = rec.Sns;
+      const transport: Transport = {
+        kind: 'sns',
+        messageId: stringOrNull(sns.MessageId),
+        topicArn: stringOrNull(sns.TopicArn),
+        subscriptionArn: stringOrNull(rec.EventSubscriptionArn),
+      };
+      unwrapSnsEnvelope(sns, `${path}.Sns.Message`, i, transport, out, `${path}.Sns`);
+    } else if (typeof rec.body === 'string') {
+      unwrapSqsBody(rec, rec.body, `${path}.body`, i, out);
+    } else {
+      const source = typeof rec.eventSource === 'string' ? rec.eventSource : typeof rec.EventSource === 'string' ? rec.EventSource : 'unknown';
+      problem(
+        out,
+        ProblemCode.unsupportedInput,
+        `Lambda event record from "${source}" is not supported: expected an SNS record (Sns) or an SQS record (body)`,
+        path,
+        i,
+        null,
+        null,
+      );
+    }
+  }
+}
+
+function unwrapSqsBody(rec: Json, body: string, path: string, item: number, out: IntakeItem[]): void {
+  const transport: Transport = {
+    kind: 'sqs',
+    messageId: stringOrNull(rec.messageId),
+    eventSourceArn: stringOrNull(rec.eventSourceARN),
+    snsMessageId: null,
+    topicArn: null,
+  };
+  const parsed = parseText(body, path, item, transport, out);
+  if (parsed === undefined) return;
+  if (isObject(parsed) && isSnsEnvelope(parsed)) {
+    transport.snsMessageId = stringOrNull(parsed.MessageId);
+    transport.topicArn = stringOrNull(parsed.TopicArn);
+    unwrapSnsEnvelope(parsed, `${path}.Message`, item, transport, out, path);
+    return;
+  }
+  // Raw message delivery: the body is the SES record itself.
+  classify(parsed, body, transport, path, item, out);
+}
+
+/** An SNS envelope (HTTP body, SQS body or Lambda `Sns` object): Notification carries the record in `Message`. */
+function unwrapSnsEnvelope(env: Json, messagePath: string, item: number, transport: Transport, out: IntakeItem[], envPath: string): void {
+  const type = env.Type;
+  if (type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation') {
+    out.push({
+      kind: 'skipped',
+      notice: { message: `SNS ${type} for ${stringOrNull(env.TopicArn) ?? 'an unknown topic'} is not feedback`, path: envPath, item, transport },
+    });
+    return;
+  }
+  if (type !== 'Notification') {
+    problem(out, ProblemCode.unsupportedInput, `SNS message Type "${String(type)}" is not supported: expected Notification`, joinPath(envPath, 'Type'), item, transport, null);
+    return;
+  }
+  const message = env.Message as string;
+  const parsed = parseText(message, messagePath, item, transport, out);
+  if (parsed === undefined) return;
+  classify(parsed, message, transport, messagePath, item, out);
+}
+
+function unwrapEventBridge(doc: Json, out: IntakeItem[]): void {
+  const detailType = doc['detail-type'] as string;
+  const transport: Transport = {
+    kind: 'eventbridge',
+    id: stringOrNull(doc.id),
+    account: stringOrNull(doc.account),
+    region: stringOrNull(doc.region),
+    detailType,
+  };
+  if (doc.source !== 'aws.ses') {
+    problem(out, ProblemCode.notSes, `EventBridge event from source "${String(doc.source)}" is not SES feedback: expected source "aws.ses"`, 'source', 0, transport, null);
+    return;
+  }
+  if (!SES_EVENTBRIDGE_DETAIL_TYPES.has(detailType)) {
+    out.push({ kind: 'skipped', notice: { message: `EventBridge aws.ses event "${detailType}" is not email feedback`, path: 'detail-type', item: 0, transport } });
+    return;
+  }
+  // EventBridge delivers the record as a parsed object: there is no original text to keep.
+  classify(doc.detail, null, transport, 'detail', 0, out);
+}
+
+function unwrapFirehose(doc: Json, records: unknown[], out: IntakeItem[]): void {
+  const deliveryStreamArn = stringOrNull(doc.deliveryStreamArn);
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i];
+    const path = `records[${i}]`;
+    const recordId = isObject(rec) ? stringOrNull(rec.recordId) : null;
+    const transport: Transport = { kind: 'firehose', recordId, deliveryStreamArn };
+    if (!isObject(rec) || typeof rec.data !== 'string') {
+      problem(out, ProblemCode.unsupportedInput, 'Firehose record has no base64 "data" string', path, i, transport, null);
+      continue;
+    }
+    // SES writes each record followed by a newline (docs: event-publishing-retrieving-firehose-contents).
+    let text = Buffer.from(rec.data, 'base64').toString('utf8');
+    if (text.endsWith('\n')) text = text.slice(0, -1);
+    const parsed = parseText(text, `${path}.data`, i, transport, out);
+    if (parsed !== undefined) classify(parsed, text, transport, `${path}.data`, i, out);
+  }
+}
+
+/**
+ * Parses a piece of text that should hold an SES record. Returns undefined after recording a problem or notice.
+ * Text that does not even start like JSON is plain text (SNS test messages, SES notices), not broken JSON.
+ */
+function parseText(text: string, path: string, item: number, transport: Transport, out: IntakeItem[]): unknown {
+  const first = firstNonSpace(text);
+  if (first !== '{' && first !== '[') {
+    if (text.trim() === SES_TOPIC_VALIDATED_NOTICE) {
+      out.push({ kind: 'skipped', notice: { message: 'SES event destination validation notice is not feedback', path, item, transport } });
+    } else {
+      problem(out, ProblemCode.notSes, `message is plain text, not an SES JSON record: ${preview(text)}`, path, item, transport, text);
+    }
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    problem(out, ProblemCode.invalidJson, `message is ${parseErrorMessage(err)}`, path, item, transport, text);
+    return undefined;
+  }
+}
+
+function classify(value: unknown, text: string | null, transport: Transport, path: string, item: number, out: IntakeItem[]): void {
+  if (looksLikeSesRecord(value)) {
+    // Identity-notification setup messages carry no mail object: SES sends them once per topic configured.
+    if (value.notificationType === 'AmazonSnsSubscriptionSucceeded') {
+      out.push({ kind: 'skipped', notice: { message: 'SES AmazonSnsSubscriptionSucceeded notice is not feedback', path, item, transport } });
+      return;
+    }
+    out.push({ kind: 'record', record: { json: value, text, transport, path, item } });
+    return;
+  }
+  const what = isObject(value) ? 'a JSON object without notificationType, eventType or mail' : kindOf(value);
+  problem(out, ProblemCode.notSes, `not an SES record: ${what}`, path, item, transport, text ?? safeStringify(value));
+}
+
+function problem(out: IntakeItem[], code: ProblemCode, message: string, path: string, item: number, transport: Transport | null, text: string | null): void {
+  out.push({ kind: 'problem', problem: { code, message, path, item, transport, text } });
+}
+
+function firstNonSpace(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0xfeff) return text[i] as string;
+  }
+  return '';
+}
+
+function preview(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 60)}...` : oneLine);
+}
+
+
+function snsHttpTransport(doc: Json): Transport {
+  return { kind: 'sns-http', messageId: stringOrNull(doc.MessageId), topicArn: stringOrNull(doc.TopicArn) };
+}
