@@ -5,6 +5,9 @@ import { type Command, type Io, ExitCode, processIo } from './cli';
 // Loaded on demand so `ses-bridge normalize` does not pay for the AWS SDK that `migrate` needs.
 const COMMANDS: Record<string, () => Command> = {
   normalize: () => require('./commands/normalize').command,
+  route: () => require('./commands/route').command,
+  migrate: () => require('./commands/migrate').command,
+  'sns-verify': () => require('./commands/sns-verify').command,
   demo: () => require('./commands/demo').command,
 };
 
