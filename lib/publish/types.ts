@@ -1,0 +1,34 @@
+/**
+ * The contract between rendering and publishing. Rendering produces OutboundMessages; a Publisher delivers them
+ * (SNS PublishBatch in production, a dry-run sink locally) and reports one outcome per message, never throwing for a
+ * per-message failure.
+ */
+
+/** An SNS message attribute as PublishBatch takes it. Only String attributes are used by the bridge. */
+export interface MessageAttribute {
+  DataType: 'String';
+  StringValue: string;
+}
+
+export interface OutboundMessage {
+  /** Caller's correlation key, unique within one publish call; echoed in the outcome. */
+  key: string;
+  topicArn: string;
+  body: string;
+  attributes: Record<string, MessageAttribute>;
+}
+
+/** Why a message could not be delivered. `retryable` failures may succeed later; `poison` ones never will. */
+export type PublishOutcome =
+  | { key: string; status: 'ok'; messageId: string }
+  | { key: string; status: 'retryable'; code: string; reason: string }
+  | { key: string; status: 'poison'; code: string; reason: string };
+
+export interface Publisher {
+  publish(messages: OutboundMessage[]): Promise<PublishOutcome[]>;
+}
+
+/** SNS's limit for one message and for one PublishBatch request, body plus attributes (256 KiB). */
+export const SNS_MAX_PAYLOAD_BYTES = 262_144;
+/** SNS's limit of entries per PublishBatch request. */
+export const SNS_MAX_BATCH_ENTRIES = 10;
