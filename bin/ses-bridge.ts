@@ -3,16 +3,16 @@ import { UsageError, describeError } from '#lib/errors';
 import { type Command, type Io, ExitCode, processIo } from './cli';
 
 // Loaded on demand so `ses-bridge normalize` does not pay for the AWS SDK that `migrate` needs.
-const COMMANDS: Record<string, () => Command> = {
-  normalize: () => require('./commands/normalize').command,
-  route: () => require('./commands/route').command,
-  migrate: () => require('./commands/migrate').command,
-  'sns-verify': () => require('./commands/sns-verify').command,
-  demo: () => require('./commands/demo').command,
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
+  normalize: { summary: 'print one normalized event per SES record', load: () => import('./commands/normalize') },
+  route: { summary: 'show where each record would be delivered, and the exact message', load: () => import('./commands/route') },
+  migrate: { summary: 'inventory, plan, apply, verify and roll back the move off cross-account notifications', load: () => import('./commands/migrate') },
+  'sns-verify': { summary: 'verify SNS HTTP message signatures offline', load: () => import('./commands/sns-verify') },
+  demo: { summary: 'run the bridge over the sample events with the example routes (npm start)', load: () => import('./commands/demo') },
 };
 
 function usage(): string {
-  const lines = Object.keys(COMMANDS).map((name) => `  ${name.padEnd(12)} ${COMMANDS[name]!().summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(12)} ${summary}`);
   return [
     'Usage: ses-bridge <command> [options]',
     '',
@@ -33,12 +33,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.stdout(usage());
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
-  const load = COMMANDS[name];
-  if (load === undefined) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (entry === undefined) {
     io.stderr(`ses-bridge: unknown command "${name}"\n\n${usage()}`);
     return ExitCode.usage;
   }
-  const command = load();
+  const { command } = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.usage);
     return ExitCode.ok;
