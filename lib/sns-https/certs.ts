@@ -1,0 +1,175 @@
+/**
+ * SNS signing certificates: which URLs may be fetched, how they are fetched, and a small bounded cache.
+ *
+ * Docs (sns-verify-signature-of-message): "Always use HTTPS when getting the certificate from Amazon SNS",
+ * "Validate the authenticity of the certificate", "Verify the certificate was received from Amazon SNS".
+ */
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { get as httpsGet } from 'node:https';
+import { parseTopicArn } from './message';
+
+// Only SNS's own certificate files: https, no port, no user info, no query, one path segment of letters and
+// digits. The path pin also keeps the fetch away from SNS's query API on the same host (a GET such as
+// "/?Action=ConfirmSubscription&..." is an API call), so a forged SigningCertURL cannot make us call it.
+const CERT_URL_PATTERN = /^https:\/\/sns\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(\.cn)?\/SimpleNotificationService-[A-Za-z0-9]{1,64}\.pem$/;
+
+/** The result of checking a SigningCertURL: where it may be fetched from, or why it may not. */
+export type CertUrlCheck = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Checks a SigningCertURL against the pin `https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-*.pem`
+ * and, when `topicArn` is given, that the region (and China partition) match the topic's: SNS signs with the
+ * certificate of the topic's own region, so a URL for another region is not one SNS would send.
+ */
+export function checkCertUrl(url: string, topicArn?: string): CertUrlCheck {
+  const shown = url.length > 200 ? `${url.slice(0, 200)}...` : url;
+  if (!url.startsWith('https://')) return { ok: false, reason: `SigningCertURL ${shown} is not an https URL` };
+  const m = CERT_URL_PATTERN.exec(url);
+  if (m === null) {
+    const host = /^https:\/\/([^/?#]*)/.exec(url)?.[1] ?? '';
+    if (!/^sns\.[a-z]{2}(?:-[a-z]+)+-\d\.amazonaws\.com(\.cn)?$/.test(host)) {
+      return { ok: false, reason: `SigningCertURL host "${host.slice(0, 100)}" is not an SNS host (sns.<region>.amazonaws.com)` };
+    }
+    return { ok: false, reason: `SigningCertURL ${shown} is not an SNS certificate path (/SimpleNotificationService-*.pem)` };
+  }
+  if (topicArn !== undefined) {
+    const topic = parseTopicArn(topicArn);
+    const china = m[2] !== undefined;
+    if (topic === null || topic.region !== m[1] || (topic.partition === 'aws-cn') !== china) {
+      return { ok: false, reason: `SigningCertURL ${shown} is not in the region of topic ${topicArn}` };
+    }
+  }
+  return { ok: true };
+}
+
+/** Fetches the PEM text at a (pinned) certificate URL. Injectable: tests serve their own certificates. */
+export type CertFetcher = (url: string) => Promise<string>;
+
+/** A certificate could not be obtained. `transient` failures (network, timeout, 5xx) may succeed on retry. */
+export class CertFetchError extends Error {
+  override readonly name = 'CertFetchError';
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** SNS certificates are about 2 KB of PEM; anything much larger is not one. */
+const MAX_CERT_BYTES = 64 * 1024;
+
+/**
+ * The production fetcher: one HTTPS GET with an overall deadline, no redirects (node:https never follows them and a
+ * 3xx is refused), a 200 status and a size cap. TLS verification uses Node's CA store, so the body really comes
+ * from the pinned amazonaws.com host.
+ */
+export function httpsCertFetcher(timeoutMs = 3000): CertFetcher {
+  return (url) =>
+    new Promise<string>((resolve, reject) => {
+      const req = httpsGet(url, { headers: { accept: 'application/x-pem-file, */*' }, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          res.resume();
+          // 4xx: the certificate does not exist (a made-up URL). 3xx is never followed. 5xx may pass.
+          reject(new CertFetchError(`fetching ${url} answered HTTP ${status}`, status >= 500));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_CERT_BYTES) {
+            req.destroy();
+            reject(new CertFetchError(`${url} is larger than ${MAX_CERT_BYTES} bytes: not a certificate`, false));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', (err) => reject(new CertFetchError(`fetching ${url} failed: ${err.message}`, true)));
+      });
+      req.on('error', (err) => {
+        const timedOut = err.name === 'AbortError' || err.name === 'TimeoutError';
+        reject(new CertFetchError(timedOut ? `fetching ${url} timed out after ${timeoutMs} ms` : `fetching ${url} failed: ${err.message}`, true));
+      });
+    });
+}
+
+/** A certificate's public key and validity period, parsed once. */
+export interface SigningKey {
+  key: KeyObject;
+  validFrom: number;
+  validTo: number;
+  /** False for certificates supplied by the operator (CLI --cert): their dates are not checked. */
+  checkDates: boolean;
+}
+
+/** Parses a PEM certificate; throws CertFetchError when it is not an X.509 certificate with an RSA key. */
+export function signingKeyFromPem(pem: string, url: string, checkDates: boolean): SigningKey {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch {
+    throw new CertFetchError(`${url} is not a PEM X.509 certificate`, false);
+  }
+  const key = cert.publicKey;
+  // SignatureVersion 1 and 2 are SHA1withRSA and SHA256withRSA: only an RSA key can have made them.
+  if (key.asymmetricKeyType !== 'rsa') throw new CertFetchError(`${url} does not hold an RSA key`, false);
+  return { key, validFrom: Date.parse(cert.validFrom), validTo: Date.parse(cert.validTo), checkDates };
+}
+
+/**
+ * Gets signing keys by certificate URL: cached, bounded (least recently used goes first), concurrent requests for
+ * one URL share one fetch. Only URLs that passed checkCertUrl reach it. Failed fetches are not cached.
+ */
+export class CertificateStore {
+  private readonly cache = new Map<string, SigningKey>();
+  private readonly pending = new Map<string, Promise<SigningKey>>();
+
+  constructor(
+    private readonly fetcher: CertFetcher,
+    readonly maxEntries = 20,
+  ) {}
+
+  /** Seeds a certificate (tests, CLI --cert, local invoke with the test certificate). */
+  add(url: string, pem: string, checkDates = true): void {
+    this.remember(url, signingKeyFromPem(pem, url, checkDates));
+  }
+
+  /** Number of cached certificates (never more than maxEntries). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** The signing key for a certificate URL, fetched on first use. */
+  async get(url: string): Promise<SigningKey> {
+    const hit = this.cache.get(url);
+    if (hit !== undefined) {
+      this.cache.delete(url);
+      this.cache.set(url, hit);
+      return hit;
+    }
+    let inflight = this.pending.get(url);
+    if (inflight === undefined) {
+      inflight = this.fetcher(url)
+        .then((pem) => {
+          const key = signingKeyFromPem(pem, url, true);
+          this.remember(url, key);
+          return key;
+        })
+        .finally(() => this.pending.delete(url));
+      this.pending.set(url, inflight);
+    }
+    return inflight;
+  }
+
+  private remember(url: string, key: SigningKey): void {
+    this.cache.delete(url);
+    this.cache.set(url, key);
+    while (this.cache.size > this.maxEntries) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+    }
+  }
+}

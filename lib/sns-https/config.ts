@@ -1,0 +1,96 @@
+/**
+ * Configuration of the SNS-over-HTTPS intake, read from the environment once per cold start (on the first
+ * invocation, never at module load: `serverless invoke local` hangs when a handler module throws while loading).
+ */
+import { ConfigError } from '#lib/errors';
+import { parseTopicArn } from './message';
+
+export interface SnsHttpsConfig {
+  /** Topic ARNs allowed to post; anything else is refused with 403 before the body is read. */
+  allowedTopicArns: ReadonlySet<string>;
+  /** How old (or how far ahead) a signed Timestamp may be, in seconds. */
+  maxAgeSeconds: number;
+  /** Accept raw-delivery posts (no SNS envelope, no signature). Requires basic auth. */
+  rawDelivery: boolean;
+  /** HTTP basic auth credentials; when set, every post must carry them. */
+  basicAuth: { user: string; password: string } | null;
+  /** TEST ONLY: trust the committed test certificate (serverless invoke local of the samples). */
+  trustTestCertificate: boolean;
+}
+
+/** The environment variables read, so docs, serverless.yml and errors use the same names. */
+export const ENV = {
+  allowedTopicArns: 'SNS_HTTPS_ALLOWED_TOPIC_ARNS',
+  maxAgeSeconds: 'SNS_HTTPS_MAX_AGE_SECONDS',
+  rawDelivery: 'SNS_HTTPS_RAW_DELIVERY',
+  basicAuthUser: 'SNS_HTTPS_BASIC_AUTH_USER',
+  basicAuthPassword: 'SNS_HTTPS_BASIC_AUTH_PASSWORD',
+  trustTestCertificate: 'SNS_HTTPS_TRUST_TEST_CERT',
+} as const;
+
+/**
+ * Default Timestamp window: one hour. SNS keeps a notification's original Timestamp on every retry, and an HTTP/S
+ * delivery policy can spread retries over up to an hour; a shorter window would refuse SNS's own late retries.
+ */
+export const DEFAULT_MAX_AGE_SECONDS = 3600;
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = (env[name] ?? '').trim().toLowerCase();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(`must be "true" or "false", got "${env[name]}"`, name);
+}
+
+/**
+ * Reads and validates the intake configuration. Throws ConfigError naming the variable and what to fix.
+ * `SNS_HTTPS_ALLOWED_TOPIC_ARNS` is a comma-separated list of exact topic ARNs (no wildcards).
+ */
+export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
+  const listText = (env[ENV.allowedTopicArns] ?? '').trim();
+  if (listText === '') {
+    throw new ConfigError('is empty: set it to the comma-separated ARNs of the SNS topics allowed to post to this endpoint', ENV.allowedTopicArns);
+  }
+  const allowed = new Set<string>();
+  listText.split(',').forEach((raw, i) => {
+    const arn = raw.trim();
+    if (arn === '') return;
+    if (parseTopicArn(arn) === null) {
+      throw new ConfigError(`entry ${i + 1} "${arn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)`, ENV.allowedTopicArns);
+    }
+    allowed.add(arn);
+  });
+  if (allowed.size === 0) throw new ConfigError('lists no topic ARN', ENV.allowedTopicArns);
+
+  let maxAgeSeconds = DEFAULT_MAX_AGE_SECONDS;
+  const maxAgeText = (env[ENV.maxAgeSeconds] ?? '').trim();
+  if (maxAgeText !== '') {
+    if (!/^\d{1,10}$/.test(maxAgeText) || Number(maxAgeText) < 1) {
+      throw new ConfigError(`must be a whole number of seconds of at least 1, got "${maxAgeText}"`, ENV.maxAgeSeconds);
+    }
+    maxAgeSeconds = Number(maxAgeText);
+  }
+
+  const user = env[ENV.basicAuthUser] ?? '';
+  const password = env[ENV.basicAuthPassword] ?? '';
+  if ((user === '') !== (password === '')) {
+    throw new ConfigError(`set both ${ENV.basicAuthUser} and ${ENV.basicAuthPassword}, or neither`, user === '' ? ENV.basicAuthUser : ENV.basicAuthPassword);
+  }
+  if (user.includes(':')) throw new ConfigError('must not contain ":" (HTTP basic auth separates user and password with it)', ENV.basicAuthUser);
+  const basicAuth = user === '' ? null : { user, password };
+
+  const rawDelivery = flag(env, ENV.rawDelivery);
+  if (rawDelivery && basicAuth === null) {
+    throw new ConfigError(
+      `raw-delivery posts carry no signature, so they are accepted only with HTTP basic auth: set ${ENV.basicAuthUser} and ${ENV.basicAuthPassword} (and put them in the subscription's endpoint URL), or set ${ENV.rawDelivery}=false`,
+      ENV.rawDelivery,
+    );
+  }
+
+  const trustTestCertificate = flag(env, ENV.trustTestCertificate);
+  // osls `invoke local` sets IS_LOCAL=true; anywhere else a known private key would make forging trivial.
+  if (trustTestCertificate && env.IS_LOCAL !== 'true') {
+    throw new ConfigError('is a test-only switch for `serverless invoke local` (IS_LOCAL=true); unset it in deployed functions', ENV.trustTestCertificate);
+  }
+
+  return { allowedTopicArns: allowed, maxAgeSeconds, rawDelivery, basicAuth, trustTestCertificate };
+}

@@ -1,0 +1,128 @@
+/**
+ * The intake end to end, with every effect injected: decide, then confirm / log / hand the notification to the
+ * pipeline, and map the result to the HTTP status SNS acts on (2xx done, 4xx never retried, 5xx retried).
+ */
+import { describeError } from '#lib/errors';
+import type { CertificateStore } from './certs';
+import type { SnsHttpsConfig } from './config';
+import { type ConfirmSubscription, isPermanentConfirmError } from './confirm';
+import { decide } from './decide';
+import { type HttpRequest, type HttpResponse, jsonResponse } from './request';
+
+/** What the routing pipeline did with a notification: 'retry' makes SNS redeliver it (HTTP 500). */
+export type NotificationOutcome = 'delivered' | 'retry';
+
+/** Hands a verified notification to normalize/route/publish. `body` is the SNS envelope (or the raw message). */
+export type OnNotification = (body: Record<string, unknown>, rawText: string) => Promise<NotificationOutcome>;
+
+/** The subset of the Powertools logger the intake uses. Extra fields never include the message body. */
+export interface IntakeLogger {
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface SnsHttpsDeps {
+  config: SnsHttpsConfig;
+  certs: CertificateStore;
+  confirm: ConfirmSubscription;
+  onNotification: OnNotification;
+  logger: IntakeLogger;
+  /** Clock in milliseconds (tests fix it). */
+  now?: () => number;
+  /** Message ids already delivered by this container; a repeat is acknowledged without publishing again. */
+  recent?: RecentMessageIds;
+}
+
+/**
+ * A bounded set of recently delivered MessageIds. SNS delivers at least once and keeps the MessageId on retries
+ * (sns-message-and-json-formats); within the Timestamp window this stops a repeat from being published twice by
+ * the same container. Best effort: other containers have their own.
+ */
+export class RecentMessageIds {
+  private readonly ids = new Set<string>();
+  constructor(readonly max = 1000) {}
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value as string);
+  }
+}
+
+/** Handles one HTTP request from SNS (or from anyone pretending to be SNS). Never throws. */
+export async function handleSnsHttpsRequest(req: HttpRequest, deps: SnsHttpsDeps): Promise<HttpResponse> {
+  const now = deps.now?.() ?? Date.now();
+  const log = deps.logger;
+  let decision;
+  try {
+    decision = await decide(req, deps.config, deps.certs, now);
+  } catch (err) {
+    log.error('SNS HTTPS request could not be checked', { error: describeError(err) });
+    return jsonResponse(500, 'internal_error', 'the request could not be checked; SNS will retry it');
+  }
+
+  switch (decision.action) {
+    case 'reject': {
+      const fields = { code: decision.code, status: decision.status, reason: decision.reason, topicArn: decision.topicArn, messageId: decision.messageId };
+      if (decision.status >= 500) log.error('SNS HTTPS post not accepted yet', fields);
+      else log.warn('SNS HTTPS post rejected', fields);
+      const extra: Record<string, string> = decision.status === 401 ? { 'www-authenticate': 'Basic realm="ses-bridge", charset="UTF-8"' } : {};
+      return jsonResponse(decision.status, decision.code, decision.reason, extra);
+    }
+
+    case 'confirm': {
+      const { TopicArn: topicArn, MessageId: messageId, Token: token } = decision.message;
+      try {
+        const { subscriptionArn } = await deps.confirm(topicArn, token!);
+        log.info('SNS subscription confirmed', { topicArn, messageId, subscriptionArn, authenticateOnUnsubscribe: true });
+        return jsonResponse(200, 'confirmed', `subscription to ${topicArn} confirmed with AuthenticateOnUnsubscribe=true`);
+      } catch (err) {
+        const permanent = isPermanentConfirmError(err);
+        const reason = `ConfirmSubscription for ${topicArn} failed: ${describeError(err)}`;
+        log.error('SNS subscription not confirmed', { topicArn, messageId, error: describeError(err), errorName: err instanceof Error ? err.name : null, retried: !permanent });
+        return permanent ? jsonResponse(400, 'confirm_rejected', reason) : jsonResponse(500, 'confirm_failed', reason);
+      }
+    }
+
+    case 'ignore-unsubscribe': {
+      // Never acted on: re-confirming would re-subscribe an endpoint its owner just removed, and visiting the
+      // SubscribeURL is exactly the blind fetch this intake refuses to make.
+      const { TopicArn: topicArn, MessageId: messageId } = decision.message;
+      log.warn('SNS UnsubscribeConfirmation received: logged, not acted on', { topicArn, messageId });
+      return jsonResponse(200, 'ignored', `UnsubscribeConfirmation for ${topicArn} logged and not acted on`);
+    }
+
+    case 'notify': {
+      const topicArn = decision.raw ? decision.topicArn : decision.message.TopicArn;
+      const messageId = decision.raw ? decision.messageId : decision.message.MessageId;
+      // Only signed message ids are trusted for de-duplication; a raw-delivery header id could be chosen by anyone
+      // holding the basic auth credentials.
+      if (!decision.raw && deps.recent?.has(messageId!)) {
+        log.info('SNS notification already delivered by this container: acknowledged again', { topicArn, messageId });
+        return jsonResponse(200, 'duplicate', `message ${messageId} was already delivered`);
+      }
+      let outcome: NotificationOutcome;
+      try {
+        outcome = await deps.onNotification(decision.body, decision.rawText);
+      } catch (err) {
+        log.error('SNS notification processing failed', { topicArn, messageId, raw: decision.raw, error: describeError(err) });
+        return jsonResponse(500, 'retry', 'the notification could not be processed; SNS will retry it');
+      }
+      if (outcome === 'retry') {
+        log.warn('SNS notification to be retried', { topicArn, messageId, raw: decision.raw });
+        return jsonResponse(500, 'retry', 'publishing failed for some records; SNS will retry the notification');
+      }
+      if (!decision.raw) deps.recent?.add(messageId!);
+      log.info('SNS notification delivered', { topicArn, messageId, raw: decision.raw });
+      return jsonResponse(200, 'delivered', `message ${messageId ?? '(raw delivery)'} delivered`);
+    }
+
+    default: {
+      const never: never = decision;
+      throw new Error(`unhandled decision ${JSON.stringify(never)}`);
+    }
+  }
+}
