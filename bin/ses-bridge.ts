@@ -1,14 +1,14 @@
 /** `ses-bridge`: the command-line face of the bridge. Each command lives in bin/commands/<name>.ts. */
 import { UsageError, describeError } from '#lib/errors';
 import { type Command, type Io, ExitCode, processIo } from './cli';
+import { command as demoCommand } from './commands/demo';
+import { command as normalizeCommand } from './commands/normalize';
+import { command as routeCommand } from './commands/route';
 
-// Loaded on demand so `ses-bridge normalize` does not pay for the AWS SDK that `migrate` needs.
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
-  normalize: { summary: 'print one normalized event per SES record', load: () => import('./commands/normalize') },
-  route: { summary: 'show where each record would be delivered, and the exact message', load: () => import('./commands/route') },
-  migrate: { summary: 'inventory, plan, apply, verify and roll back the move off cross-account notifications', load: () => import('./commands/migrate') },
-  'sns-verify': { summary: 'verify SNS HTTP message signatures offline', load: () => import('./commands/sns-verify') },
-  demo: { summary: 'run the bridge over the sample events with the example routes (npm start)', load: () => import('./commands/demo') },
+const COMMANDS: Record<string, Command> = {
+  normalize: normalizeCommand,
+  route: routeCommand,
+  demo: demoCommand,
 };
 
 function usage(): string {
@@ -33,12 +33,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.stdout(usage());
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
-  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (entry === undefined) {
+  const command: Command | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
     io.stderr(`ses-bridge: unknown command "${name}"\n\n${usage()}`);
     return ExitCode.usage;
   }
-  const { command } = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.usage);
     return ExitCode.ok;

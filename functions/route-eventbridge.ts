@@ -1,0 +1,12 @@
+/**
+ * EventBridge trigger (rule on source aws.ses, asynchronous invocation): throwing makes Lambda retry, then send the
+ * event to the on-failure destination (the stack's DLQ). Poison records are parked, not thrown.
+ */
+import type { EventBridgeEvent } from 'aws-lambda';
+import { processEvent, throwIfRetry } from '#lib/runtime';
+
+export async function handler(event: EventBridgeEvent<string, unknown>): Promise<{ delivered: number; parked: number; skipped: number }> {
+  const report = await processEvent(event);
+  throwIfRetry(report);
+  return { delivered: report.counts.delivered, parked: report.counts.parked, skipped: report.counts.skippedInputs + report.counts.dropped };
+}

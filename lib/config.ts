@@ -1,0 +1,73 @@
+/**
+ * The bridge's runtime configuration, read from the environment once per cold start. Every setting is documented in
+ * README.md ("Configuration"); a bad value fails loudly with the name of the variable to fix.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '#lib/errors';
+import { isSnsTopicArn, parseRoutesText, type RoutesConfig } from '#lib/routing/config';
+
+export const PublishMode = { sns: 'sns', dryRun: 'dry-run', auto: 'auto' } as const;
+export type PublishMode = (typeof PublishMode)[keyof typeof PublishMode];
+
+export interface BridgeConfig {
+  routesFile: string;
+  routes: RoutesConfig;
+  parkingTopicArn: string | null;
+  /** Where messages go: real SNS, or a dry-run sink printing them (local use with no AWS account). */
+  publish: 'sns' | 'dry-run';
+  /** Log recipient addresses in clear; off by default (they are personal data). */
+  logRecipients: boolean;
+}
+
+/** The default routes file: the example, so `npm start` and `serverless invoke local` work out of the box. */
+export const DEFAULT_ROUTES_FILE = 'config/routes.example.json';
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return false;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`must be "true" or "false", got "${value}"`, name);
+}
+
+/**
+ * Resolves the publish mode. `auto` publishes to SNS inside a deployed Lambda or when AWS_ENDPOINT_URL_SNS points at
+ * an SNS-compatible endpoint, and to the dry-run sink otherwise (local invoke, CLI, no AWS account).
+ */
+export function resolvePublishMode(env: NodeJS.ProcessEnv): 'sns' | 'dry-run' {
+  const mode = env.BRIDGE_PUBLISH ?? PublishMode.auto;
+  if (mode === PublishMode.sns || mode === PublishMode.dryRun) return mode;
+  if (mode !== PublishMode.auto) throw new ConfigError(`must be "sns", "dry-run" or "auto", got "${mode}"`, 'BRIDGE_PUBLISH');
+  const deployed = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_LOCAL !== 'true';
+  return deployed || Boolean(env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL) ? 'sns' : 'dry-run';
+}
+
+/** Reads and validates a routes file; relative paths resolve from the Lambda task root (or the working directory). */
+export function loadRoutesFile(file: string, env: NodeJS.ProcessEnv = process.env): RoutesConfig {
+  const resolved = path.resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+  let text: string;
+  try {
+    text = readFileSync(resolved, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err);
+    throw new ConfigError(`cannot read routes file ${resolved}: ${reason}`, file);
+  }
+  return parseRoutesText(text, file);
+}
+
+/** Reads the whole configuration from the environment. Throws ConfigError; call it lazily, never at module load. */
+export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const routesFile = env.ROUTES_FILE || DEFAULT_ROUTES_FILE;
+  const parkingTopicArn = env.PARKING_TOPIC_ARN || null;
+  if (parkingTopicArn !== null && !isSnsTopicArn(parkingTopicArn)) {
+    throw new ConfigError(`is not an SNS topic ARN: "${parkingTopicArn}"`, 'PARKING_TOPIC_ARN');
+  }
+  return {
+    routesFile,
+    routes: loadRoutesFile(routesFile, env),
+    parkingTopicArn,
+    publish: resolvePublishMode(env),
+    logRecipients: flag(env, 'LOG_RECIPIENTS'),
+  };
+}

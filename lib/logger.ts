@@ -1,0 +1,80 @@
+/**
+ * Structured JSON logging (Powertools Logger) and CloudWatch metrics (Powertools Metrics, EMF).
+ * Recipient addresses are personal data: they are never logged in clear unless LOG_RECIPIENTS=true.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { BatchReport, ParkedRecord } from '#lib/pipeline';
+
+export const SERVICE_NAME = 'ses-notification-bridge';
+
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: 'SesNotificationBridge', serviceName: SERVICE_NAME });
+
+/** `jane.doe@example.com` -> `j***@example.com`: enough to tell addresses apart in a log, not to mail them. */
+export function maskAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return '***';
+  return `${address[0]}***${address.slice(at)}`;
+}
+
+function parkedFields(record: ParkedRecord, logRecipients: boolean) {
+  const { text, ...rest } = record;
+  // The original text holds recipient addresses and headers: only with LOG_RECIPIENTS=true.
+  return logRecipients ? record : { ...rest, textBytes: text === null ? 0 : Buffer.byteLength(text) };
+}
+
+/** Logs what an operator must know about a batch: every record parked or left for retry, and one summary line. */
+export function logReport(report: BatchReport, logRecipients: boolean): void {
+  for (const plan of report.planned) {
+    if (plan.outcome.kind === 'skipped') logger.info('input skipped', { notice: plan.outcome.notice });
+  }
+  for (const record of report.parked) {
+    logger.error('record parked', { correlation_id: record.messageId, ...parkedFields(record, logRecipients) });
+  }
+  for (const record of report.unparked) {
+    logger.error('record could not be parked; its trigger item will be retried and end in the dead-letter queue', {
+      correlation_id: record.messageId,
+      ...parkedFields(record, logRecipients),
+    });
+  }
+  for (const plan of report.planned) {
+    if (plan.outcome.kind !== 'event') continue;
+    const { event } = plan.outcome;
+    for (const step of plan.steps) {
+      if (step.kind !== 'publish') continue;
+      const result = report.published.get(step.message.key);
+      if (result !== undefined && result.status === 'retryable') {
+        logger.warn('publish failed; will be retried', {
+          correlation_id: event.messageId,
+          type: event.type,
+          route: step.delivery.route,
+          topicArn: step.delivery.topicArn,
+          code: result.code,
+          reason: result.reason,
+          recipients: logRecipients ? event.recipients : event.recipients.map(maskAddress),
+        });
+      }
+    }
+  }
+  const { routed, ...counts } = report.counts;
+  logger.info('batch processed', { ...counts, routes: Object.fromEntries(routed) });
+}
+
+/** Adds the batch's figures to the metrics buffer; the handler flushes it (publishStoredMetrics). */
+export function recordMetrics(report: BatchReport): void {
+  const { counts } = report;
+  for (const [key, count] of counts.routed) {
+    const [route, type] = key.split('\t') as [string, string];
+    const metric = metrics.singleMetric();
+    metric.addDimensions({ route, type });
+    metric.addMetric('RecordsRouted', MetricUnit.Count, count);
+  }
+  metrics.addMetric('RecordsReceived', MetricUnit.Count, counts.records);
+  metrics.addMetric('RecordsUnmatchedDropped', MetricUnit.Count, counts.dropped);
+  metrics.addMetric('DeliveriesSkippedFormat', MetricUnit.Count, counts.skippedFormat);
+  metrics.addMetric('InputsSkipped', MetricUnit.Count, counts.skippedInputs);
+  metrics.addMetric('RecordsParked', MetricUnit.Count, counts.parked + report.unparked.length);
+  metrics.addMetric('PublishFailures', MetricUnit.Count, [...report.published.values()].filter((r) => r.status !== 'ok').length);
+  metrics.addMetric('ItemsRetried', MetricUnit.Count, counts.retry);
+}

@@ -1,0 +1,152 @@
+/**
+ * Rendering: the message body a destination's consumers already parse, plus the SNS message attributes delegates
+ * can filter on. Records already in the requested format are passed through as their original text, byte for byte
+ * (and without the cost of re-serializing them).
+ */
+import { createHash } from 'node:crypto';
+import { isObject, type JsonObject } from '#lib/json';
+import type { OutputFormat } from '#lib/routing/config';
+import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
+import { type MessageAttribute, SNS_MAX_PAYLOAD_BYTES } from '#lib/publish/types';
+
+export type Rendered =
+  | { kind: 'message'; body: string; attributes: Record<string, MessageAttribute> }
+  | { kind: 'skip'; reason: 'format_unsupported' }
+  | { kind: 'too_large'; bytes: number };
+
+// Legacy identity notifications only ever carried these three types (docs: notification-contents).
+const LEGACY_TYPES: Partial<Record<FeedbackEvent['type'], string>> = { bounce: 'bounce', complaint: 'complaint', delivery: 'delivery' };
+
+/** Where each type's object lives in an SES record. */
+const DETAIL_KEYS: Record<FeedbackEvent['type'], string | null> = {
+  bounce: 'bounce',
+  complaint: 'complaint',
+  delivery: 'delivery',
+  send: 'send',
+  reject: 'reject',
+  open: 'open',
+  click: 'click',
+  rendering_failure: 'failure',
+  delivery_delay: 'deliveryDelay',
+  subscription: 'subscription',
+  unknown: null,
+};
+
+function firstTag(tags: unknown, name: string): string | undefined {
+  const values = isObject(tags) ? tags[name] : undefined;
+  return Array.isArray(values) && typeof values[0] === 'string' ? values[0] : undefined;
+}
+
+/** Legacy `mail`: no tags; sourceIp and callerIdentity restored from the auto-tags SES moved them into. */
+function legacyMail(mail: JsonObject): JsonObject {
+  const { tags, ...rest } = mail;
+  const out: JsonObject = rest;
+  if (out.sourceIp === undefined) {
+    const ip = firstTag(tags, 'ses:source-ip');
+    if (ip !== undefined) out.sourceIp = ip;
+  }
+  if (out.callerIdentity === undefined) {
+    const caller = firstTag(tags, 'ses:caller-identity');
+    if (caller !== undefined) out.callerIdentity = caller;
+  }
+  return out;
+}
+
+/** Event-publishing `mail`: sourceIp and callerIdentity move into the ses:source-ip / ses:caller-identity tags. */
+function eventMail(mail: JsonObject): JsonObject {
+  const { sourceIp, callerIdentity, ...rest } = mail;
+  const tags: Record<string, unknown> = isObject(mail.tags) ? { ...mail.tags } : {};
+  if (typeof sourceIp === 'string' && tags['ses:source-ip'] === undefined) tags['ses:source-ip'] = [sourceIp];
+  if (typeof callerIdentity === 'string' && tags['ses:caller-identity'] === undefined) tags['ses:caller-identity'] = [callerIdentity];
+  return { ...rest, tags };
+}
+
+/** Builds the body in `format`, or null when the format cannot carry this event type. */
+function buildBody(event: FeedbackEvent, record: SesRecord, format: OutputFormat, dropHeaders: boolean): string | null {
+  const original = record.text ?? JSON.stringify(record.json);
+  switch (format) {
+    case 'original':
+      return original;
+    case 'normalized':
+      return JSON.stringify(event);
+    case 'notification': {
+      const key = LEGACY_TYPES[event.type];
+      if (key === undefined) return null;
+      if (event.format === 'notification' && !dropHeaders) return original;
+      const mail = legacyMail({ ...(record.json.mail as JsonObject) });
+      return JSON.stringify({ notificationType: event.sesEventType, [key]: event.detail, mail: dropHeaders ? withoutHeaders(mail) : mail });
+    }
+    case 'event': {
+      if (event.format === 'event' && !dropHeaders) return original;
+      const mail = eventMail(record.json.mail as JsonObject);
+      const key = DETAIL_KEYS[event.type];
+      const body: JsonObject = { eventType: event.sesEventType, mail: dropHeaders ? withoutHeaders(mail) : mail };
+      if (key !== null && event.detail !== null) body[key] = event.detail;
+      return JSON.stringify(body);
+    }
+    default: {
+      const unreachable: never = format;
+      throw new Error(`unknown format ${String(unreachable)}`);
+    }
+  }
+}
+
+function withoutHeaders(mail: JsonObject): JsonObject {
+  const { headers: _dropped, ...rest } = mail;
+  return { ...rest, headersTruncated: true };
+}
+
+function attribute(value: string): MessageAttribute {
+  return { DataType: 'String', StringValue: value };
+}
+
+/**
+ * The deterministic idempotency key of one delivery: the same SES record to the same destination always gets the
+ * same key, so consumers can drop the duplicates that at-least-once delivery produces.
+ */
+export function bridgeId(event: FeedbackEvent, topicArn: string, format: OutputFormat): string {
+  return createHash('sha256')
+    .update(`${event.messageId}\n${event.sesEventType}\n${event.timestamp}\n${event.recipients.join(',')}\n${topicArn}\n${format}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/**
+ * SNS message attributes: at most 7 (type, sesEventType, and when known sendingAccountId, identity, configurationSet,
+ * bounceType, plus bridgeId), within the 10 that raw-delivery SQS subscribers accept (docs: sns-message-attributes).
+ */
+export function messageAttributes(event: FeedbackEvent, id: string): Record<string, MessageAttribute> {
+  const attrs: Record<string, MessageAttribute> = { type: attribute(event.type), sesEventType: attribute(event.sesEventType) };
+  if (event.sendingAccountId) attrs.sendingAccountId = attribute(event.sendingAccountId);
+  if (event.identity) attrs.identity = attribute(event.identity);
+  if (event.configurationSet) attrs.configurationSet = attribute(event.configurationSet);
+  const bounceType = event.type === 'bounce' ? event.detail?.bounceType : undefined;
+  if (typeof bounceType === 'string' && bounceType !== '') attrs.bounceType = attribute(bounceType);
+  attrs.bridgeId = attribute(id);
+  return attrs;
+}
+
+/** Bytes the attributes add to a message: SNS counts names, types and values toward the 256 KiB limit. */
+export function attributesBytes(attrs: Record<string, MessageAttribute>): number {
+  let bytes = 0;
+  for (const name in attrs) bytes += Buffer.byteLength(name) + 6 + Buffer.byteLength((attrs[name] as MessageAttribute).StringValue);
+  return bytes;
+}
+
+/**
+ * Renders one event for one destination. A converted message (notification/event format) over the SNS size limit
+ * loses `mail.headers` and gets `mail.headersTruncated: true`; anything still too large is `too_large`.
+ */
+export function render(event: FeedbackEvent, record: SesRecord, topicArn: string, format: OutputFormat): Rendered {
+  const attributes = messageAttributes(event, bridgeId(event, topicArn, format));
+  const budget = SNS_MAX_PAYLOAD_BYTES - attributesBytes(attributes);
+  let body = buildBody(event, record, format, false);
+  if (body === null) return { kind: 'skip', reason: 'format_unsupported' };
+  // Cheap bound first: a UTF-8 string is at most 3 bytes per UTF-16 unit.
+  if (body.length * 3 > budget && Buffer.byteLength(body) > budget) {
+    if (format === 'notification' || format === 'event') body = buildBody(event, record, format, true) as string;
+    const bytes = Buffer.byteLength(body);
+    if (bytes > budget) return { kind: 'too_large', bytes };
+  }
+  return { kind: 'message', body, attributes };
+}

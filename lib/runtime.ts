@@ -1,0 +1,78 @@
+/**
+ * The handlers' shared runtime: configuration, routes and publisher built once per cold start (lazily, on the first
+ * invocation: a module that throws while loading makes `serverless invoke local` hang), then one call per batch.
+ */
+import { loadBridgeConfig, type BridgeConfig } from '#lib/config';
+import { readFeedback } from '#lib/intake';
+import { logReport, logger, metrics, recordMetrics } from '#lib/logger';
+import { type BatchReport, type BridgeDeps, processBatch } from '#lib/pipeline';
+import { createDryRunPublisher } from '#lib/publish/dry-run';
+import { createSnsPublisher } from '#lib/publish/sns';
+import { compileRoutes } from '#lib/routing/index';
+import type { Outcome } from '#lib/ses/types';
+
+export interface Runtime {
+  config: BridgeConfig;
+  deps: BridgeDeps;
+}
+
+let current: Runtime | undefined;
+
+/** Builds the runtime from the environment. Throws ConfigError when the configuration is bad. */
+export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
+  const config = loadBridgeConfig(env);
+  const publisher = config.publish === 'sns' ? createSnsPublisher() : createDryRunPublisher(process.stdout);
+  return { config, deps: { routes: compileRoutes(config.routes), publisher, parkingTopicArn: config.parkingTopicArn } };
+}
+
+/** The runtime of this Lambda container, built on first use. */
+export function runtime(): Runtime {
+  if (current === undefined) {
+    try {
+      current = createRuntime();
+    } catch (err) {
+      logger.critical('configuration is invalid; fix it and redeploy', { error: err as Error });
+      throw err;
+    }
+    logger.info('bridge configured', {
+      routesFile: current.config.routesFile,
+      routes: current.config.routes.routes.length,
+      unmatched: current.config.routes.unmatched.action,
+      publish: current.config.publish,
+      parkingTopicArn: current.config.parkingTopicArn,
+    });
+  }
+  return current;
+}
+
+/** Replaces the container's runtime (tests, local tools); undefined resets it. */
+export function setRuntime(next: Runtime | undefined): void {
+  current = next;
+}
+
+/** Processes already-read outcomes: route, render, publish, park; logs and records metrics. */
+export async function processOutcomes(outcomes: Outcome[]): Promise<BatchReport> {
+  const { deps, config } = runtime();
+  const report = await processBatch(outcomes, deps);
+  logReport(report, config.logRecipients);
+  recordMetrics(report);
+  metrics.publishStoredMetrics();
+  return report;
+}
+
+/** Reads one trigger event (any supported envelope) and processes it. */
+export function processEvent(event: unknown): Promise<BatchReport> {
+  return processOutcomes(readFeedback(event));
+}
+
+/** Error thrown by async-invoked handlers (SNS, EventBridge) so Lambda retries the event, then sends it to the DLQ. */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+}
+
+/** Throws RetryLaterError when any item of the report must be retried. */
+export function throwIfRetry(report: BatchReport): void {
+  if (report.counts.retry > 0) {
+    throw new RetryLaterError(`${report.counts.retry} of ${report.items.size} records could not be delivered yet; Lambda will retry the event`);
+  }
+}
