@@ -2,11 +2,11 @@
  * EventBridge trigger (rule on source aws.ses, asynchronous invocation): throwing makes Lambda retry, then send the
  * event to the on-failure destination (the stack's DLQ). Poison records are parked, not thrown.
  */
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { processEvent, throwIfRetry } from '#lib/runtime';
 
-export async function handler(event: EventBridgeEvent<string, unknown>): Promise<{ delivered: number; parked: number; skipped: number }> {
-  const report = await processEvent(event);
+export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<{ delivered: number; parked: number; skipped: number }> {
+  const report = await processEvent(event, context);
   throwIfRetry(report);
   return { delivered: report.counts.delivered, parked: report.counts.parked, skipped: report.counts.skippedInputs + report.counts.dropped };
 }

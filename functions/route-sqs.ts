@@ -2,11 +2,11 @@
  * SQS trigger (ReportBatchItemFailures): only the messages that must be retried go back to the queue; after the
  * queue's maxReceiveCount they move to its dead-letter queue. Poison records are parked, not retried.
  */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processEvent } from '#lib/runtime';
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const report = await processEvent(event);
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const report = await processEvent(event, context);
   const batchItemFailures = [];
   for (const [item, status] of report.items) {
     const messageId = event.Records[item]?.messageId;

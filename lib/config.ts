@@ -2,7 +2,7 @@
  * The bridge's runtime configuration, read from the environment once per cold start. Every setting is documented in
  * README.md ("Configuration"); a bad value fails loudly with the name of the variable to fix.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '#lib/errors';
 import { isSnsTopicArn, parseRoutesText, type RoutesConfig } from '#lib/routing/config';
@@ -13,7 +13,11 @@ export type PublishMode = (typeof PublishMode)[keyof typeof PublishMode];
 export interface BridgeConfig {
   routesFile: string;
   routes: RoutesConfig;
-  parkingTopicArn: string | null;
+  /**
+   * Where poison records are parked: an SNS topic ARN, or a topic name whose ARN is completed with the function's
+   * own region and account at the first invocation (the stack passes a name so `invoke local` needs no AWS lookup).
+   */
+  parkingTopic: string | null;
   /** Where messages go: real SNS, or a dry-run sink printing them (local use with no AWS account). */
   publish: 'sns' | 'dry-run';
   /** Log recipient addresses in clear; off by default (they are personal data). */
@@ -43,9 +47,13 @@ export function resolvePublishMode(env: NodeJS.ProcessEnv): 'sns' | 'dry-run' {
   return deployed || Boolean(env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL) ? 'sns' : 'dry-run';
 }
 
-/** Reads and validates a routes file; relative paths resolve from the Lambda task root (or the working directory). */
+/**
+ * Reads and validates a routes file. A relative path resolves from the Lambda task root where the file was packaged,
+ * else from the working directory (`serverless invoke local` sets LAMBDA_TASK_ROOT to a /var/task that is not there).
+ */
 export function loadRoutesFile(file: string, env: NodeJS.ProcessEnv = process.env): RoutesConfig {
-  const resolved = path.resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+  const roots = env.LAMBDA_TASK_ROOT ? [env.LAMBDA_TASK_ROOT, process.cwd()] : [process.cwd()];
+  const resolved = roots.map((root) => path.resolve(root, file)).find((candidate) => existsSync(candidate)) ?? path.resolve(roots[0] as string, file);
   let text: string;
   try {
     text = readFileSync(resolved, 'utf8');
@@ -59,15 +67,29 @@ export function loadRoutesFile(file: string, env: NodeJS.ProcessEnv = process.en
 /** Reads the whole configuration from the environment. Throws ConfigError; call it lazily, never at module load. */
 export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   const routesFile = env.ROUTES_FILE || DEFAULT_ROUTES_FILE;
-  const parkingTopicArn = env.PARKING_TOPIC_ARN || null;
-  if (parkingTopicArn !== null && !isSnsTopicArn(parkingTopicArn)) {
-    throw new ConfigError(`is not an SNS topic ARN: "${parkingTopicArn}"`, 'PARKING_TOPIC_ARN');
+  const parkingTopic = env.PARKING_TOPIC || null;
+  if (parkingTopic !== null && !isSnsTopicArn(parkingTopic) && !/^[A-Za-z0-9_-]{1,256}$/.test(parkingTopic)) {
+    throw new ConfigError(`must be an SNS topic ARN or topic name, got "${parkingTopic}"`, 'PARKING_TOPIC');
   }
   return {
     routesFile,
     routes: loadRoutesFile(routesFile, env),
-    parkingTopicArn,
+    parkingTopic,
     publish: resolvePublishMode(env),
     logRecipients: flag(env, 'LOG_RECIPIENTS'),
   };
+}
+
+/**
+ * The parking topic's ARN: PARKING_TOPIC as given when it is an ARN, else completed with the region and account of
+ * the running function (from its invoked ARN, arn:aws:lambda:REGION:ACCOUNT:function:NAME).
+ */
+export function parkingTopicArn(config: Pick<BridgeConfig, 'parkingTopic' | 'publish'>, invokedFunctionArn: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
+  const { parkingTopic } = config;
+  if (parkingTopic === null || isSnsTopicArn(parkingTopic)) return parkingTopic;
+  const parts = invokedFunctionArn?.split(':') ?? [];
+  if (parts.length >= 5) return `arn:${parts[1]}:sns:${parts[3]}:${parts[4]}:${parkingTopic}`;
+  // `serverless invoke local` gives no function ARN; in a dry run the account does not matter.
+  if (config.publish === 'dry-run') return `arn:aws:sns:${env.AWS_REGION || 'us-east-1'}:000000000000:${parkingTopic}`;
+  throw new ConfigError(`is a topic name, and the function's ARN is unknown: give the topic ARN`, 'PARKING_TOPIC');
 }

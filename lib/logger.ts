@@ -58,7 +58,12 @@ export function logReport(report: BatchReport, logRecipients: boolean): void {
     }
   }
   const { routed, ...counts } = report.counts;
-  logger.info('batch processed', { ...counts, routes: Object.fromEntries(routed) });
+  const routes: Record<string, Record<string, number>> = {};
+  for (const [key, n] of routed) {
+    const [route, type] = key.split('\t') as [string, string];
+    (routes[route] ??= {})[type] = n;
+  }
+  logger.info('batch processed', { ...counts, routes });
 }
 
 /** Adds the batch's figures to the metrics buffer; the handler flushes it (publishStoredMetrics). */

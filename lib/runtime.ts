@@ -2,7 +2,8 @@
  * The handlers' shared runtime: configuration, routes and publisher built once per cold start (lazily, on the first
  * invocation: a module that throws while loading makes `serverless invoke local` hang), then one call per batch.
  */
-import { loadBridgeConfig, type BridgeConfig } from '#lib/config';
+import type { Context } from 'aws-lambda';
+import { loadBridgeConfig, parkingTopicArn, type BridgeConfig } from '#lib/config';
 import { readFeedback } from '#lib/intake';
 import { logReport, logger, metrics, recordMetrics } from '#lib/logger';
 import { type BatchReport, type BridgeDeps, processBatch } from '#lib/pipeline';
@@ -19,17 +20,18 @@ export interface Runtime {
 let current: Runtime | undefined;
 
 /** Builds the runtime from the environment. Throws ConfigError when the configuration is bad. */
-export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
+export function createRuntime(env: NodeJS.ProcessEnv = process.env, invokedFunctionArn?: string): Runtime {
   const config = loadBridgeConfig(env);
   const publisher = config.publish === 'sns' ? createSnsPublisher() : createDryRunPublisher(process.stdout);
-  return { config, deps: { routes: compileRoutes(config.routes), publisher, parkingTopicArn: config.parkingTopicArn } };
+  const parking = parkingTopicArn(config, invokedFunctionArn, env);
+  return { config, deps: { routes: compileRoutes(config.routes), publisher, parkingTopicArn: parking } };
 }
 
 /** The runtime of this Lambda container, built on first use. */
-export function runtime(): Runtime {
+export function runtime(context?: Pick<Context, 'invokedFunctionArn'>): Runtime {
   if (current === undefined) {
     try {
-      current = createRuntime();
+      current = createRuntime(process.env, context?.invokedFunctionArn);
     } catch (err) {
       logger.critical('configuration is invalid; fix it and redeploy', { error: err as Error });
       throw err;
@@ -39,7 +41,7 @@ export function runtime(): Runtime {
       routes: current.config.routes.routes.length,
       unmatched: current.config.routes.unmatched.action,
       publish: current.config.publish,
-      parkingTopicArn: current.config.parkingTopicArn,
+      parkingTopicArn: current.deps.parkingTopicArn,
     });
   }
   return current;
@@ -51,8 +53,8 @@ export function setRuntime(next: Runtime | undefined): void {
 }
 
 /** Processes already-read outcomes: route, render, publish, park; logs and records metrics. */
-export async function processOutcomes(outcomes: Outcome[]): Promise<BatchReport> {
-  const { deps, config } = runtime();
+export async function processOutcomes(outcomes: Outcome[], context?: Pick<Context, 'invokedFunctionArn'>): Promise<BatchReport> {
+  const { deps, config } = runtime(context);
   const report = await processBatch(outcomes, deps);
   logReport(report, config.logRecipients);
   recordMetrics(report);
@@ -61,8 +63,8 @@ export async function processOutcomes(outcomes: Outcome[]): Promise<BatchReport>
 }
 
 /** Reads one trigger event (any supported envelope) and processes it. */
-export function processEvent(event: unknown): Promise<BatchReport> {
-  return processOutcomes(readFeedback(event));
+export function processEvent(event: unknown, context?: Pick<Context, 'invokedFunctionArn'>): Promise<BatchReport> {
+  return processOutcomes(readFeedback(event), context);
 }
 
 /** Error thrown by async-invoked handlers (SNS, EventBridge) so Lambda retries the event, then sends it to the DLQ. */
