@@ -5,7 +5,7 @@
  * "Validate the authenticity of the certificate", "Verify the certificate was received from Amazon SNS".
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { get as httpsGet } from 'node:https';
+import { type Agent, get as httpsGet } from 'node:https';
 import { parseTopicArn } from './message';
 
 // Only SNS's own certificate files: https, no port, no user info, no query, one path segment of letters and
@@ -59,15 +59,23 @@ export class CertFetchError extends Error {
 /** SNS certificates are about 2 KB of PEM; anything much larger is not one. */
 const MAX_CERT_BYTES = 64 * 1024;
 
+export interface CertFetcherOptions {
+  /** Deadline for the whole fetch (connect, TLS, status, body), in milliseconds. */
+  timeoutMs?: number;
+  /** TLS agent; tests pass one that trusts their local server. Production uses Node's CA store. */
+  agent?: Agent;
+}
+
 /**
  * The production fetcher: one HTTPS GET with an overall deadline, no redirects (node:https never follows them and a
  * 3xx is refused), a 200 status and a size cap. TLS verification uses Node's CA store, so the body really comes
  * from the pinned amazonaws.com host.
  */
-export function httpsCertFetcher(timeoutMs = 3000): CertFetcher {
+export function httpsCertFetcher({ timeoutMs = 3000, agent }: CertFetcherOptions = {}): CertFetcher {
   return (url) =>
     new Promise<string>((resolve, reject) => {
-      const req = httpsGet(url, { headers: { accept: 'application/x-pem-file, */*' }, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      const options = { headers: { accept: 'application/x-pem-file, */*' }, signal: AbortSignal.timeout(timeoutMs), ...(agent ? { agent } : {}) };
+      const req = httpsGet(url, options, (res) => {
         const status = res.statusCode ?? 0;
         if (status !== 200) {
           res.resume();
@@ -135,6 +143,11 @@ export class CertificateStore {
   /** Seeds a certificate (tests, CLI --cert, local invoke with the test certificate). */
   add(url: string, pem: string, checkDates = true): void {
     this.remember(url, signingKeyFromPem(pem, url, checkDates));
+  }
+
+  /** True when a certificate for the URL is cached (seeded or fetched). */
+  has(url: string): boolean {
+    return this.cache.has(url);
   }
 
   /** Number of cached certificates (never more than maxEntries). */

@@ -1,0 +1,49 @@
+/**
+ * SNS-over-HTTPS intake: a Lambda function URL (or HTTP API) that topics with HTTP/S subscriptions post to.
+ * Thin adapter: build the dependencies once per cold start (on the first invocation: a module that throws while
+ * loading hangs `serverless invoke local`), then lib/sns-https decides and answers.
+ */
+import { snsClient } from '#lib/aws-clients';
+import { logger } from '#lib/logger';
+import { CertificateStore, httpsCertFetcher } from '#lib/sns-https/certs';
+import { loadSnsHttpsConfig } from '#lib/sns-https/config';
+import { confirmWithSns } from '#lib/sns-https/confirm';
+import { RecentMessageIds, type SnsHttpsDeps, handleSnsHttpsRequest } from '#lib/sns-https/handle';
+import { pipelineOnNotification } from '#lib/sns-https/notify';
+import { type HttpResponse, requestFromEvent } from '#lib/sns-https/request';
+import { TEST_CERT_PEM, TEST_CERT_URL } from '#lib/sns-https/test-certificate';
+
+/** The production dependencies, from the environment. Throws ConfigError naming the variable to fix. */
+export function defaultSnsHttpsDeps(env: NodeJS.ProcessEnv = process.env): SnsHttpsDeps {
+  const config = loadSnsHttpsConfig(env);
+  const certs = new CertificateStore(httpsCertFetcher());
+  // TEST ONLY (config refuses it outside `serverless invoke local`): lets the signed samples in events/sns-https/ verify.
+  if (config.trustTestCertificate) certs.add(TEST_CERT_URL, TEST_CERT_PEM);
+  return {
+    config,
+    certs,
+    confirm: confirmWithSns((region) => snsClient(region)),
+    onNotification: pipelineOnNotification,
+    logger,
+    recent: new RecentMessageIds(),
+  };
+}
+
+/** A handler over the given dependencies, built on its first invocation and kept for the container's life. */
+export function createSnsHttpsHandler(build: () => SnsHttpsDeps): (event: unknown) => Promise<HttpResponse> {
+  let deps: SnsHttpsDeps | undefined;
+  return async (event) => {
+    // A ConfigError is thrown (the invocation fails, SNS sees a 5xx and retries) until the configuration is fixed.
+    deps ??= build();
+    return handleSnsHttpsRequest(requestFromEvent(event), deps);
+  };
+}
+
+export const handler = createSnsHttpsHandler(() => {
+  try {
+    return defaultSnsHttpsDeps();
+  } catch (err) {
+    logger.critical('SNS HTTPS intake configuration is invalid; fix it and redeploy', { error: err as Error });
+    throw err;
+  }
+});
