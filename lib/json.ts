@@ -10,6 +10,7 @@ export function isObject(value: unknown): value is JsonObject {
 /** How a value reads in an error message: "null", "an array", "an object", "a number"... */
 export function kindOf(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { isObject, type JsonObject } from '#lib/json';
 import type { OutputFormat } from '#lib/routing/config';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
-import { type MessageAttribute, SNS_MAX_PAYLOAD_BYTES } from '#lib/publish/types';
+import { type MessageAttribute, SNS_MAX_PAYLOAD_BYTES, payloadBytes } from '#lib/publish/index';
 
 export type Rendered =
   | { kind: 'message'; body: string; attributes: Record<string, MessageAttribute> }
@@ -73,7 +73,7 @@ function buildBody(event: FeedbackEvent, record: SesRecord, format: OutputFormat
       const key = LEGACY_TYPES[event.type];
       if (key === undefined) return null;
       if (event.format === 'notification' && !dropHeaders) return original;
-      const mail = legacyMail({ ...(record.json.mail as JsonObject) });
+      const mail = legacyMail(record.json.mail as JsonObject);
       return JSON.stringify({ notificationType: event.sesEventType, [key]: event.detail, mail: dropHeaders ? withoutHeaders(mail) : mail });
     }
     case 'event': {
@@ -126,27 +126,18 @@ export function messageAttributes(event: FeedbackEvent, id: string): Record<stri
   return attrs;
 }
 
-/** Bytes the attributes add to a message: SNS counts names, types and values toward the 256 KiB limit. */
-export function attributesBytes(attrs: Record<string, MessageAttribute>): number {
-  let bytes = 0;
-  for (const name in attrs) bytes += Buffer.byteLength(name) + 6 + Buffer.byteLength((attrs[name] as MessageAttribute).StringValue);
-  return bytes;
-}
-
 /**
  * Renders one event for one destination. A converted message (notification/event format) over the SNS size limit
  * loses `mail.headers` and gets `mail.headersTruncated: true`; anything still too large is `too_large`.
  */
 export function render(event: FeedbackEvent, record: SesRecord, topicArn: string, format: OutputFormat): Rendered {
   const attributes = messageAttributes(event, bridgeId(event, topicArn, format));
-  const budget = SNS_MAX_PAYLOAD_BYTES - attributesBytes(attributes);
   let body = buildBody(event, record, format, false);
   if (body === null) return { kind: 'skip', reason: 'format_unsupported' };
-  // Cheap bound first: a UTF-8 string is at most 3 bytes per UTF-16 unit.
-  if (body.length * 3 > budget && Buffer.byteLength(body) > budget) {
-    if (format === 'notification' || format === 'event') body = buildBody(event, record, format, true) as string;
-    const bytes = Buffer.byteLength(body);
-    if (bytes > budget) return { kind: 'too_large', bytes };
+  let bytes = payloadBytes({ body, attributes });
+  if (bytes > SNS_MAX_PAYLOAD_BYTES && (format === 'notification' || format === 'event')) {
+    body = buildBody(event, record, format, true) as string;
+    bytes = payloadBytes({ body, attributes });
   }
-  return { kind: 'message', body, attributes };
+  return bytes > SNS_MAX_PAYLOAD_BYTES ? { kind: 'too_large', bytes } : { kind: 'message', body, attributes };
 }

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { readFeedback } from '#lib/intake';
+import { processBatch } from '#lib/pipeline';
+import type { OutboundMessage, PublishOutcome, Publisher } from '#lib/publish/types';
+import { parseRoutesConfig } from '#lib/routing/config';
+import { compileRoutes } from '#lib/routing/index';
+import { loadEvent } from '#test/support/fixtures';
+
+const ACME = 'arn:aws:sns:us-east-1:111122223333:acme-ses-feedback';
+const BILLING = 'arn:aws:sns:us-east-1:444455556666:billing-ses-events';
+const PARKING = 'arn:aws:sns:us-east-1:888888888888:bridge-parking';
+
+const routesFor = (unmatched: unknown = { action: 'drop' }) =>
+  compileRoutes(
+    parseRoutesConfig({
+      routes: [
+        { name: 'acme', when: { sendingAccountId: '111122223333' }, to: { topicArn: ACME, format: 'notification' } },
+        { name: 'billing', when: { sendingAccountId: '444455556666' }, to: { topicArn: BILLING, format: 'event' } },
+      ],
+      unmatched,
+    }),
+  );
+
+/** A publisher that records what it is given and answers per topic. */
+function recordingPublisher(answer: (m: OutboundMessage) => PublishOutcome['status'] = () => 'ok') {
+  const sent: OutboundMessage[] = [];
+  const publisher: Publisher = {
+    async publish(messages) {
+      sent.push(...messages);
+      return messages.map((m) => {
+        const status = answer(m);
+        if (status === 'ok') return { key: m.key, status, messageId: `id-${m.key}` };
+        return { key: m.key, status, code: status === 'poison' ? 'NotFound' : 'InternalError', reason: 'test' };
+      });
+    },
+  };
+  return { publisher, sent };
+}
+
+describe('processing a batch', () => {
+  it('delivers each record to its delegate and parks the bad ones with their reason and original text', async () => {
+    const event = loadEvent('sqs/with-bad-records.json');
+    const { publisher, sent } = recordingPublisher();
+    const report = await processBatch(readFeedback(event), { routes: routesFor(), publisher, parkingTopicArn: PARKING, now: () => new Date('2026-01-01T00:00:00Z') });
+    expect(sent.filter((m) => m.topicArn !== PARKING).map((m) => m.topicArn)).toEqual([ACME, BILLING]);
+    const parked = sent.filter((m) => m.topicArn === PARKING).map((m) => JSON.parse(m.body));
+    expect(parked.map((p) => [p.code, p.path])).toEqual([
+      ['invalid_json', 'Records[1].body'],
+      ['not_ses', 'Records[2].body.Message'],
+      ['invalid_record', 'Records[3].body.Message.mail.messageId'],
+      ['not_ses', 'Records[4].body'],
+    ]);
+    expect(parked[0].text).toBe(event.Records[1].body);
+    expect(parked[0].parkedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect([...report.items.values()]).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(report.counts).toMatchObject({ records: 6, delivered: 2, parked: 4, retry: 0 });
+  });
+
+  it('marks only the items whose publish failed for retry', async () => {
+    const { publisher } = recordingPublisher((m) => (m.topicArn === BILLING ? 'retryable' : 'ok'));
+    const report = await processBatch(readFeedback(loadEvent('sqs/multi-delegate-batch.json')), { routes: routesFor(), publisher, parkingTopicArn: PARKING });
+    // Records 3-5 are the billing team's.
+    expect([...report.items]).toEqual([[0, 'ok'], [1, 'ok'], [2, 'ok'], [3, 'retry'], [4, 'retry'], [5, 'retry'], [6, 'ok'], [7, 'ok']]);
+  });
+
+  it('parks a record a destination permanently refuses, and flows the rest', async () => {
+    const { publisher, sent } = recordingPublisher((m) => (m.topicArn === ACME ? 'poison' : 'ok'));
+    const report = await processBatch(readFeedback(loadEvent('sqs/multi-delegate-batch.json')), { routes: routesFor(), publisher, parkingTopicArn: PARKING });
+    expect(report.counts).toMatchObject({ delivered: 3, parked: 3, retry: 0 });
+    expect(sent.filter((m) => m.topicArn === PARKING).map((m) => JSON.parse(m.body)).map((p) => [p.code, p.route, p.topicArn])).toEqual(Array(3).fill(['NotFound', 'acme', ACME]));
+  });
+
+  it('retries the item when the parking topic itself fails, so the record ends in the dead-letter queue', async () => {
+    const { publisher } = recordingPublisher((m) => (m.topicArn === PARKING ? 'retryable' : 'ok'));
+    const report = await processBatch(readFeedback(loadEvent('sqs/with-bad-records.json')), { routes: routesFor(), publisher, parkingTopicArn: PARKING });
+    expect([...report.items.values()]).toEqual(['ok', 'retry', 'retry', 'retry', 'retry', 'ok']);
+    expect(report.unparked).toHaveLength(4);
+  });
+
+  it('applies unmatched: drop counts, fail parks, deliver sends to the fallback topic', async () => {
+    const input = readFeedback(loadEvent('sqs/multi-delegate-batch.json'));
+    const drop = await processBatch(input, { routes: routesFor(), publisher: recordingPublisher().publisher, parkingTopicArn: PARKING });
+    expect(drop.counts).toMatchObject({ dropped: 2, parked: 0 });
+
+    const fail = recordingPublisher();
+    const failed = await processBatch(input, { routes: routesFor({ action: 'fail' }), publisher: fail.publisher, parkingTopicArn: PARKING });
+    expect(failed.counts).toMatchObject({ dropped: 0, parked: 2 });
+    expect(fail.sent.filter((m) => m.topicArn === PARKING).map((m) => JSON.parse(m.body).code)).toEqual(['unmatched', 'unmatched']);
+
+    const fallback = 'arn:aws:sns:us-east-1:888888888888:unmatched-feedback';
+    const deliver = recordingPublisher();
+    const delivered = await processBatch(input, { routes: routesFor({ action: 'deliver', to: { topicArn: fallback, format: 'original' } }), publisher: deliver.publisher, parkingTopicArn: PARKING });
+    expect(delivered.counts).toMatchObject({ delivered: 8, dropped: 0 });
+    expect(deliver.sent.filter((m) => m.topicArn === fallback)).toHaveLength(2);
+  });
+
+  it('counts format_unsupported skips without publishing or failing', async () => {
+    const routes = compileRoutes(parseRoutesConfig({ routes: [{ name: 'legacy', to: { topicArn: ACME, format: 'notification' } }] }));
+    const { publisher, sent } = recordingPublisher();
+    const report = await processBatch(readFeedback(loadEvent('sqs/raw-delivery-all-types.json')), { routes, publisher, parkingTopicArn: PARKING });
+    expect(report.counts).toMatchObject({ records: 15, delivered: 8, skippedFormat: 7, retry: 0, parked: 0 });
+    expect(sent).toHaveLength(8);
+  });
+
+  it('leaves poison records for retry when no parking topic is configured', async () => {
+    const report = await processBatch(readFeedback(loadEvent('sqs/with-bad-records.json')), { routes: routesFor(), publisher: recordingPublisher().publisher, parkingTopicArn: null });
+    expect([...report.items.values()]).toEqual(['ok', 'retry', 'retry', 'retry', 'retry', 'ok']);
+  });
+});
