@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { FakeSns, FakeSubscription, FakeTopic, PublishedMessage } from './fake-sns-server';
-import { SNS_TEST_SIGNER, type TestSigner, type UnsignedBody, signBody, snsHeaders, testCertUrl } from './sns-signing';
+import { SNS_TEST_SIGNER, type TestSigner, type UnsignedBody, confirmationBody, signBody, snsHeaders, testCertUrl } from './sns-signing';
 
 /** One POST to an endpoint (every attempt is recorded). */
 export interface HttpDeliveryAttempt {
@@ -104,31 +104,13 @@ export function attachHttpDelivery(sns: FakeSns, options: HttpDeliveryOptions = 
   // SNS's SubscribeURL points at its own API; here at the fake server, so a test can see it is never visited.
   const subscribeUrl = (topic: FakeTopic, sub: FakeSubscription) => `${sns.endpoint}/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(topic.arn)}&Token=${sub.token}`;
 
-  const onSubscribe = (topic: FakeTopic, sub: FakeSubscription) => {
+  const confirmation = (type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation') => (topic: FakeTopic, sub: FakeSubscription) => {
     if (!isHttp(sub)) return;
-    sendSigned(topic, sub, {
-      Type: 'SubscriptionConfirmation',
-      MessageId: randomUUID(),
-      Token: sub.token,
-      TopicArn: topic.arn,
-      Message: `You have chosen to subscribe to the topic ${topic.arn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.`,
-      SubscribeURL: subscribeUrl(topic, sub),
-      Timestamp: new Date().toISOString(),
-    });
+    const fields = { topicArn: topic.arn, token: sub.token, subscribeUrl: subscribeUrl(topic, sub), subscriptionArn: sub.arn };
+    sendSigned(topic, sub, confirmationBody(type, fields));
   };
-
-  const onUnsubscribe = (topic: FakeTopic, sub: FakeSubscription) => {
-    if (!isHttp(sub)) return;
-    sendSigned(topic, sub, {
-      Type: 'UnsubscribeConfirmation',
-      MessageId: randomUUID(),
-      Token: sub.token,
-      TopicArn: topic.arn,
-      Message: `You have chosen to deactivate subscription ${sub.arn}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.`,
-      SubscribeURL: subscribeUrl(topic, sub),
-      Timestamp: new Date().toISOString(),
-    });
-  };
+  const onSubscribe = confirmation('SubscriptionConfirmation');
+  const onUnsubscribe = confirmation('UnsubscribeConfirmation');
 
   const onPublish = (topic: FakeTopic, message: PublishedMessage) => {
     const timestamp = new Date().toISOString();

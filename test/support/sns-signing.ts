@@ -100,7 +100,7 @@ export function notificationBody(fields: NotificationFields): UnsignedBody {
 /** An unsigned SubscriptionConfirmation or UnsubscribeConfirmation body. */
 export function confirmationBody(
   type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation',
-  fields: { topicArn?: string; token?: string; timestamp?: string; messageId?: string; subscribeUrl?: string } = {},
+  fields: { topicArn?: string; token?: string; timestamp?: string; messageId?: string; subscribeUrl?: string; subscriptionArn?: string } = {},
 ): UnsignedBody {
   const topicArn = fields.topicArn ?? TEST_TOPIC_ARN;
   const token = fields.token ?? '2336412f37fb687f5d51e6e2425c464de12884ef4fbbb79cb6f04d3bb5aa9e0fb6d9a7bf9a';
@@ -108,7 +108,7 @@ export function confirmationBody(
   const message =
     type === 'SubscriptionConfirmation'
       ? `You have chosen to subscribe to the topic ${topicArn}.\nTo confirm the subscription, visit the SubscribeURL included in this message.`
-      : `You have chosen to deactivate subscription ${topicArn}:00000000-0000-4000-8000-000000000000.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.`;
+      : `You have chosen to deactivate subscription ${fields.subscriptionArn ?? `${topicArn}:00000000-0000-4000-8000-000000000000`}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.`;
   return {
     Type: type,
     MessageId: fields.messageId ?? randomUUID(),
