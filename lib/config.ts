@@ -89,7 +89,8 @@ export function parkingTopicArn(config: Pick<BridgeConfig, 'parkingTopic' | 'pub
   if (parkingTopic === null || isSnsTopicArn(parkingTopic)) return parkingTopic;
   const parts = invokedFunctionArn?.split(':') ?? [];
   if (parts.length >= 5) return `arn:${parts[1]}:sns:${parts[3]}:${parts[4]}:${parkingTopic}`;
-  // `serverless invoke local` gives no function ARN; in a dry run the account does not matter.
-  if (config.publish === 'dry-run') return `arn:aws:sns:${env.AWS_REGION || 'us-east-1'}:000000000000:${parkingTopic}`;
+  // `serverless invoke local` (IS_LOCAL) gives no function ARN; locally, and in any dry run, a placeholder account
+  // does (pass PARKING_TOPIC=<ARN> to park on a real topic).
+  if (config.publish === 'dry-run' || env.IS_LOCAL === 'true') return `arn:aws:sns:${env.AWS_REGION || 'us-east-1'}:000000000000:${parkingTopic}`;
   throw new ConfigError(`is a topic name, and the function's ARN is unknown: give the topic ARN`, 'PARKING_TOPIC');
 }
