@@ -12,6 +12,7 @@ export const PublishCode = {
   messageTooLarge: 'message_too_large',
   invalidTopicArn: 'invalid_topic_arn',
   missingResult: 'missing_result',
+  publisherError: 'publisher_error',
 } as const;
 export type PublishCode = (typeof PublishCode)[keyof typeof PublishCode];
 

@@ -274,8 +274,19 @@ export function createSnsPublisher(options: SnsPublisherOptions = {}): Publisher
         random,
         now,
       };
-      await Promise.all([...byTopic].map(([topicArn, items]) => publishTopic(run, topicArn, items)));
-      return outcomes.map(
+      await Promise.all(
+        [...byTopic].map(([topicArn, items]) =>
+          publishTopic(run, topicArn, items).catch((err: unknown) => {
+            // Only a bug or a broken client factory lands here; the messages are fine, so they may be redelivered.
+            for (const item of items) {
+              if (outcomes[item.index] === undefined) retryable(run, item, PublishCode.publisherError, `publishing to ${topicArn} failed: ${describeError(err)}`);
+            }
+          }),
+        ),
+      );
+      // Array.from, not map: map skips the holes a missed outcome would leave.
+      return Array.from(
+        outcomes,
         (o, i) => o ?? { key: messages[i]!.key, status: 'retryable', code: PublishCode.missingResult, reason: 'the publisher produced no outcome for this message' },
       );
     },
@@ -293,6 +304,13 @@ interface Run {
   now: () => number;
 }
 
+/** A message to send again, with the error that sent it back. */
+interface Retry {
+  item: Pending;
+  code: string;
+  reason: string;
+}
+
 /** Publishes one topic's messages, round after round, until every message has an outcome. */
 async function publishTopic(run: Run, topicArn: string, items: Pending[]): Promise<void> {
   const client = run.clientFor(regionOfArn(topicArn)!);
@@ -300,7 +318,7 @@ async function publishTopic(run: Run, topicArn: string, items: Pending[]): Promi
   let topicFailure: { code: string; reason: string } | undefined;
   let pending = items;
   for (let attempt = 1; ; attempt++) {
-    const again: Array<{ item: Pending; code: string; reason: string }> = [];
+    const again: Retry[] = [];
     await Promise.all(
       packBatches(pending).map((batch) =>
         run.limit(async () => {
@@ -309,23 +327,12 @@ async function publishTopic(run: Run, topicArn: string, items: Pending[]): Promi
             return;
           }
           const result = await sendBatch(client, topicArn, batch);
-          if (result.kind === 'error') {
-            const c = result.error;
-            if (c.kind === 'permanent' && c.scope === 'topic') topicFailure = { code: c.code, reason: `SNS refused topic ${topicArn}: ${c.reason}` };
-            for (const item of batch) {
-              if (c.kind === 'transient') again.push({ item, code: c.code, reason: c.reason });
-              else if (c.kind === 'permanent') poison(run, item, c.code, `SNS refused topic ${topicArn}: ${c.reason}`);
-              else retryable(run, item, c.code, `SNS PublishBatch to ${topicArn} failed: ${c.reason}`);
-            }
+          if (result.kind === 'entries') {
+            settleEntries(run, topicArn, batch, result.entries, again);
             return;
           }
-          for (const item of batch) {
-            const entry = result.entries.get(item.index);
-            if (entry === undefined) again.push({ item, code: PublishCode.missingResult, reason: `PublishBatch answered nothing for entry ${item.index}` });
-            else if (entry.kind === 'ok') run.outcomes[item.index] = { key: item.message.key, status: 'ok', messageId: entry.messageId };
-            else if (entry.error.kind === 'transient') again.push({ item, code: entry.error.code, reason: entry.error.reason });
-            else poison(run, item, entry.error.code, `SNS refused the message for ${topicArn}: ${entry.error.reason}`);
-          }
+          const failure = settleFailedRequest(run, topicArn, batch, result.error, again);
+          if (failure !== undefined) topicFailure = failure;
         }),
       ),
     );
@@ -333,14 +340,51 @@ async function publishTopic(run: Run, topicArn: string, items: Pending[]): Promi
 
     const delay = backoffDelay(attempt, run.policy, run.random);
     const outOfAttempts = attempt >= run.policy.maxAttempts;
-    const outOfTime = run.now() + delay > run.deadline;
-    if (outOfAttempts || outOfTime) {
+    if (outOfAttempts || run.now() + delay > run.deadline) {
       const why = outOfAttempts ? `after ${attempt} attempts` : `after ${attempt} attempts, retry time budget of ${run.policy.maxElapsedMs} ms spent`;
       for (const { item, code, reason } of again) retryable(run, item, code, `SNS PublishBatch to ${topicArn} still failing ${why}: ${reason}`);
       return;
     }
     await run.sleep(delay);
     pending = again.map((a) => a.item);
+  }
+}
+
+/** Outcomes of a request that failed as a whole; returns the failure when it condemns the whole topic. */
+function settleFailedRequest(run: Run, topicArn: string, batch: Pending[], error: ErrorClass, again: Retry[]): { code: string; reason: string } | undefined {
+  switch (error.kind) {
+    case 'transient':
+      for (const item of batch) again.push({ item, code: error.code, reason: error.reason });
+      return undefined;
+    case 'deferred':
+      for (const item of batch) retryable(run, item, error.code, `SNS PublishBatch to ${topicArn} failed: ${error.reason}`);
+      return undefined;
+    case 'permanent': {
+      const what = error.scope === 'topic' ? `topic ${topicArn}` : `a PublishBatch request to ${topicArn}`;
+      const failure = { code: error.code, reason: `SNS refused ${what}: ${error.reason}` };
+      for (const item of batch) poison(run, item, failure.code, failure.reason);
+      return error.scope === 'topic' ? failure : undefined;
+    }
+    default: {
+      const unreachable: never = error;
+      return unreachable;
+    }
+  }
+}
+
+/** Outcomes of the entries of an answered request: ok, to retry, or refused. */
+function settleEntries(run: Run, topicArn: string, batch: Pending[], entries: Map<number, EntryResult>, again: Retry[]): void {
+  for (const item of batch) {
+    const entry = entries.get(item.index);
+    if (entry === undefined) {
+      again.push({ item, code: PublishCode.missingResult, reason: `PublishBatch answered nothing for entry ${item.index}` });
+    } else if (entry.kind === 'ok') {
+      run.outcomes[item.index] = { key: item.message.key, status: 'ok', messageId: entry.messageId };
+    } else if (entry.error.kind === 'transient') {
+      again.push({ item, code: entry.error.code, reason: entry.error.reason });
+    } else {
+      poison(run, item, entry.error.code, `SNS refused the message for ${topicArn}: ${entry.error.reason}`);
+    }
   }
 }
 
@@ -353,7 +397,7 @@ function retryable(run: Run, item: Pending, code: string, reason: string): void 
 }
 
 type EntryResult = { kind: 'ok'; messageId: string } | { kind: 'failed'; error: ErrorClass };
-type BatchResult = { kind: 'error'; error: ErrorClass } | { kind: 'done'; entries: Map<number, EntryResult> };
+type BatchResult = { kind: 'error'; error: ErrorClass } | { kind: 'entries'; entries: Map<number, EntryResult> };
 
 /** Sends one PublishBatch request; never throws. */
 async function sendBatch(client: SnsSender, topicArn: string, batch: Pending[]): Promise<BatchResult> {
@@ -373,5 +417,5 @@ async function sendBatch(client: SnsSender, topicArn: string, batch: Pending[]):
     if (ok.Id !== undefined && ok.MessageId !== undefined) results.set(Number(ok.Id), { kind: 'ok', messageId: ok.MessageId });
   }
   for (const failed of response.Failed ?? []) results.set(Number(failed.Id), { kind: 'failed', error: classifyFailedEntry(failed) });
-  return { kind: 'done', entries: results };
+  return { kind: 'entries', entries: results };
 }

@@ -302,6 +302,17 @@ describe('whole-request failures', () => {
     expect(outcomes.slice(25).every((o) => o.status === 'ok')).toBe(true);
   });
 
+  it('fails every message of a refused topic, also those whose requests were already in flight', async () => {
+    sns.on(PublishBatchCommand).callsFake(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } });
+    });
+    const { p } = publisher({}, { concurrency: 8 });
+    const outcomes = await p.publish(many(25, TOPIC_C));
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
+    expect(outcomes.map((o) => `${o.status}:${o.status === 'ok' ? '' : o.code}`)).toEqual(Array(25).fill('poison:NotFound'));
+  });
+
   it.each([
     ['AuthorizationError', new AuthorizationErrorException({ message: 'not authorized', $metadata: { httpStatusCode: 403 } })],
     ['KMSAccessDenied', new KMSAccessDeniedException({ message: 'key access denied', $metadata: { httpStatusCode: 400 } })],
@@ -359,6 +370,22 @@ describe('outcomes', () => {
     const { p } = publisher();
     const outcomes = await p.publish(input);
     expect(outcomes.map((o) => `${o.key}:${o.status}`)).toEqual(['1:poison', '2:ok', '3:poison', '4:ok', '5:poison', '6:ok']);
+  });
+
+  it('reports retryable instead of throwing when a topic\'s client cannot be built', async () => {
+    sns.on(PublishBatchCommand).callsFake(allSuccessful);
+    const client = new SNSClient({ region: 'us-east-1' });
+    const p = createSnsPublisher({
+      clientFor: (region) => {
+        if (region === 'eu-west-1') throw new Error('no client for eu-west-1');
+        return client;
+      },
+    });
+    const outcomes = await p.publish([msg('b', TOPIC_B), msg('a', TOPIC_A)]);
+    expect(outcomes).toEqual([
+      { key: 'b', status: 'retryable', code: 'publisher_error', reason: `publishing to ${TOPIC_B} failed: no client for eu-west-1` },
+      { key: 'a', status: 'ok', messageId: 'mid-delegate-a-1' },
+    ]);
   });
 
   it('answers an empty list with an empty list', async () => {
