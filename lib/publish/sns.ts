@@ -229,6 +229,9 @@ function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T>
   };
 }
 
+// arn:partition:sns:region:account:name, name up to 256 of [A-Za-z0-9_-] plus .fifo (SNS API reference, CreateTopic).
+const TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -255,7 +258,7 @@ export function createSnsPublisher(options: SnsPublisherOptions = {}): Publisher
           outcomes[index] = tooLarge;
           return;
         }
-        if (regionOfArn(message.topicArn) === undefined) {
+        if (!TOPIC_ARN.test(message.topicArn) || regionOfArn(message.topicArn) === undefined) {
           outcomes[index] = { key: message.key, status: 'poison', code: PublishCode.invalidTopicArn, reason: `${JSON.stringify(message.topicArn)} is not an SNS topic ARN` };
           return;
         }

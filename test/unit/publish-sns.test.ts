@@ -355,8 +355,9 @@ describe('outcomes', () => {
 
   it('reports a destination that is not a topic ARN as poison', async () => {
     const { p } = publisher();
-    const outcomes = await p.publish([msg('x', 'delegate-topic')]);
+    const outcomes = await p.publish([msg('x', 'delegate-topic'), msg('y', 'arn:aws:sqs:us-east-1:111111111111:queue')]);
     expect(outcomes[0]).toEqual({ key: 'x', status: 'poison', code: 'invalid_topic_arn', reason: '"delegate-topic" is not an SNS topic ARN' });
+    expect(outcomes[1]).toMatchObject({ key: 'y', status: 'poison', code: 'invalid_topic_arn' });
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 0);
   });
 
