@@ -4,10 +4,12 @@ import { type Command, type Io, ExitCode, processIo } from './cli';
 import { command as demoCommand } from './commands/demo';
 import { command as normalizeCommand } from './commands/normalize';
 import { command as routeCommand } from './commands/route';
+import { command as snsVerifyCommand } from './commands/sns-verify';
 
 const COMMANDS: Record<string, Command> = {
   normalize: normalizeCommand,
   route: routeCommand,
+  'sns-verify': snsVerifyCommand,
   demo: demoCommand,
 };
 
