@@ -30,6 +30,7 @@ export const RejectCode = {
 } as const;
 export type RejectCode = (typeof RejectCode)[keyof typeof RejectCode];
 
+/** The HTTP status of each rejection: 4xx never retried by SNS, 5xx retried. */
 export const REJECT_STATUS: Readonly<Record<RejectCode, number>> = {
   topic_not_allowed: 403,
   method_not_allowed: 405,
@@ -52,6 +53,7 @@ export const REJECT_STATUS: Readonly<Record<RejectCode, number>> = {
  */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** What to do with a request: refuse it, confirm, ignore an unsubscribe, or hand a notification to the pipeline. */
 export type Decision =
   | { action: 'reject'; code: RejectCode; status: number; reason: string; topicArn: string | null; messageId: string | null }
   | { action: 'confirm'; message: SnsHttpMessage }

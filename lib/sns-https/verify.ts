@@ -5,7 +5,7 @@
  * Docs: sns-verify-signature-of-message.
  */
 import { verify as cryptoVerify } from 'node:crypto';
-import { CertFetchError, type CertificateStore, checkCertUrl } from './certs';
+import { CertFetchError, type CertificateStore, type SigningKey, checkCertUrl } from './certs';
 import { type SnsHttpMessage, stringToSign } from './message';
 
 /** Hash of each signature version (sns-verify-signature-of-message: "1" is SHA1, "2" is SHA256; topics default to 1). */
@@ -28,7 +28,7 @@ export async function verifySignature(msg: SnsHttpMessage, certs: CertificateSto
   const pin = checkCertUrl(msg.SigningCertURL, msg.TopicArn);
   if (!pin.ok) return { ok: false, code: 'untrusted_cert_url', reason: pin.reason };
 
-  let signingKey;
+  let signingKey: SigningKey;
   try {
     signingKey = await certs.get(msg.SigningCertURL);
   } catch (err) {
