@@ -85,3 +85,15 @@ describe('route-sns and route-eventbridge', () => {
     expect(await eventBridgeHandler(status, context)).toEqual({ delivered: 0, parked: 0, skipped: 1 });
   });
 });
+
+describe('route-firehose', () => {
+  it('routes every record and hands each back unchanged', async () => {
+    answerPublishBatch();
+    const { handler } = await import('../../functions/route-firehose');
+    const event = loadEvent('firehose/all-event-types.json');
+    const result = await handler(event, context);
+    expect(result.records).toEqual(event.records.map((r: any) => ({ recordId: r.recordId, result: 'Ok', data: r.data })));
+    // The aws-doc-sender route takes all ten records in the notification format: three types legacy carried.
+    expect(publishedTo()).toEqual(Array(3).fill('arn:aws:sns:us-east-1:123456789012:legacy-feedback'));
+  });
+});
