@@ -22,6 +22,8 @@ export interface BridgeConfig {
   publish: 'sns' | 'dry-run';
   /** Log recipient addresses in clear; off by default (they are personal data). */
   logRecipients: boolean;
+  /** How long one publish call may keep retrying before it reports what is left as retryable. */
+  publishMaxElapsedMs: number;
 }
 
 /** The default routes file: the example, so `npm start` and `serverless invoke local` work out of the box. */
@@ -33,6 +35,13 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean {
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
   throw new ConfigError(`must be "true" or "false", got "${value}"`, name);
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value) || Number(value) === 0) throw new ConfigError(`must be a positive whole number, got "${value}"`, name);
+  return Number(value);
 }
 
 /**
@@ -77,6 +86,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     parkingTopic,
     publish: resolvePublishMode(env),
     logRecipients: flag(env, 'LOG_RECIPIENTS'),
+    publishMaxElapsedMs: positiveInteger(env, 'PUBLISH_MAX_ELAPSED_MS', 20_000),
   };
 }
 

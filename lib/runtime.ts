@@ -22,7 +22,7 @@ let current: Runtime | undefined;
 /** Builds the runtime from the environment. Throws ConfigError when the configuration is bad. */
 export function createRuntime(env: NodeJS.ProcessEnv = process.env, invokedFunctionArn?: string): Runtime {
   const config = loadBridgeConfig(env);
-  const publisher = config.publish === 'sns' ? createSnsPublisher() : createDryRunPublisher(process.stdout);
+  const publisher = config.publish === 'sns' ? createSnsPublisher({ retry: { maxElapsedMs: config.publishMaxElapsedMs } }) : createDryRunPublisher(process.stdout);
   const parking = parkingTopicArn(config, invokedFunctionArn, env);
   return { config, deps: { routes: compileRoutes(config.routes), publisher, parkingTopicArn: parking } };
 }
