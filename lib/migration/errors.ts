@@ -1,0 +1,16 @@
+/**
+ * Why the migration tooling stops. Bad files and flags are `ConfigError`/`UsageError` (lib/errors.ts, exit 2); a plan
+ * that would lose or leak feedback, a drifted state or a failed step is a refusal (exit 1): the input was well formed,
+ * but doing what it asks would be unsafe.
+ */
+
+/** The tool refuses to go on; `reasons` are sentences an operator can act on. */
+export class MigrationRefusal extends Error {
+  override readonly name = 'MigrationRefusal';
+  constructor(
+    readonly reasons: string[],
+    readonly hint = '',
+  ) {
+    super([...reasons, ...(hint ? [hint] : [])].join('\n'));
+  }
+}

@@ -1,0 +1,71 @@
+/** `plan`: merges inventories and builds the ordered, idempotent steps of one strategy. Pure: no AWS calls. */
+import { createHash } from 'node:crypto';
+import { MigrationRefusal } from '#lib/migration/errors';
+import { type PlanOptions, StepList, mergeInventories } from '#lib/migration/plan-common';
+import { planBridge } from '#lib/migration/plan-bridge';
+import { DEFAULT_CONFIG_SET_NAME, planConfigSet } from '#lib/migration/plan-config-set';
+import { planOwnerTopic } from '#lib/migration/plan-owner-topic';
+import { isSesName } from '#lib/migration/arn';
+import type { Inventory, Plan, RoutesDocument, Step, Strategy } from '#lib/migration/types';
+
+export type { PlanOptions } from '#lib/migration/plan-common';
+
+/** The digest that ties verify reports and journals to one plan: strategy, steps and routes. */
+export function planDigest(strategy: Strategy, steps: Step[], routes: RoutesDocument | null): string {
+  return createHash('sha256').update(JSON.stringify({ strategy, steps, routes })).digest('hex').slice(0, 16);
+}
+
+/**
+ * Builds the plan. Throws MigrationRefusal (exit 1) when the strategy cannot serve an identity without losing or
+ * leaking feedback (owner-topic with several delegates, or over the owner's own topics) or lacks an input.
+ */
+export function buildPlan(inventories: Inventory[], options: PlanOptions): Plan {
+  if (inventories.length === 0) throw new MigrationRefusal(['no inventory given: pass --inventory FILE (the owner\'s and each delegate\'s)']);
+  if (options.configSetName !== undefined && !isSesName(options.configSetName)) {
+    throw new MigrationRefusal([`--config-set-name must be 1-64 characters of A-Z a-z 0-9 _ -, got "${options.configSetName}"`]);
+  }
+  const merged = mergeInventories(inventories);
+  const steps = new StepList();
+  const warnings = [...merged.warnings];
+  let routes: RoutesDocument | null = null;
+  if (merged.identities.length === 0) {
+    warnings.push('no legacy cross-account notifications in the given inventories: nothing to migrate (a delegate finds them with: ses-bridge migrate inventory --account-id <its account> --identities <owner identity ARNs>)');
+  } else {
+    switch (options.strategy) {
+      case 'config-set':
+        warnings.push(...planConfigSet(merged, options, steps));
+        break;
+      case 'owner-topic':
+        warnings.push(...planOwnerTopic(merged, steps));
+        break;
+      case 'bridge': {
+        const result = planBridge(merged, options, steps);
+        warnings.push(...result.warnings);
+        routes = result.routes;
+        break;
+      }
+      default: {
+        const never: never = options.strategy;
+        throw new MigrationRefusal([`unknown strategy ${JSON.stringify(never)}`]);
+      }
+    }
+  }
+  const isBridge = options.strategy === 'bridge';
+  return {
+    version: 1,
+    planId: planDigest(options.strategy, steps.steps, routes),
+    strategy: options.strategy,
+    generatedAt: (options.now?.() ?? new Date()).toISOString(),
+    options: {
+      format: isBridge ? (options.format ?? 'notification') : null,
+      bridgeTopicArn: isBridge ? (options.bridgeTopicArn ?? null) : null,
+      bridgePrincipal: isBridge ? (options.bridgePrincipal ?? null) : null,
+      configSetName: options.strategy === 'config-set' ? (options.configSetName ?? DEFAULT_CONFIG_SET_NAME) : null,
+    },
+    inventories: inventories.map((i) => ({ accountId: i.accountId, region: i.region, generatedAt: i.generatedAt, identities: i.identities.length })),
+    identities: merged.identities,
+    steps: steps.steps,
+    warnings,
+    routes,
+  };
+}

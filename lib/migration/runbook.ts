@@ -1,0 +1,210 @@
+/**
+ * `runbook.md`: the plan for people. What changes where, in which order, who must do it, the policies to add and how
+ * to roll back. Deterministic (no clock reads), so it is golden-file tested and diffs cleanly between plan runs.
+ */
+import { parseTopicArn } from '#lib/migration/arn';
+import { NOTIFICATION_TYPES, type Phase, type Plan, type PlannedIdentity, type Role, type Step } from '#lib/migration/types';
+
+const PHASE_TEXT: Record<Phase, { title: string; intro: string }> = {
+  prepare: { title: 'Phase 1: prepare', intro: 'Adds the new path beside the legacy one. Nobody\'s feedback changes yet.' },
+  switch: { title: 'Phase 2: switch', intro: 'Turns the new path on. Until cleanup, the legacy settings keep working too, so consumers may see some notifications twice: they should be idempotent (SES gives no exactly-once guarantee anyway).' },
+  cleanup: {
+    title: 'Phase 3: cleanup (point of no return)',
+    intro:
+      'Removes the legacy cross-account settings, in each delegate\'s account, only after `verify` passed for every account. SES no longer lets anyone create cross-account notifications, so these steps cannot be rolled back.',
+  },
+};
+
+const ROLE_TEXT: Record<Role, string> = { owner: 'identity owner', delegate: 'delegate sender', bridge: 'bridge operator' };
+
+const STRATEGY_TEXT = {
+  'config-set': 'each delegate publishes its own feedback through a configuration set it names when sending (SES event publishing)',
+  'owner-topic': 'the owner points each identity\'s notification topics at its one delegate\'s topics ("SNS topic you don\'t own")',
+  bridge: 'the owner points each identity\'s notification topics at the bridge intake topic; the bridge routes every notification to the delegate that sent the mail',
+} as const;
+
+function code(text: string): string {
+  return `\`${text}\``;
+}
+
+function json(value: unknown): string {
+  return ['```json', JSON.stringify(value, null, 2), '```'].join('\n');
+}
+
+function topicName(arn: string | null): string {
+  return arn === null ? '-' : code(parseTopicArn(arn)?.name ?? arn);
+}
+
+function apiText(step: Step): string {
+  const { action } = step;
+  if (action.api === 'manual') return 'manual';
+  const [service, name] = action.api.split(':') as [string, string];
+  return `${service === 'ses' ? 'SES v1' : 'SESv2'} ${code(name)}`;
+}
+
+/** After the plan, which topic each type of the identity uses (from the owner's switch steps). */
+function afterTopic(plan: Plan, id: PlannedIdentity, type: (typeof NOTIFICATION_TYPES)[number]): string {
+  const step = plan.steps.find((s) => s.action.api === 'ses:SetIdentityNotificationTopic' && s.action.params.Identity === id.identity && s.action.params.NotificationType === type && s.phase === 'switch');
+  if (step?.action.api === 'ses:SetIdentityNotificationTopic') return topicName(step.action.params.SnsTopic);
+  return id.owner ? topicName(id.owner.notifications[type].topicArn) : '(unchanged)';
+}
+
+function beforeAfter(plan: Plan): string[] {
+  const lines: string[] = ['## Before and after', ''];
+  for (const id of plan.identities) {
+    lines.push(`### ${code(id.identity)} (owner ${id.ownerAccountId}, ${id.region})`, '');
+    const delegates = id.subscriptions.map((s) => s.delegateAccountId);
+    lines.push(`| type | owner's topic before | ${delegates.map((d) => `legacy topic of ${d}`).join(' | ')} | identity topic after |`);
+    lines.push(`|---|---|${delegates.map(() => '---|').join('')}---|`);
+    for (const type of NOTIFICATION_TYPES) {
+      const own = id.owner ? topicName(id.owner.notifications[type].topicArn) : '(no owner inventory)';
+      const legacy = id.subscriptions.map((s) => {
+        const t = s.topics[type];
+        return t ? `${topicName(t.topicArn)}${t.headersEnabled ? ' + headers' : ''}` : '-';
+      });
+      lines.push(`| ${type} | ${own} | ${legacy.join(' | ')} | ${afterTopic(plan, id, type)} |`);
+    }
+    lines.push('');
+  }
+  if (plan.strategy === 'config-set') {
+    lines.push('With `config-set` the identity itself does not change: each delegate\'s feedback comes from its own configuration set (see the steps).', '');
+  }
+  return lines;
+}
+
+function stepBlock(step: Step, index: number): string[] {
+  const lines = [`#### ${index}. ${step.title}`, ''];
+  lines.push(`- Step: ${code(step.id)}`);
+  lines.push(`- Who: ${ROLE_TEXT[step.role]}, account ${step.account}, ${step.region}`);
+  if (step.action.api === 'manual') {
+    lines.push(`- How: by hand. ${step.action.params.instructions}`);
+  } else {
+    lines.push(`- How: ${code('ses-bridge migrate apply')} runs ${apiText(step)} with:`);
+    lines.push('', json(step.action.params), '');
+  }
+  lines.push(`- Revert: ${step.revert.description}${step.revert.reversible ? '' : ' **Cannot be rolled back.**'}`);
+  if (step.dependsOn.length > 0) lines.push(`- After: ${step.dependsOn.map(code).join(', ')}`);
+  if (step.action.api === 'manual' && step.action.params.document !== undefined && step.action.params.kind !== 'deploy-routes') {
+    lines.push('', json(step.action.params.document));
+  }
+  lines.push('');
+  return lines;
+}
+
+function commands(plan: Plan): string[] {
+  const accounts: Array<{ account: string; roles: Set<Role>; auto: number; manual: number; cleanup: number }> = [];
+  for (const step of plan.steps) {
+    let entry = accounts.find((a) => a.account === step.account);
+    if (!entry) accounts.push((entry = { account: step.account, roles: new Set(), auto: 0, manual: 0, cleanup: 0 }));
+    entry.roles.add(step.role);
+    if (step.phase === 'cleanup') entry.cleanup++;
+    else if (step.action.api === 'manual') entry.manual++;
+    else entry.auto++;
+  }
+  const lines = ['## Who runs what', '', '| account | role | SES steps | manual steps | cleanup steps |', '|---|---|---|---|---|'];
+  for (const a of accounts) lines.push(`| ${a.account} | ${[...a.roles].map((r) => ROLE_TEXT[r]).join(', ')} | ${a.auto} | ${a.manual} | ${a.cleanup} |`);
+  lines.push('', 'Each account runs, with its own credentials, in the order of the steps below:', '', '```sh');
+  lines.push('# 1. see what would change (dry run), then do it; the journal is what rollback undoes');
+  lines.push('ses-bridge migrate apply  --plan plan.json --account-id <ACCOUNT>');
+  lines.push('ses-bridge migrate apply  --plan plan.json --account-id <ACCOUNT> --execute --journal journal-<ACCOUNT>.ndjson');
+  lines.push('# 2. read it back and send test mail through the new path');
+  lines.push('ses-bridge migrate verify --plan plan.json --account-id <ACCOUNT> --send-test --out verify-<ACCOUNT>.json');
+  const cleaners = accounts.filter((a) => a.cleanup > 0).map((a) => a.account);
+  const verifiers = [...new Set(plan.steps.filter((s) => s.phase !== 'cleanup' && s.action.api !== 'manual').map((s) => s.account))].sort();
+  if (cleaners.length > 0) {
+    lines.push('# 3. last, in each delegate account, once every verify report passed');
+    lines.push(`ses-bridge migrate apply  --plan plan.json --account-id <DELEGATE> --phase cleanup ${verifiers.map((a) => `--verified verify-${a}.json`).join(' ')} --execute --journal journal-<DELEGATE>-cleanup.ndjson`);
+  }
+  lines.push('```', '');
+  lines.push('Manual steps are printed by `apply` but done by a person; `verify` cannot read them back (topic policies live in SNS, code changes in the delegate\'s application).', '');
+  return lines;
+}
+
+function policies(plan: Plan): string[] {
+  const manuals = plan.steps.filter((s) => s.action.api === 'manual' && s.action.params.kind === 'sns-topic-policy');
+  if (manuals.length === 0) return [];
+  const lines = ['## SNS topic policies to add', ''];
+  lines.push('Add each statement to the topic\'s existing access policy (SNS console: topic, Edit, Access policy; or `aws sns set-topic-attributes --attribute-name Policy`). Keep the other statements.', '');
+  for (const step of manuals) {
+    if (step.action.api !== 'manual') continue;
+    const doc = step.action.params.document as { topicPolicy?: unknown } | undefined;
+    lines.push(`- ${ROLE_TEXT[step.role]} ${step.account}, topic ${code(step.action.params.target)} (step ${code(step.id)}):`, '', json(doc?.topicPolicy ?? doc), '');
+  }
+  if (plan.strategy !== 'config-set') {
+    lines.push(
+      'No AWS example covers SES publishing to a topic in another account on behalf of an identity; the statements above follow the documented same-account shape (`AWS:SourceAccount` = the identity owner, `AWS:SourceArn` = the identity). Check them with `verify --send-test`.',
+      '',
+    );
+  }
+  lines.push('### KMS-encrypted topics', '');
+  lines.push(
+    'If a topic above uses server-side encryption with a customer managed KMS key, whoever publishes must be able to use that key, or SES answers `InvalidParameterValue` when the topic is chosen and publishing fails (configure-sns-notifications). Add to the key policy the `kmsKeyPolicyStatement` of that topic\'s step:',
+    '',
+  );
+  lines.push('- topics SES publishes to: `ses.amazonaws.com` may `kms:GenerateDataKey` and `kms:Decrypt`;');
+  if (plan.strategy === 'bridge') lines.push('- topics the bridge publishes to: the bridge\'s principal may `kms:GenerateDataKey` and `kms:Decrypt`, and the bridge role needs the same actions on the key in its IAM policy (cross-account keys need both).');
+  lines.push('- the AWS managed key `alias/aws/sns` cannot be shared with SES or another account: use a customer managed key.', '');
+  return lines;
+}
+
+function rollbackSection(plan: Plan): string[] {
+  return [
+    '## Rolling back',
+    '',
+    'Every change `apply --execute` makes is journaled (`{step, before, after}`, one JSON line each) before the next step starts. To undo an account\'s changes, with the same credentials:',
+    '',
+    '```sh',
+    'ses-bridge migrate rollback --journal journal-<ACCOUNT>.ndjson            # dry run',
+    'ses-bridge migrate rollback --journal journal-<ACCOUNT>.ndjson --execute',
+    '```',
+    '',
+    'Roll back in the reverse order of the accounts that applied (owner before delegates for the switch, delegates\' configuration sets last). Rollback restores `before` for each entry in reverse order, skips entries already undone, and stops at an entry whose live state someone changed since (a conflict) instead of overwriting it.',
+    plan.strategy === 'bridge' ? 'After rolling back the owner, the bridge routes can stay deployed: nothing reaches the intake topic any more.' : '',
+    'The cleanup phase is the exception: once a legacy cross-account setting is removed, SES may refuse to set it again. Keep the new path instead.',
+    '',
+  ].filter((l, i, all) => l !== '' || all[i - 1] !== '');
+}
+
+/** Renders the runbook of a plan. */
+export function renderRunbook(plan: Plan): string {
+  const accounts = [...new Set(plan.inventories.map((i) => i.accountId))];
+  const lines: string[] = [
+    '# Migration runbook: off legacy cross-account notifications',
+    '',
+    `Plan ${code(plan.planId)}, strategy **${plan.strategy}**: ${STRATEGY_TEXT[plan.strategy]}. Generated ${plan.generatedAt} from the inventories of ${accounts.join(', ')}.`,
+    '',
+  ];
+  if (plan.steps.length === 0) {
+    lines.push('Nothing to migrate: the inventories show no legacy cross-account notifications.', '');
+  }
+  if (plan.warnings.length > 0) {
+    lines.push('## Warnings', '', ...plan.warnings.map((w) => `- ${w}`), '');
+  }
+  if (plan.identities.length > 0) lines.push(...beforeAfter(plan));
+  if (plan.steps.length > 0) {
+    lines.push(...commands(plan));
+    lines.push('## Steps', '');
+    let index = 0;
+    for (const phase of ['prepare', 'switch', 'cleanup'] as const) {
+      const steps = plan.steps.filter((s) => s.phase === phase);
+      if (steps.length === 0) continue;
+      lines.push(`### ${PHASE_TEXT[phase].title}`, '', PHASE_TEXT[phase].intro, '');
+      for (const step of steps) lines.push(...stepBlock(step, ++index));
+    }
+    lines.push(...policies(plan));
+  }
+  if (plan.routes) {
+    lines.push('## Routes file', '', 'Written as `routes.json` beside this runbook; merge its routes into the bridge\'s routes file before the switch.', '', json(plan.routes), '');
+  }
+  if (plan.steps.length > 0) {
+    lines.push('## Checking', '');
+    lines.push(
+      '`ses-bridge migrate verify --plan plan.json --account-id <ACCOUNT>` reads every SES setting of the account\'s steps back and exits 1 on drift. Right after `apply`, give SES a minute: changes "might take a few minutes to take effect" (configure-sns-notifications).',
+      '',
+      'With `--send-test` it also sends from each identity to the SES mailbox simulator (`success@`, `bounce@`, `complaint@simulator.amazonses.com`) through the new path, and prints what should arrive on which topic. Watch those topics (a test subscription, or CloudWatch `NumberOfMessagesPublished`) before the cleanup phase.',
+      '',
+    );
+    lines.push(...rollbackSection(plan));
+  }
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
