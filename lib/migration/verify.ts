@@ -152,17 +152,27 @@ export async function sendTests(plan: Plan, options: VerifyOptions): Promise<Sen
 }
 
 /**
- * Why the cleanup phase may not run yet for `accountId`: every account with SES steps before cleanup needs a passing
- * verify report of this plan (the owner's switch cannot be read back from a delegate's account).
+ * Why the cleanup phase may not run yet for `accountId`: every account with SES steps that this account's cleanup
+ * steps depend on (directly or not) needs a passing verify report of this plan; a delegate cannot read the owner's
+ * switch back from its own account.
  */
 export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport[]): string[] {
   const reasons: string[] = [];
-  if (!plan.steps.some((s) => s.account === accountId && s.phase === 'cleanup')) return reasons;
+  const byId = new Map(plan.steps.map((s) => [s.id, s]));
+  const pending = plan.steps.filter((s) => s.account === accountId && s.phase === 'cleanup').flatMap((s) => s.dependsOn);
+  const seen = new Set<string>();
+  const needed = new Set<string>();
+  while (pending.length > 0) {
+    const step = byId.get(pending.pop()!);
+    if (!step || seen.has(step.id)) continue;
+    seen.add(step.id);
+    if (step.action.api !== 'manual' && step.phase !== 'cleanup') needed.add(step.account);
+    pending.push(...step.dependsOn);
+  }
   for (const report of reports) {
     if (report.planId !== plan.planId) reasons.push(`the verify report of ${report.accountId} is for plan ${report.planId}, not ${plan.planId}`);
   }
-  const needed = [...new Set(plan.steps.filter((s) => s.phase !== 'cleanup' && s.action.api !== 'manual').map((s) => s.account))].sort();
-  for (const account of needed) {
+  for (const account of [...needed].sort()) {
     const passing = reports.find((r) => r.accountId === account && r.planId === plan.planId && r.passed && r.phases.includes('prepare') && r.phases.includes('switch'));
     if (!passing) {
       reasons.push(`no passing verify report of account ${account} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${account} --send-test --out verify-${account}.json" with ${account}'s credentials and pass the file with --verified`);

@@ -137,6 +137,14 @@ function memberList(form: URLSearchParams, prefix: string): string[] {
   return items.sort((a, b) => a[0] - b[0]).map(([, v]) => v);
 }
 
+/** A list request's JSON body (`{NextToken, PageSize}`) as query parameters. */
+function bodyQuery(input: Record<string, any>): URLSearchParams {
+  const query = new URLSearchParams();
+  if (input.NextToken !== undefined) query.set('NextToken', String(input.NextToken));
+  if (input.PageSize !== undefined) query.set('PageSize', String(input.PageSize));
+  return query;
+}
+
 export interface FakeSesOptions {
   /** The accounts to serve; each gets a port. */
   accounts: string[];
@@ -213,6 +221,17 @@ export class FakeSes {
 
   addConfigurationSet(set: Omit<FakeConfigurationSet, 'eventDestinations'> & { eventDestinations?: FakeEventDestination[] }): void {
     this.configurationSets.set(`${set.region}|${set.accountId}|${set.name}`, { eventDestinations: [], ...set });
+  }
+
+  /** Seeds a whole scenario (test/fixtures/migration/scenario.json has the shape). */
+  seed(scenario: {
+    identities?: Array<Parameters<FakeSes['addIdentity']>[0]>;
+    crossAccount?: Array<Parameters<FakeSes['addCrossAccount']>[0]>;
+    configurationSets?: Array<Parameters<FakeSes['addConfigurationSet']>[0]>;
+  }): void {
+    for (const identity of scenario.identities ?? []) this.addIdentity(structuredClone(identity));
+    for (const setting of scenario.crossAccount ?? []) this.addCrossAccount(structuredClone(setting));
+    for (const set of scenario.configurationSets ?? []) this.addConfigurationSet(structuredClone(set));
   }
 
   /** The next `times` calls of `api` (e.g. 'SetIdentityNotificationTopic', 'CreateConfigurationSet') fail with `code`. */
@@ -512,8 +531,13 @@ export class FakeSes {
     const [resource, name, sub, subName] = s;
     const key = `${method} ${resource}${name !== undefined ? '/{}' : ''}${sub !== undefined ? `/${sub}` : ''}${subName !== undefined ? '/{}' : ''}`;
     switch (key) {
+      // The pinned SDK (client-sesv2 3.1176) lists with POST and a JSON body; older clients used GET with a query.
+      case 'POST list-identities':
+        return { api: 'ListEmailIdentities', run: (a, r, i) => this.listEmailIdentities(a, r, bodyQuery(i)) };
       case 'GET identities':
         return { api: 'ListEmailIdentities', run: (a, r, _i, q) => this.listEmailIdentities(a, r, q) };
+      case 'POST list-configuration-sets':
+        return { api: 'ListConfigurationSets', run: (a, r, i) => this.listConfigurationSets(a, r, bodyQuery(i)) };
       case 'GET identities/{}':
         return { api: 'GetEmailIdentity', run: (a, r) => this.getEmailIdentity(a, r, name!) };
       case 'GET identities/{}/policies':

@@ -1,0 +1,334 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sesClient, sesv2Client } from '#lib/aws-clients';
+import { ConfigError, UsageError, describeError } from '#lib/errors';
+import { isAccountId, isRegion } from '#lib/migration/arn';
+import { applyPlan, rollbackJournal } from '#lib/migration/apply';
+import { MigrationRefusal } from '#lib/migration/errors';
+import { buildInventory } from '#lib/migration/inventory';
+import { parseInventoryText } from '#lib/migration/inventory-file';
+import { buildPlan } from '#lib/migration/plan';
+import { parseJournalText, parsePlanText, parseVerifyReport } from '#lib/migration/plan-file';
+import { DEFAULT_RETRY } from '#lib/migration/retry';
+import { renderRunbook } from '#lib/migration/runbook';
+import { SesSession } from '#lib/migration/ses';
+import { StateReader } from '#lib/migration/state';
+import { PHASES, type Phase, ROUTE_FORMATS, type RouteFormat, STRATEGIES, type Strategy, type StepOutcome } from '#lib/migration/types';
+import { cleanupGate, verifyPlan } from '#lib/migration/verify';
+import { parseJsonText } from '#lib/migration/validate';
+import { type Command, ExitCode, type Io, parseCommandArgs } from '../cli';
+
+const usage = `Usage: ses-bridge migrate <inventory|plan|apply|verify|rollback> [options]
+
+Moves delegate senders off legacy SES cross-account notifications, which SES no longer lets anyone create, to a
+configuration set, an owner-set topic, or the bridge. Step by step: docs/migration-runbook.md.
+
+  inventory [--identities LIST | --all] [--region R] [--account-id ID] [--out FILE]
+      Reads what this account sees: for its own identities (names, or --all) the topics per type, headers flags,
+      forwarding, default configuration set and the delegates its sending authorization policies name; for other
+      accounts' identity ARNs (a delegate) its legacy cross-account topics on them. LIST: names or ARNs, comma
+      separated, --identities repeatable. Writes JSON to FILE (default stdout).
+      --account-id: required with identity ARNs; otherwise derived from the policies' identity ARNs (STS is not
+      used), and an error says so when it cannot be.
+  plan --inventory FILE [--inventory FILE ...] --strategy config-set|owner-topic|bridge [--out DIR]
+       [--bridge-topic ARN] [--bridge-principal ARN] [--format original|notification|event|normalized]
+       [--config-set-name NAME]
+      Merges the owner's and the delegates' inventories; writes DIR/plan.json, DIR/runbook.md and, for bridge,
+      DIR/routes.json (DIR default: migration-plan). --bridge-topic (bridge): the bridge intake topic.
+      --format (bridge): payload of the delegates' routes, default notification. --bridge-principal (bridge): who
+      publishes to delegates' topics, default the bridge account root. --config-set-name (config-set): default
+      legacy-feedback. Refuses (exit 1) owner-topic for an identity used by more than one delegate.
+  apply --plan FILE --account-id ID [--phase LIST] [--verified FILE ...] [--execute] [--journal FILE]
+      Runs the plan's steps of account ID (the account of the credentials in use). Dry run unless --execute.
+      Idempotent: reads live state first and changes only what differs; journals every change to FILE (default
+      journal-<ID>.ndjson). --phase: prepare,switch (default) or cleanup; cleanup needs a passing verify report of
+      every account with SES steps (--verified, repeatable) and checks this account's steps again first.
+  verify --plan FILE --account-id ID [--phase LIST] [--send-test] [--out FILE]
+      Reads the live state of the account's steps back; exit 1 on drift. --send-test sends from each identity to
+      the SES mailbox simulator (success@, bounce@, complaint@simulator.amazonses.com) through the new path.
+      --out writes the report that apply --phase cleanup --verified takes.
+  rollback --journal FILE [--execute]
+      Undoes the journal's changes in reverse order (dry run unless --execute); stops at a conflict.
+
+Common options:
+  --pace-ms N        milliseconds between SES v1 identity notification calls (default 1000: SES allows 1/s)
+  --retry-base-ms N  first backoff after throttling (default ${DEFAULT_RETRY.baseDelayMs}, doubled per attempt, ${DEFAULT_RETRY.maxAttempts} attempts)
+  -h, --help         this help; 'ses-bridge migrate help <command>' shows one command
+
+AWS access: the SDK's credential chain and region (AWS_REGION); endpoints from AWS_ENDPOINT_URL_SES and
+AWS_ENDPOINT_URL_SESV2. Progress on stderr; results (JSON) on stdout.
+Exit status: 0 ok, 1 refused / drift / failed step / conflict, 2 usage or bad input file.
+`;
+
+const SUBCOMMANDS = ['inventory', 'plan', 'apply', 'verify', 'rollback'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+/** One sub-command's section of the usage text. */
+function subUsage(name: Subcommand): string {
+  const lines = usage.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  ${name} `) || l === `  ${name}`);
+  let end = start + 1;
+  while (end < lines.length && (lines[end]!.startsWith('      ') || lines[end]!.startsWith('       '))) end++;
+  return `Usage: ses-bridge migrate\n${lines.slice(start, end).join('\n')}\n\n${usage.slice(usage.indexOf('Common options:'))}`;
+}
+
+const common = {
+  'pace-ms': { type: 'string' },
+  'retry-base-ms': { type: 'string' },
+} as const;
+
+function wholeNumber(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number of milliseconds, got "${value}"`);
+  return Number(value);
+}
+
+function accountIdOption(value: string | undefined, required: boolean): string | null {
+  if (value === undefined) {
+    if (required) throw new UsageError('--account-id is required: the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)');
+    return null;
+  }
+  if (!isAccountId(value)) throw new UsageError(`--account-id must be a 12-digit account id, got "${value}"`);
+  return value;
+}
+
+function phasesOption(values: string[] | undefined): Phase[] {
+  const phases = (values ?? ['prepare,switch']).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const phase of phases) if (!(PHASES as readonly string[]).includes(phase)) throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
+  if (phases.includes('cleanup') && phases.length > 1) throw new UsageError('--phase cleanup runs alone, after verify passed for the other phases');
+  return phases as Phase[];
+}
+
+function session(values: { 'pace-ms'?: string; 'retry-base-ms'?: string }, io: Io): SesSession {
+  return new SesSession({
+    clients: (region) => ({ ses: sesClient(region, { maxAttempts: 1 }), sesv2: sesv2Client(region, { maxAttempts: 1 }) }),
+    paceMs: wholeNumber(values['pace-ms'], 'pace-ms', 1000),
+    retry: { ...DEFAULT_RETRY, baseDelayMs: wholeNumber(values['retry-base-ms'], 'retry-base-ms', DEFAULT_RETRY.baseDelayMs) },
+    onRetry: (e) => io.stderr(`${e.label}: ${e.kind} (${e.error}); retry ${e.attempt} in ${e.delayMs} ms\n`),
+  });
+}
+
+function readFile(io: Io, file: string, what: string): string {
+  try {
+    return io.readInput(file);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeError(err);
+    throw new UsageError(`cannot read ${what} ${file}: ${reason}`);
+  }
+}
+
+function writeOut(file: string, text: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, text);
+}
+
+function summarize(outcomes: StepOutcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
+  return counts;
+}
+
+async function inventory(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...common,
+    identities: { type: 'string', multiple: true },
+    all: { type: 'boolean' },
+    region: { type: 'string' },
+    'account-id': { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const list = (values.identities ?? []).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+  if (values.all && list.length > 0) throw new UsageError('give --identities or --all, not both');
+  if (!values.all && list.length === 0) throw new UsageError('give --identities LIST (names or identity ARNs) or --all');
+  const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  if (!region) throw new UsageError('--region is required (or set AWS_REGION)');
+  if (!isRegion(region)) throw new UsageError(`--region must be a region such as us-east-1, got "${region}"`);
+  const ses = session(values, io);
+  const started = Date.now();
+  const result = await buildInventory({
+    session: ses,
+    region,
+    accountId: accountIdOption(values['account-id'], false),
+    identities: values.all ? 'all' : list,
+    progress: (line) => io.stderr(`${line}\n`),
+  });
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+  io.stderr(`inventory: ${result.identities.length} identities of ${result.accountId} in ${region}, ${Date.now() - started} ms, calls ${JSON.stringify(ses.callCounts())}\n`);
+  if (values.out) {
+    writeOut(values.out, text);
+    io.stdout(`${values.out}\n`);
+  } else io.stdout(text);
+  return ExitCode.ok;
+}
+
+async function plan(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    inventory: { type: 'string', multiple: true },
+    strategy: { type: 'string' },
+    'bridge-topic': { type: 'string' },
+    'bridge-principal': { type: 'string' },
+    format: { type: 'string' },
+    'config-set-name': { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (!values.inventory?.length) throw new UsageError('--inventory FILE is required (repeat it for the owner\'s and each delegate\'s inventory)');
+  const strategy = values.strategy as Strategy | undefined;
+  if (!strategy || !STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}`);
+  if (values.format !== undefined && !(ROUTE_FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be one of ${ROUTE_FORMATS.join(', ')}, got "${values.format}"`);
+  if (strategy === 'bridge' && !values['bridge-topic']) throw new UsageError('--strategy bridge needs --bridge-topic ARN, the bridge intake topic');
+  if (strategy !== 'bridge' && (values['bridge-topic'] || values.format || values['bridge-principal'])) {
+    throw new UsageError('--bridge-topic, --bridge-principal and --format apply to --strategy bridge only');
+  }
+  if (strategy !== 'config-set' && values['config-set-name']) throw new UsageError('--config-set-name applies to --strategy config-set only');
+  const inventories = values.inventory.map((file) => parseInventoryText(readFile(io, file, 'inventory'), file));
+  const result = buildPlan(inventories, {
+    strategy,
+    bridgeTopicArn: values['bridge-topic'] ?? null,
+    bridgePrincipal: values['bridge-principal'] ?? null,
+    ...(values.format ? { format: values.format as RouteFormat } : {}),
+    ...(values['config-set-name'] ? { configSetName: values['config-set-name'] } : {}),
+  });
+  const dir = values.out ?? 'migration-plan';
+  const files = [path.join(dir, 'plan.json'), path.join(dir, 'runbook.md')];
+  writeOut(files[0]!, `${JSON.stringify(result, null, 2)}\n`);
+  writeOut(files[1]!, renderRunbook(result));
+  if (result.routes) {
+    files.push(path.join(dir, 'routes.json'));
+    writeOut(files[2]!, `${JSON.stringify(result.routes, null, 2)}\n`);
+  }
+  for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+  const accounts = [...new Set(result.steps.map((s) => s.account))];
+  io.stdout(
+    `${JSON.stringify({ planId: result.planId, strategy, identities: result.identities.length, steps: result.steps.length, accounts, warnings: result.warnings.length, files })}\n`,
+  );
+  return ExitCode.ok;
+}
+
+async function apply(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...common,
+    plan: { type: 'string' },
+    'account-id': { type: 'string' },
+    phase: { type: 'string', multiple: true },
+    verified: { type: 'string', multiple: true },
+    execute: { type: 'boolean' },
+    journal: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (!values.plan) throw new UsageError('--plan FILE is required');
+  const accountId = accountIdOption(values['account-id'], true)!;
+  const phases = phasesOption(values.phase);
+  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
+  const reader = new StateReader(session(values, io));
+  const progress = (line: string) => io.stderr(`${line}\n`);
+  if (phases.includes('cleanup')) {
+    const reports = (values.verified ?? []).map((file) => parseVerifyReport(parseJsonText(readFile(io, file, 'verify report'), file), file));
+    const reasons = cleanupGate(thePlan, accountId, reports);
+    // This account's own earlier steps are read back live too: a report may be stale.
+    const own = await verifyPlan(thePlan, { reader, accountId, phases: ['prepare', 'switch'], sendTest: false, progress });
+    if (!own.passed) reasons.push(`the live state of account ${accountId} drifted from the plan since: run verify and fix it first`);
+    if (reasons.length > 0) throw new MigrationRefusal(reasons, 'Cleanup removes the legacy cross-account settings for good; it runs only after verify passed everywhere.');
+  }
+  const journalFile = values.journal ?? `journal-${accountId}.ndjson`;
+  io.stderr(`apply: plan ${thePlan.planId} (${thePlan.strategy}), account ${accountId}, phases ${phases.join(',')}, ${values.execute ? `EXECUTE, journal ${journalFile}` : 'dry run (add --execute to change anything)'}\n`);
+  const started = Date.now();
+  const result = await applyPlan(thePlan, {
+    reader,
+    accountId,
+    phases,
+    execute: values.execute === true,
+    journal: (entry) => appendFileSync(journalFile, `${JSON.stringify(entry)}\n`),
+    progress,
+  });
+  const counts = summarize(result.outcomes);
+  io.stderr(`apply: ${JSON.stringify(counts)} in ${Date.now() - started} ms; SES calls ${JSON.stringify(reader.session.callCounts())}, retries ${reader.session.retries}\n`);
+  io.stdout(`${JSON.stringify({ planId: thePlan.planId, accountId, phases, execute: values.execute === true, journal: values.execute ? journalFile : null, counts, outcomes: result.outcomes })}\n`);
+  return result.ok ? ExitCode.ok : ExitCode.rejected;
+}
+
+async function verify(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...common,
+    plan: { type: 'string' },
+    'account-id': { type: 'string' },
+    phase: { type: 'string', multiple: true },
+    'send-test': { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (!values.plan) throw new UsageError('--plan FILE is required');
+  const accountId = accountIdOption(values['account-id'], true)!;
+  const phases = values.phase ? values.phase.flatMap((v) => v.split(',')).map((v) => v.trim()) : ['prepare', 'switch'];
+  for (const phase of phases) if (!(PHASES as readonly string[]).includes(phase)) throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
+  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
+  const reader = new StateReader(session(values, io));
+  const report = await verifyPlan(thePlan, { reader, accountId, phases: phases as Phase[], sendTest: values['send-test'] === true, progress: (line) => io.stderr(`${line}\n`) });
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  if (values.out) writeOut(values.out, text);
+  const counts: Record<string, number> = {};
+  for (const c of report.checks) counts[c.status] = (counts[c.status] ?? 0) + 1;
+  io.stderr(`verify: ${report.passed ? 'PASSED' : 'FAILED'} ${JSON.stringify(counts)}${report.sendTests.length ? `, ${report.sendTests.filter((t) => t.error === null).length}/${report.sendTests.length} test sends` : ''}\n`);
+  io.stdout(text);
+  return report.passed ? ExitCode.ok : ExitCode.rejected;
+}
+
+async function rollback(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { ...common, journal: { type: 'string' }, execute: { type: 'boolean' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (!values.journal) throw new UsageError('--journal FILE is required (the file apply --execute wrote)');
+  const entries = parseJournalText(readFile(io, values.journal, 'journal'), values.journal);
+  const reader = new StateReader(session(values, io));
+  const undoFile = `${values.journal}.rollback`;
+  io.stderr(`rollback: ${entries.length} journaled changes, ${values.execute ? `EXECUTE, undo journal ${undoFile}` : 'dry run (add --execute to change anything)'}\n`);
+  const result = await rollbackJournal(entries, {
+    reader,
+    execute: values.execute === true,
+    journal: (entry) => appendFileSync(undoFile, `${JSON.stringify(entry)}\n`),
+    progress: (line) => io.stderr(`${line}\n`),
+  });
+  const counts = summarize(result.outcomes);
+  io.stderr(`rollback: ${JSON.stringify(counts)}\n`);
+  io.stdout(`${JSON.stringify({ journal: values.journal, execute: values.execute === true, counts, outcomes: result.outcomes })}\n`);
+  return result.ok ? ExitCode.ok : ExitCode.rejected;
+}
+
+const RUN: Record<Subcommand, (argv: string[], io: Io) => Promise<number>> = { inventory, plan, apply, verify, rollback };
+
+export const command: Command = {
+  name: 'migrate',
+  summary: 'inventory, plan, apply, verify and roll back the move off cross-account notifications',
+  usage,
+  async run(argv, io) {
+    const [name, ...rest] = argv;
+    if (name === 'help') {
+      const topic = rest[0] as Subcommand | undefined;
+      io.stdout(topic && SUBCOMMANDS.includes(topic) ? subUsage(topic) : usage);
+      return ExitCode.ok;
+    }
+    if (name === undefined) throw new UsageError('which step? inventory, plan, apply, verify or rollback');
+    if (!SUBCOMMANDS.includes(name as Subcommand)) throw new UsageError(`unknown migrate command "${name}": expected ${SUBCOMMANDS.join(', ')}`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(subUsage(name as Subcommand));
+      return ExitCode.ok;
+    }
+    try {
+      return await RUN[name as Subcommand](rest, io);
+    } catch (err) {
+      if (err instanceof MigrationRefusal) {
+        io.stderr(`ses-bridge migrate ${name}: refused:\n${err.reasons.map((r) => `  - ${r}`).join('\n')}\n${err.hint ? `${err.hint}\n` : ''}`);
+        return ExitCode.rejected;
+      }
+      if (err instanceof ConfigError) {
+        io.stderr(`ses-bridge migrate ${name}: ${err.message}\n`);
+        return ExitCode.usage;
+      }
+      if (err instanceof UsageError) throw err;
+      // An AWS error (access denied, no such identity...): the command failed, the usage was fine.
+      io.stderr(`ses-bridge migrate ${name}: failed: ${err instanceof Error && err.name !== 'Error' ? `${err.name}: ` : ''}${describeError(err)}\n`);
+      return ExitCode.rejected;
+    }
+  },
+};
