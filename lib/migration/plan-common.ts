@@ -130,9 +130,15 @@ export class StepList {
     return id;
   }
 
-  /** Ids of the steps matching a filter. */
-  ids(filter: (step: Step) => boolean): string[] {
-    return this.steps.filter(filter).map((s) => s.id);
+  /**
+   * The steps in plan order: by phase (prepare, switch, cleanup), otherwise as added, renumbered so that ids follow
+   * that order (dependencies renamed with them).
+   */
+  ordered(): Step[] {
+    const rank: Record<Phase, number> = { prepare: 0, switch: 1, cleanup: 2 };
+    const sorted = [...this.steps].sort((a, b) => rank[a.phase] - rank[b.phase]);
+    const rename = new Map(sorted.map((s, i) => [s.id, `${String(i + 1).padStart(2, '0')}-${s.id.replace(/^\d+-/, '')}`]));
+    return sorted.map((s) => ({ ...s, id: rename.get(s.id)!, dependsOn: s.dependsOn.map((d) => rename.get(d) ?? d) }));
   }
 }
 

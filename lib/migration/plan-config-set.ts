@@ -101,7 +101,7 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
       role: 'delegate',
       account: group.delegate,
       region: group.region,
-      title: `Create configuration set ${group.name}`,
+      title: `Create configuration set ${group.name} in ${group.delegate}`,
       action: { api: 'sesv2:CreateConfigurationSet', params: { ConfigurationSetName: group.name } },
       revert: {
         description: `Delete configuration set ${group.name} if this migration created it (the journal tells).`,
@@ -130,7 +130,7 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
           role: 'delegate',
           account: group.delegate,
           region: group.region,
-          title: `Add SNS event destination ${dest.name} (${definition.MatchingEventTypes.join(', ')}) to ${group.name}, publishing to ${dest.topicArn}`,
+          title: `Add SNS event destination ${dest.name} (${definition.MatchingEventTypes.join(', ')}) to ${group.name} in ${group.delegate}, publishing to ${dest.topicArn}`,
           action: { api: 'sesv2:CreateConfigurationSetEventDestination', params: { ConfigurationSetName: group.name, EventDestinationName: dest.name, EventDestination: definition } },
           revert: {
             description: `Delete event destination ${dest.name} (or restore its previous definition, from the journal).`,
@@ -148,7 +148,7 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
       role: 'delegate',
       account: group.delegate,
       region: group.region,
-      title: `Name configuration set ${group.name} in every send from ${group.subs.map((s) => s.identity).join(', ')}`,
+      title: `${group.delegate} names configuration set ${group.name} in every send from ${group.subs.map((s) => s.identity).join(', ')}`,
       action: manual(
         'name-configuration-set',
         group.name,

@@ -51,9 +51,10 @@ export function buildPlan(inventories: Inventory[], options: PlanOptions): Plan 
     }
   }
   const isBridge = options.strategy === 'bridge';
+  const ordered = steps.ordered();
   return {
     version: 1,
-    planId: planDigest(options.strategy, steps.steps, routes),
+    planId: planDigest(options.strategy, ordered, routes),
     strategy: options.strategy,
     generatedAt: (options.now?.() ?? new Date()).toISOString(),
     options: {
@@ -64,7 +65,7 @@ export function buildPlan(inventories: Inventory[], options: PlanOptions): Plan 
     },
     inventories: inventories.map((i) => ({ accountId: i.accountId, region: i.region, generatedAt: i.generatedAt, identities: i.identities.length })),
     identities: merged.identities,
-    steps: steps.steps,
+    steps: ordered,
     warnings,
     routes,
   };

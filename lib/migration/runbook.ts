@@ -84,8 +84,8 @@ function stepBlock(step: Step, index: number): string[] {
   }
   lines.push(`- Revert: ${step.revert.description}${step.revert.reversible ? '' : ' **Cannot be rolled back.**'}`);
   if (step.dependsOn.length > 0) lines.push(`- After: ${step.dependsOn.map(code).join(', ')}`);
-  if (step.action.api === 'manual' && step.action.params.document !== undefined && step.action.params.kind !== 'deploy-routes') {
-    lines.push('', json(step.action.params.document));
+  if (step.action.api === 'manual' && step.action.params.kind === 'sns-topic-policy') {
+    lines.push('- Policy: in [SNS topic policies to add](#sns-topic-policies-to-add) below.');
   }
   lines.push('');
   return lines;
@@ -138,12 +138,18 @@ function policies(plan: Plan): string[] {
   }
   lines.push('### KMS-encrypted topics', '');
   lines.push(
-    'If a topic above uses server-side encryption with a customer managed KMS key, whoever publishes must be able to use that key, or SES answers `InvalidParameterValue` when the topic is chosen and publishing fails (configure-sns-notifications). Add to the key policy the `kmsKeyPolicyStatement` of that topic\'s step:',
+    'If a topic above uses server-side encryption with a customer managed KMS key, whoever publishes must be able to use that key, or SES answers `InvalidParameterValue` when the topic is chosen and publishing fails (configure-sns-notifications). The AWS managed key `alias/aws/sns` cannot be shared that way: use a customer managed key. Add to the key policy:',
     '',
   );
-  lines.push('- topics SES publishes to: `ses.amazonaws.com` may `kms:GenerateDataKey` and `kms:Decrypt`;');
-  if (plan.strategy === 'bridge') lines.push('- topics the bridge publishes to: the bridge\'s principal may `kms:GenerateDataKey` and `kms:Decrypt`, and the bridge role needs the same actions on the key in its IAM policy (cross-account keys need both).');
-  lines.push('- the AWS managed key `alias/aws/sns` cannot be shared with SES or another account: use a customer managed key.', '');
+  const kms = new Map<string, unknown>();
+  for (const step of manuals) {
+    const doc = step.action.api === 'manual' ? (step.action.params.document as { kmsKeyPolicyStatement?: { Principal?: unknown } } | undefined) : undefined;
+    if (doc?.kmsKeyPolicyStatement) kms.set(JSON.stringify(doc.kmsKeyPolicyStatement.Principal), doc.kmsKeyPolicyStatement);
+  }
+  for (const statement of kms.values()) {
+    const principal = (statement as { Principal: { Service?: string; AWS?: string } }).Principal;
+    lines.push(`- for topics ${principal.Service ? 'SES publishes to' : `the bridge (${principal.AWS}) publishes to; the bridge role also needs these actions on the key in its IAM policy`}:`, '', json(statement), '');
+  }
   return lines;
 }
 
@@ -158,11 +164,12 @@ function rollbackSection(plan: Plan): string[] {
     'ses-bridge migrate rollback --journal journal-<ACCOUNT>.ndjson --execute',
     '```',
     '',
-    'Roll back in the reverse order of the accounts that applied (owner before delegates for the switch, delegates\' configuration sets last). Rollback restores `before` for each entry in reverse order, skips entries already undone, and stops at an entry whose live state someone changed since (a conflict) instead of overwriting it.',
-    plan.strategy === 'bridge' ? 'After rolling back the owner, the bridge routes can stay deployed: nothing reaches the intake topic any more.' : '',
-    'The cleanup phase is the exception: once a legacy cross-account setting is removed, SES may refuse to set it again. Keep the new path instead.',
+    'Roll back the accounts in the reverse order of the steps. Rollback restores `before` for each entry, last change first, skips entries already undone, and stops at an entry whose live state someone changed since (a conflict) instead of overwriting it.',
     '',
-  ].filter((l, i, all) => l !== '' || all[i - 1] !== '');
+    ...(plan.strategy === 'bridge' ? ['After the owner rolled back, the bridge routes can stay deployed: nothing reaches the intake topic any more.', ''] : []),
+    'The cleanup phase is the exception: once a legacy cross-account setting is removed, SES may refuse to set it again, and a rollback that reaches such an entry stops there. Keep the new path instead.',
+    '',
+  ];
 }
 
 /** Renders the runbook of a plan. */
