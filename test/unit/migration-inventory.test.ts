@@ -33,6 +33,8 @@ beforeEach(() => {
 const OWNER = '111111111111';
 const ACME = '222222222222';
 const now = () => new Date('2026-01-15T12:00:00.000Z');
+// SES answers with the topics it has; the SDK types mark the three topic members as present.
+const NO_TOPICS = { BounceTopic: undefined, ComplaintTopic: undefined, DeliveryTopic: undefined };
 
 function session(sleeps: number[] = [], paceMs = 0): SesSession {
   return new SesSession({
@@ -102,7 +104,7 @@ describe('inventory: the owner', () => {
   it('asks 100 identities per call and paces the calls one second apart', async () => {
     const names = Array.from({ length: 250 }, (_, i) => `user${i}@example.com`);
     ses.on(GetIdentityNotificationAttributesCommand).callsFake((input: { Identities: string[] }) => ({
-      NotificationAttributes: Object.fromEntries(input.Identities.map((n) => [n, { ForwardingEnabled: true }])),
+      NotificationAttributes: Object.fromEntries(input.Identities.map((n) => [n, { ...NO_TOPICS, ForwardingEnabled: true }])),
     }));
     const sleeps: number[] = [];
     const inventory = await buildInventory({ session: session(sleeps, 1000), region: 'us-east-1', accountId: OWNER, identities: names, now });
@@ -114,7 +116,7 @@ describe('inventory: the owner', () => {
   });
 
   it('says what to do when the account cannot be derived, and when --account-id contradicts a policy', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': { ForwardingEnabled: true } } });
+    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': { ...NO_TOPICS, ForwardingEnabled: true } } });
     await expect(buildInventory({ session: session(), region: 'us-east-1', accountId: null, identities: ['example.com'] })).rejects.toThrow(
       new ConfigError(
         'cannot be derived: no sending authorization policy names an identity ARN of this account; pass --account-id with the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)',
@@ -128,7 +130,7 @@ describe('inventory: the owner', () => {
   });
 
   it('notes identities SES does not know and policies it cannot reduce to accounts', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': { ForwardingEnabled: true } } });
+    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': { ...NO_TOPICS, ForwardingEnabled: true } } });
     sesv2.on(GetEmailIdentityPoliciesCommand).resolves({ Policies: { org: policy('*') } });
     const inventory = await buildInventory({ session: session(), region: 'us-east-1', accountId: OWNER, identities: ['example.com', 'unknown.example'] });
     expect(inventory.warnings).toEqual([
@@ -151,7 +153,7 @@ describe('inventory: a delegate', () => {
 
   it("reads its cross-account topics on the owner's identity ARN, and nothing it cannot see", async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({
-      NotificationAttributes: { [arn]: { BounceTopic: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`, ForwardingEnabled: true, HeadersInBounceNotificationsEnabled: true } },
+      NotificationAttributes: { [arn]: { ...NO_TOPICS, BounceTopic: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`, ForwardingEnabled: true, HeadersInBounceNotificationsEnabled: true } },
     });
     sesv2.on(GetEmailIdentityCommand).rejects(new NotFoundException({ message: 'no', $metadata: {} }));
     const inventory = await buildInventory({ session: session(), region: 'us-east-1', accountId: ACME, identities: [arn, `arn:aws:ses:us-east-1:${OWNER}:identity/other.example`], now });
