@@ -84,15 +84,22 @@ export function parseAction(value: unknown, path: string): Action {
 
 function parseStep(value: unknown, path: string): Step {
   const obj = object(value, path);
+  const id = string(obj.id, child(path, 'id'));
+  const phase = oneOf(obj.phase, child(path, 'phase'), PHASES);
+  const role = oneOf(obj.role, child(path, 'role'), ['owner', 'delegate', 'bridge'] as const);
+  const account = string(obj.account, child(path, 'account'), isAccountId, 'a 12-digit account id');
+  const region = string(obj.region, child(path, 'region'), isRegion, 'a region');
+  const title = string(obj.title, child(path, 'title'));
+  const action = parseAction(obj.action, child(path, 'action'));
   const revert = object(obj.revert, child(path, 'revert'));
   const step: Step = {
-    id: string(obj.id, child(path, 'id')),
-    phase: oneOf(obj.phase, child(path, 'phase'), PHASES),
-    role: oneOf(obj.role, child(path, 'role'), ['owner', 'delegate', 'bridge'] as const),
-    account: string(obj.account, child(path, 'account'), isAccountId, 'a 12-digit account id'),
-    region: string(obj.region, child(path, 'region'), isRegion, 'a region'),
-    title: string(obj.title, child(path, 'title')),
-    action: parseAction(obj.action, child(path, 'action')),
+    id,
+    phase,
+    role,
+    account,
+    region,
+    title,
+    action,
     revert: {
       description: string(revert.description, child(child(path, 'revert'), 'description')),
       action: revert.action === null || revert.action === undefined ? null : parseAction(revert.action, child(child(path, 'revert'), 'action')),

@@ -1,0 +1,123 @@
+/**
+ * The migration as single Lambda invocations, for a Step Functions map or a manual invoke: read one identity, build a
+ * plan, apply / verify one step, or undo one journal entry. Dry run unless `execute: true`, like the CLI.
+ */
+import { ConfigError } from '#lib/errors';
+import { isRegion } from '#lib/migration/arn';
+import { applyPlan, rollbackJournal } from '#lib/migration/apply';
+import { MigrationRefusal } from '#lib/migration/errors';
+import { buildInventory } from '#lib/migration/inventory';
+import { parseInventory } from '#lib/migration/inventory-file';
+import { buildPlan } from '#lib/migration/plan';
+import { parseJournalEntry, parsePlan, parseStepDocument, parseVerifyReport } from '#lib/migration/plan-file';
+import type { ClientsFor } from '#lib/migration/ses';
+import { SesSession } from '#lib/migration/ses';
+import { StateReader } from '#lib/migration/state';
+import { type Plan, ROUTE_FORMATS, type RouteFormat, STRATEGIES, type Strategy } from '#lib/migration/types';
+import { cleanupGate, verifyPlan } from '#lib/migration/verify';
+import { isObject } from '#lib/json';
+
+export interface LambdaDeps {
+  clients: ClientsFor;
+  /** The account the function runs in (from the invocation's function ARN). */
+  accountId: string;
+  paceMs?: number;
+  now?: () => Date;
+}
+
+/** Milliseconds between SES v1 identity notification calls: `MIGRATION_PACE_MS`, default 1000 (SES allows 1/s). */
+export function paceFromEnv(env: NodeJS.ProcessEnv): number {
+  const value = env.MIGRATION_PACE_MS;
+  if (value === undefined || value === '') return 1000;
+  if (!/^\d+$/.test(value)) throw new ConfigError(`must be a whole number of milliseconds, got "${value}"`, 'MIGRATION_PACE_MS');
+  return Number(value);
+}
+
+/** The account id in a Lambda function ARN (`context.invokedFunctionArn`). */
+export function accountOfFunctionArn(arn: string): string {
+  const account = arn.split(':')[4];
+  if (!account || !/^\d{12}$/.test(account)) throw new ConfigError(`is not a Lambda function ARN with an account id: "${arn}"`, 'invokedFunctionArn');
+  return account;
+}
+
+function field<T>(event: Record<string, unknown>, name: string, check: (v: unknown) => v is T, expected: string): T {
+  const value = event[name];
+  if (!check(value)) throw new ConfigError(`must be ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`, `event.${name}`);
+  return value;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
+const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+
+/**
+ * Handles one migration event:
+ * - `{"action":"inventory","region":"us-east-1","identity":"example.com" | "<identity ARN>"}`: one identity's record;
+ * - `{"action":"plan","inventories":[...],"strategy":"bridge","bridgeTopicArn":"...","format":"notification"}`;
+ * - `{"action":"apply","planId":"...","step":{...},"execute":true}` (cleanup steps also need `"plan"` and `"verified"`);
+ * - `{"action":"verify","planId":"...","step":{...}}`;
+ * - `{"action":"rollback","entry":{...journal entry...},"execute":true}`.
+ * Throws on bad input, a refused or failed step, or drift, so that Step Functions sees the failure.
+ */
+export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Promise<unknown> {
+  if (!isObject(event)) throw new ConfigError('must be a JSON object with "action"', 'event');
+  const reader = () => new StateReader(new SesSession({ clients: deps.clients, paceMs: deps.paceMs ?? 1000 }));
+  const action = event.action;
+  switch (action) {
+    case 'inventory': {
+      const region = field(event, 'region', (v): v is string => isRegion(v), 'a region such as us-east-1');
+      const identity = field(event, 'identity', isString, 'an identity name or ARN');
+      const inventory = await buildInventory({ session: reader().session, region, accountId: deps.accountId, identities: [identity], ...(deps.now ? { now: deps.now } : {}) });
+      return { identity: inventory.identities[0] ?? null, warnings: inventory.warnings };
+    }
+    case 'plan': {
+      const inventories = field(event, 'inventories', isArray, 'an array of inventories').map((doc, i) => parseInventory(doc, `event.inventories[${i}]`));
+      const strategy = field(event, 'strategy', (v): v is Strategy => STRATEGIES.includes(v as Strategy), STRATEGIES.join(' | '));
+      const format = event.format === undefined ? undefined : field(event, 'format', (v): v is RouteFormat => ROUTE_FORMATS.includes(v as RouteFormat), ROUTE_FORMATS.join(' | '));
+      return buildPlan(inventories, {
+        strategy,
+        bridgeTopicArn: typeof event.bridgeTopicArn === 'string' ? event.bridgeTopicArn : null,
+        bridgePrincipal: typeof event.bridgePrincipal === 'string' ? event.bridgePrincipal : null,
+        ...(format ? { format } : {}),
+        ...(typeof event.configSetName === 'string' ? { configSetName: event.configSetName } : {}),
+        ...(deps.now ? { now: deps.now } : {}),
+      });
+    }
+    case 'apply':
+    case 'verify': {
+      const planId = field(event, 'planId', isString, 'the plan id');
+      const step = parseStepDocument(event.step, 'event.step');
+      if (step.account !== deps.accountId) throw new MigrationRefusal([`step ${step.id} runs in account ${step.account}; this function runs in ${deps.accountId}`]);
+      // A one-step plan: apply and verify only read its id and steps.
+      const plan: Plan = { version: 1, planId, strategy: 'bridge', generatedAt: '', options: { format: null, bridgeTopicArn: null, bridgePrincipal: null, configSetName: null }, inventories: [], identities: [], steps: [step], warnings: [], routes: null };
+      const r = reader();
+      if (action === 'verify') {
+        const report = await verifyPlan(plan, { reader: r, accountId: deps.accountId, phases: [step.phase], sendTest: false, ...(deps.now ? { now: deps.now } : {}) });
+        if (!report.passed) throw new MigrationRefusal([`step ${step.id}: ${report.checks[0]?.message ?? 'not verified'}`]);
+        return report.checks[0];
+      }
+      if (step.phase === 'cleanup') {
+        const full = parsePlan(event.plan, 'event.plan');
+        if (full.planId !== planId) throw new MigrationRefusal([`event.plan is plan ${full.planId}, not ${planId}`]);
+        const reports = (isArray(event.verified) ? event.verified : []).map((r, i) => parseVerifyReport(r, `event.verified[${i}]`));
+        const reasons = cleanupGate(full, deps.accountId, reports);
+        if (reasons.length > 0) throw new MigrationRefusal(reasons);
+      }
+      let journal: unknown = null;
+      const result = await applyPlan(plan, { reader: r, accountId: deps.accountId, phases: [step.phase], execute: event.execute === true, journal: (e) => (journal = e), ...(deps.now ? { now: deps.now } : {}) });
+      const outcome = result.outcomes[0]!;
+      if (!result.ok) throw new Error(`step ${step.id} ${outcome.status}: ${outcome.message}`);
+      return { outcome, journal };
+    }
+    case 'rollback': {
+      const entry = parseJournalEntry(event.entry, 'event.entry');
+      if (entry.account !== deps.accountId) throw new MigrationRefusal([`journal entry ${entry.stepId} was made in account ${entry.account}; this function runs in ${deps.accountId}`]);
+      let undo: unknown = null;
+      const result = await rollbackJournal([entry], { reader: reader(), execute: event.execute === true, journal: (e) => (undo = e), ...(deps.now ? { now: deps.now } : {}) });
+      const outcome = result.outcomes[0]!;
+      if (!result.ok) throw new Error(`journal entry ${entry.stepId} ${outcome.status}: ${outcome.message}`);
+      return { outcome, journal: undo };
+    }
+    default:
+      throw new ConfigError(`must be "inventory", "plan", "apply", "verify" or "rollback", got ${JSON.stringify(action) ?? 'nothing'}`, 'event.action');
+  }
+}
