@@ -221,8 +221,8 @@ async function apply(argv: string[], io: Io): Promise<number> {
   if (!values.plan) throw new UsageError('--plan FILE is required');
   const accountId = accountIdOption(values['account-id'], true)!;
   const phases = phasesOption(values.phase);
-  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
   const reader = new StateReader(session(values, io));
+  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
   const progress = (line: string) => io.stderr(`${line}\n`);
   if (phases.includes('cleanup')) {
     const reports = (values.verified ?? []).map((file) => parseVerifyReport(parseJsonText(readFile(io, file, 'verify report'), file), file));
@@ -263,8 +263,8 @@ async function verify(argv: string[], io: Io): Promise<number> {
   const accountId = accountIdOption(values['account-id'], true)!;
   const phases = values.phase ? values.phase.flatMap((v) => v.split(',')).map((v) => v.trim()) : ['prepare', 'switch'];
   for (const phase of phases) if (!(PHASES as readonly string[]).includes(phase)) throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
-  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
   const reader = new StateReader(session(values, io));
+  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
   const report = await verifyPlan(thePlan, { reader, accountId, phases: phases as Phase[], sendTest: values['send-test'] === true, progress: (line) => io.stderr(`${line}\n`) });
   const text = `${JSON.stringify(report, null, 2)}\n`;
   if (values.out) writeOut(values.out, text);
@@ -279,8 +279,8 @@ async function rollback(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { ...common, journal: { type: 'string' }, execute: { type: 'boolean' } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.journal) throw new UsageError('--journal FILE is required (the file apply --execute wrote)');
-  const entries = parseJournalText(readFile(io, values.journal, 'journal'), values.journal);
   const reader = new StateReader(session(values, io));
+  const entries = parseJournalText(readFile(io, values.journal, 'journal'), values.journal);
   const undoFile = `${values.journal}.rollback`;
   io.stderr(`rollback: ${entries.length} journaled changes, ${values.execute ? `EXECUTE, undo journal ${undoFile}` : 'dry run (add --execute to change anything)'}\n`);
   const result = await rollbackJournal(entries, {

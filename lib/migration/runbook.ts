@@ -4,6 +4,7 @@
  */
 import { parseTopicArn } from '#lib/migration/arn';
 import { NOTIFICATION_TYPES, type Phase, type Plan, type PlannedIdentity, type Role, type Step } from '#lib/migration/types';
+import { cleanupDependencies } from '#lib/migration/verify';
 
 const PHASE_TEXT: Record<Phase, { title: string; intro: string }> = {
   prepare: { title: 'Phase 1: prepare', intro: 'Adds the new path beside the legacy one. Nobody\'s feedback changes yet.' },
@@ -110,10 +111,12 @@ function commands(plan: Plan): string[] {
   lines.push('# 2. read it back and send test mail through the new path');
   lines.push('ses-bridge migrate verify --plan plan.json --account-id <ACCOUNT> --send-test --out verify-<ACCOUNT>.json');
   const cleaners = accounts.filter((a) => a.cleanup > 0).map((a) => a.account);
-  const verifiers = [...new Set(plan.steps.filter((s) => s.phase !== 'cleanup' && s.action.api !== 'manual').map((s) => s.account))].sort();
   if (cleaners.length > 0) {
-    lines.push('# 3. last, in each delegate account, once every verify report passed');
-    lines.push(`ses-bridge migrate apply  --plan plan.json --account-id <DELEGATE> --phase cleanup ${verifiers.map((a) => `--verified verify-${a}.json`).join(' ')} --execute --journal journal-<DELEGATE>-cleanup.ndjson`);
+    lines.push('# 3. last, in each delegate account, once the verify reports it depends on passed');
+    for (const account of cleaners) {
+      const verified = cleanupDependencies(plan, account).map((a) => `--verified verify-${a}.json`);
+      lines.push(`ses-bridge migrate apply  --plan plan.json --account-id ${account} --phase cleanup ${verified.join(' ')} --execute --journal journal-${account}-cleanup.ndjson`);
+    }
   }
   lines.push('```', '');
   lines.push('Manual steps are printed by `apply` but done by a person; `verify` cannot read them back (topic policies live in SNS, code changes in the delegate\'s application).', '');

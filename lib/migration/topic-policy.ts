@@ -37,7 +37,7 @@ function sid(prefix: string, seed: string): string {
  */
 export function sesPublishStatement(topicArn: string, sourceAccounts: string[], sourceArns: string[]): PolicyStatement {
   return {
-    Sid: sid('AllowSESPublish', sourceAccounts.join('')),
+    Sid: sid('AllowSESPublish', [...new Set(sourceAccounts)].sort().join('')),
     Effect: 'Allow',
     Principal: { Service: 'ses.amazonaws.com' },
     Action: 'sns:Publish',

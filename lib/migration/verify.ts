@@ -152,12 +152,10 @@ export async function sendTests(plan: Plan, options: VerifyOptions): Promise<Sen
 }
 
 /**
- * Why the cleanup phase may not run yet for `accountId`: every account with SES steps that this account's cleanup
- * steps depend on (directly or not) needs a passing verify report of this plan; a delegate cannot read the owner's
- * switch back from its own account.
+ * The accounts whose verify reports the cleanup of `accountId` needs: those with SES steps that its cleanup steps
+ * depend on, directly or not (a delegate cannot read the owner's switch back from its own account).
  */
-export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport[]): string[] {
-  const reasons: string[] = [];
+export function cleanupDependencies(plan: Plan, accountId: string): string[] {
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
   const pending = plan.steps.filter((s) => s.account === accountId && s.phase === 'cleanup').flatMap((s) => s.dependsOn);
   const seen = new Set<string>();
@@ -169,10 +167,16 @@ export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport
     if (step.action.api !== 'manual' && step.phase !== 'cleanup') needed.add(step.account);
     pending.push(...step.dependsOn);
   }
+  return [...needed].sort();
+}
+
+/** Why the cleanup phase may not run yet for `accountId`: a passing verify report of this plan is missing. */
+export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport[]): string[] {
+  const reasons: string[] = [];
   for (const report of reports) {
     if (report.planId !== plan.planId) reasons.push(`the verify report of ${report.accountId} is for plan ${report.planId}, not ${plan.planId}`);
   }
-  for (const account of [...needed].sort()) {
+  for (const account of cleanupDependencies(plan, accountId)) {
     const passing = reports.find((r) => r.accountId === account && r.planId === plan.planId && r.passed && r.phases.includes('prepare') && r.phases.includes('switch'));
     if (!passing) {
       reasons.push(`no passing verify report of account ${account} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${account} --send-test --out verify-${account}.json" with ${account}'s credentials and pass the file with --verified`);
