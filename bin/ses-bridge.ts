@@ -2,6 +2,7 @@
 import { UsageError, describeError } from '#lib/errors';
 import { type Command, type Io, ExitCode, processIo } from './cli';
 import { command as demoCommand } from './commands/demo';
+import { command as migrateCommand } from './commands/migrate';
 import { command as normalizeCommand } from './commands/normalize';
 import { command as routeCommand } from './commands/route';
 import { command as snsVerifyCommand } from './commands/sns-verify';
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, Command> = {
   normalize: normalizeCommand,
   route: routeCommand,
   'sns-verify': snsVerifyCommand,
+  migrate: migrateCommand,
   demo: demoCommand,
 };
 
