@@ -69,7 +69,8 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
         warnings.push(`${name}: SES returned no notification attributes (not a verified identity of this account in ${region}?); skipped`);
         continue;
       }
-      const [details, policies] = [await session.emailIdentity(region, name), await session.emailIdentityPolicies(region, name)];
+      const details = await session.emailIdentity(region, name);
+      const policies = details?.policies ?? (await session.emailIdentityPolicies(region, name));
       const principals = policyPrincipals(policies);
       for (const note of principals.notes) warnings.push(`${name}: ${note}`);
       for (const resource of principals.resources) {

@@ -156,11 +156,14 @@ export class SesSession {
     return names;
   }
 
-  /** SESv2 GetEmailIdentity: null when the caller has no such identity. */
-  async emailIdentity(region: string, identity: string): Promise<{ configurationSet: string | null } | null> {
+  /**
+   * SESv2 GetEmailIdentity: the default configuration set and, when SES includes them, the policies (saving a
+   * GetEmailIdentityPolicies call per identity). Null when the caller has no such identity.
+   */
+  async emailIdentity(region: string, identity: string): Promise<{ configurationSet: string | null; policies: Record<string, string> | null } | null> {
     try {
       const out = await this.call('sesv2:GetEmailIdentity', false, () => this.sesv2(region).send(new GetEmailIdentityCommand({ EmailIdentity: identity })));
-      return { configurationSet: out.ConfigurationSetName || null };
+      return { configurationSet: out.ConfigurationSetName || null, policies: out.Policies ?? null };
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;

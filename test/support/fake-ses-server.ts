@@ -194,17 +194,18 @@ export class FakeSes {
 
   // ---- seeding and inspection ------------------------------------------------------------------------------------
 
-  addIdentity(identity: Partial<FakeIdentity> & Pick<FakeIdentity, 'region' | 'accountId' | 'name'>): FakeIdentity {
+  addIdentity(
+    identity: Partial<Omit<FakeIdentity, 'topics' | 'headers'>> &
+      Pick<FakeIdentity, 'region' | 'accountId' | 'name'> & { topics?: Partial<FakeIdentity['topics']>; headers?: Partial<FakeIdentity['headers']> },
+  ): FakeIdentity {
     const full: FakeIdentity = {
-      topics: emptyTopics(),
-      headers: noHeaders(),
       forwardingEnabled: true,
       policies: {},
       configurationSet: null,
       ...identity,
+      topics: { ...emptyTopics(), ...identity.topics },
+      headers: { ...noHeaders(), ...identity.headers },
     };
-    full.topics = { ...emptyTopics(), ...identity.topics };
-    full.headers = { ...noHeaders(), ...identity.headers };
     this.identities.set(`${full.region}|${full.accountId}|${full.name}`, full);
     return full;
   }

@@ -68,6 +68,7 @@ describe('inventory: the owner', () => {
         },
       },
     });
+    // GetEmailIdentity without Policies: the policies come from GetEmailIdentityPolicies.
     sesv2.on(GetEmailIdentityCommand).resolves({ ConfigurationSetName: 'defaults' });
     sesv2.on(GetEmailIdentityPoliciesCommand).resolves({ Policies: { delegates: policy({ AWS: [ACME, 'arn:aws:iam::333333333333:user/mailer', OWNER] }) } });
     sesv2.on(ListConfigurationSetsCommand).resolves({ ConfigurationSets: ['defaults'] });
@@ -99,6 +100,14 @@ describe('inventory: the owner', () => {
     });
     // The inventory it writes is a valid inventory file.
     expect(parseInventory(JSON.parse(JSON.stringify(inventory)), 'owner.json')).toEqual(inventory);
+  });
+
+  it('takes the policies from GetEmailIdentity when SES includes them there', async () => {
+    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': { ...NO_TOPICS, ForwardingEnabled: true } } });
+    sesv2.on(GetEmailIdentityCommand).resolves({ Policies: { p: policy({ AWS: ACME }) } });
+    const inventory = await buildInventory({ session: session(), region: 'us-east-1', accountId: OWNER, identities: ['example.com'] });
+    expect(inventory.identities[0]!.authorizedDelegates).toEqual([ACME]);
+    expect(sesv2).not.toHaveReceivedCommand(GetEmailIdentityPoliciesCommand);
   });
 
   it('asks 100 identities per call and paces the calls one second apart', async () => {
