@@ -3,7 +3,7 @@
  * can filter on. Records already in the requested format are passed through as their original text, byte for byte
  * (and without the cost of re-serializing them).
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import { isObject, type JsonObject } from '#lib/json';
 import type { OutputFormat } from '#lib/routing/config';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
@@ -63,21 +63,21 @@ function eventMail(mail: JsonObject): JsonObject {
 
 /** Builds the body in `format`, or null when the format cannot carry this event type. */
 function buildBody(event: FeedbackEvent, record: SesRecord, format: OutputFormat, dropHeaders: boolean): string | null {
-  const original = record.text ?? JSON.stringify(record.json);
+  const original = () => record.text ?? JSON.stringify(record.json);
   switch (format) {
     case 'original':
-      return original;
+      return original();
     case 'normalized':
       return JSON.stringify(event);
     case 'notification': {
       const key = LEGACY_TYPES[event.type];
       if (key === undefined) return null;
-      if (event.format === 'notification' && !dropHeaders) return original;
+      if (event.format === 'notification' && !dropHeaders) return original();
       const mail = legacyMail(record.json.mail as JsonObject);
       return JSON.stringify({ notificationType: event.sesEventType, [key]: event.detail, mail: dropHeaders ? withoutHeaders(mail) : mail });
     }
     case 'event': {
-      if (event.format === 'event' && !dropHeaders) return original;
+      if (event.format === 'event' && !dropHeaders) return original();
       const mail = eventMail(record.json.mail as JsonObject);
       const key = DETAIL_KEYS[event.type];
       const body: JsonObject = { eventType: event.sesEventType, mail: dropHeaders ? withoutHeaders(mail) : mail };
@@ -96,19 +96,36 @@ function withoutHeaders(mail: JsonObject): JsonObject {
   return { ...rest, headersTruncated: true };
 }
 
+// Attribute values repeat from message to message (types, accounts, identities, configuration sets): one frozen
+// object per value serves them all, instead of one more object per message kept until the batch is published.
+const SHARED_ATTRIBUTES = new Map<string, MessageAttribute>();
+const MAX_SHARED_ATTRIBUTES = 1_000;
+
 function attribute(value: string): MessageAttribute {
   return { DataType: 'String', StringValue: value };
 }
+
+function sharedAttribute(value: string): MessageAttribute {
+  let attr = SHARED_ATTRIBUTES.get(value);
+  if (attr === undefined) {
+    // Bounded: a container lives for many batches, and identities are as many as the owner verified.
+    if (SHARED_ATTRIBUTES.size >= MAX_SHARED_ATTRIBUTES) SHARED_ATTRIBUTES.clear();
+    attr = Object.freeze(attribute(value)) as MessageAttribute;
+    SHARED_ATTRIBUTES.set(value, attr);
+  }
+  return attr;
+}
+
+// One-shot hashing (Node >= 20.12) skips the Hash object createHash builds per call; same digest.
+const sha256Hex: (data: string) => string =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
  * The deterministic idempotency key of one delivery: the same SES record to the same destination always gets the
  * same key, so consumers can drop the duplicates that at-least-once delivery produces.
  */
 export function bridgeId(event: FeedbackEvent, topicArn: string, format: OutputFormat): string {
-  return createHash('sha256')
-    .update(`${event.messageId}\n${event.sesEventType}\n${event.timestamp}\n${event.recipients.join(',')}\n${topicArn}\n${format}`)
-    .digest('hex')
-    .slice(0, 32);
+  return sha256Hex(`${event.messageId}\n${event.sesEventType}\n${event.timestamp}\n${event.recipients.join(',')}\n${topicArn}\n${format}`).slice(0, 32);
 }
 
 /**
@@ -116,14 +133,24 @@ export function bridgeId(event: FeedbackEvent, topicArn: string, format: OutputF
  * bounceType, plus bridgeId), within the 10 that raw-delivery SQS subscribers accept (docs: sns-message-attributes).
  */
 export function messageAttributes(event: FeedbackEvent, id: string): Record<string, MessageAttribute> {
-  const attrs: Record<string, MessageAttribute> = { type: attribute(event.type), sesEventType: attribute(event.sesEventType) };
-  if (event.sendingAccountId) attrs.sendingAccountId = attribute(event.sendingAccountId);
-  if (event.identity) attrs.identity = attribute(event.identity);
-  if (event.configurationSet) attrs.configurationSet = attribute(event.configurationSet);
+  const attrs: Record<string, MessageAttribute> = { type: sharedAttribute(event.type), sesEventType: sharedAttribute(event.sesEventType) };
+  if (event.sendingAccountId) attrs.sendingAccountId = sharedAttribute(event.sendingAccountId);
+  if (event.identity) attrs.identity = sharedAttribute(event.identity);
+  if (event.configurationSet) attrs.configurationSet = sharedAttribute(event.configurationSet);
   const bounceType = event.type === 'bounce' ? event.detail?.bounceType : undefined;
-  if (typeof bounceType === 'string' && bounceType !== '') attrs.bounceType = attribute(bounceType);
+  if (typeof bounceType === 'string' && bounceType !== '') attrs.bounceType = sharedAttribute(bounceType);
   attrs.bridgeId = attribute(id);
   return attrs;
+}
+
+/** An upper bound of `payloadBytes`, from string lengths alone: a UTF-16 code unit is at most 3 UTF-8 bytes. */
+function payloadBytesBound(body: string, attributes: Record<string, MessageAttribute>): number {
+  let units = body.length;
+  for (const name in attributes) {
+    const attr = attributes[name] as MessageAttribute;
+    units += name.length + attr.DataType.length + attr.StringValue.length;
+  }
+  return units * 3;
 }
 
 /**
@@ -131,9 +158,12 @@ export function messageAttributes(event: FeedbackEvent, id: string): Record<stri
  * loses `mail.headers` and gets `mail.headersTruncated: true`; anything still too large is `too_large`.
  */
 export function render(event: FeedbackEvent, record: SesRecord, topicArn: string, format: OutputFormat): Rendered {
-  const attributes = messageAttributes(event, bridgeId(event, topicArn, format));
   let body = buildBody(event, record, format, false);
+  // Skipped before any per-message work: the notification format skips a third of a typical batch.
   if (body === null) return { kind: 'skip', reason: 'format_unsupported' };
+  const attributes = messageAttributes(event, bridgeId(event, topicArn, format));
+  // Almost every message fits even at 3 bytes per code unit: the exact UTF-8 count is only needed near the limit.
+  if (payloadBytesBound(body, attributes) <= SNS_MAX_PAYLOAD_BYTES) return { kind: 'message', body, attributes };
   let bytes = payloadBytes({ body, attributes });
   if (bytes > SNS_MAX_PAYLOAD_BYTES && (format === 'notification' || format === 'event')) {
     body = buildBody(event, record, format, true) as string;

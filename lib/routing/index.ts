@@ -18,6 +18,8 @@ interface CompiledRoute {
   name: string;
   to: Destination;
   matches: (event: FeedbackEvent) => boolean;
+  /** The delivery this route yields, built once and shared by every event it matches. */
+  delivery: Readonly<Delivery>;
 }
 
 export interface CompiledRoutes {
@@ -48,7 +50,7 @@ function compileRoute(route: Route): CompiledRoute {
     }
   }
   const matches = checks.length === 0 ? () => true : (event: FeedbackEvent) => checks.every((check) => check(event));
-  return { name: route.name, to: route.to, matches };
+  return { name: route.name, to: route.to, matches, delivery: Object.freeze({ route: route.name, topicArn: route.to.topicArn, format: route.to.format }) };
 }
 
 /** Compiles a validated routes configuration into its lookup. */
@@ -81,7 +83,7 @@ export function route(routes: CompiledRoutes, event: FeedbackEvent): Delivery[] 
     if (!candidate.matches(event)) continue;
     const { topicArn, format } = candidate.to;
     if (deliveries.some((d) => d.topicArn === topicArn && d.format === format)) continue;
-    deliveries.push({ route: candidate.name, topicArn, format });
+    deliveries.push(candidate.delivery);
   }
   return deliveries;
 }

@@ -107,13 +107,29 @@ function firstTag(tags: Record<string, string[]>, name: string): string | null {
   return values !== undefined && values.length > 0 ? (values[0] as string) : null;
 }
 
+interface IdentityArn {
+  account: string | null;
+  identity: string | null;
+}
+
+// A batch names a handful of identities many times over: each ARN is taken apart once per container.
+const IDENTITY_ARNS = new Map<string, IdentityArn>();
+const MAX_IDENTITY_ARNS = 1_000;
+
 /** `arn:aws:ses:us-east-1:888888888888:identity/example.com` -> account and identity; nulls when not that shape. */
-function parseIdentityArn(arn: string): { account: string | null; identity: string | null } {
-  const parts = arn.split(':', 6);
-  const account = parts.length >= 6 && /^\d{12}$/.test(parts[4] as string) ? (parts[4] as string) : null;
-  const marker = arn.indexOf(':identity/');
-  const identity = marker >= 0 ? arn.slice(marker + ':identity/'.length) || null : null;
-  return { account, identity };
+function parseIdentityArn(arn: string): IdentityArn {
+  let parsed = IDENTITY_ARNS.get(arn);
+  if (parsed === undefined) {
+    const parts = arn.split(':', 6);
+    const account = parts.length >= 6 && /^\d{12}$/.test(parts[4] as string) ? (parts[4] as string) : null;
+    const marker = arn.indexOf(':identity/');
+    const identity = marker >= 0 ? arn.slice(marker + ':identity/'.length) || null : null;
+    parsed = { account, identity };
+    // Bounded: the cache must not grow with whatever ARNs a stream of records may carry.
+    if (IDENTITY_ARNS.size >= MAX_IDENTITY_ARNS) IDENTITY_ARNS.clear();
+    IDENTITY_ARNS.set(arn, parsed);
+  }
+  return parsed;
 }
 
 /**

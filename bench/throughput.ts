@@ -1,0 +1,135 @@
+/**
+ * Throughput of the four contestants over one SQS-of-SNS batch, measured the same way, in one process:
+ * warm-up rounds, then timed rounds in which every contestant runs once, in an order that rotates from round to
+ * round (so none always runs first after a GC or last on a warm cache). Each timed run starts after a full GC, and
+ * its own garbage collection counts: allocation is part of the cost.
+ *
+ * Ratios are throughput ratios taken within a round (floor ms / contestant ms), so a noisy moment of the machine
+ * slows both sides of a ratio; their spread across rounds is reported, not one value.
+ */
+import vm from 'node:vm';
+import v8 from 'node:v8';
+import { readFeedback } from '#lib/intake';
+import { processBatch, type BridgeDeps } from '#lib/pipeline';
+import { createSnsPublisher } from '#lib/publish/sns';
+import { parseRoutesConfig } from '#lib/routing/config';
+import { compileRoutes } from '#lib/routing/index';
+import { benchRoutes, OWNER_ACCOUNT, REGION, type SqsEvent } from './corpus';
+import { parseWithPowertools } from './powertools';
+import { createSinkClient, type SinkStats } from './sink';
+import { type Spread, spread } from './stats';
+
+export const CONTESTANTS = ['floor', 'normalize', 'pipeline', 'powertools'] as const;
+export type Contestant = (typeof CONTESTANTS)[number];
+
+/** A full collection between timed runs; the flag can be set at run time, before the first `gc` lookup. */
+function exposeGc(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
+/** JSON.parse of each SQS body and of its SNS `Message`, nothing else: the floor of this work in Node. */
+export function floor(event: SqsEvent): number {
+  let parsed = 0;
+  for (const record of event.Records) {
+    const envelope = JSON.parse(record.body) as { Message: string };
+    if (JSON.parse(envelope.Message) !== null) parsed++;
+  }
+  return parsed;
+}
+
+/** Unwrap + normalize, as the handlers do it (lib/runtime's processEvent starts with this call). */
+export function normalize(event: SqsEvent): number {
+  let events = 0;
+  for (const outcome of readFeedback(event)) if (outcome.kind === 'event') events++;
+  return events;
+}
+
+export const PARKING_TOPIC_ARN = `arn:aws:sns:${REGION}:${OWNER_ACCOUNT}:bench-parking`;
+
+/**
+ * The handlers' path minus the network: readFeedback, then processBatch (route, render, plan) with the real SNS
+ * publisher (group by topic, pack PublishBatch requests of 10, build each entry's Id, Message and
+ * MessageAttributes) sending to an in-process client that accepts everything.
+ */
+export function createPipeline(format: 'notification' | 'event' | 'original' | 'normalized' = 'notification'): {
+  run: (event: SqsEvent) => Promise<number>;
+  stats: SinkStats;
+  deps: BridgeDeps;
+} {
+  const sink = createSinkClient();
+  const fixedNow = new Date(Date.UTC(2026, 0, 2));
+  const deps: BridgeDeps = {
+    // Compiled once, as at cold start: routing tables are not part of the per-batch cost.
+    routes: compileRoutes(parseRoutesConfig(benchRoutes(format), 'bench routes')),
+    publisher: createSnsPublisher({ clientFor: () => sink.client }),
+    parkingTopicArn: PARKING_TOPIC_ARN,
+    now: () => fixedNow,
+  };
+  return {
+    deps,
+    stats: sink.stats,
+    run: async (event) => (await processBatch(readFeedback(event), deps)).counts.delivered,
+  };
+}
+
+/** The Powertools parser with its SnsSqsEnvelope and a zod schema of the same records (bench/powertools.ts). */
+export function powertools(event: SqsEvent): number {
+  return parseWithPowertools(event).length;
+}
+
+export interface ThroughputOptions {
+  warmupRounds: number;
+  rounds: number;
+  /** Called after each round, for progress on stderr. */
+  onRound?: (round: number, ms: Record<Contestant, number>, warmup: boolean) => void;
+}
+
+export interface ThroughputResult {
+  /** Milliseconds per batch, every timed round, per contestant (in round order). */
+  roundsMs: Record<Contestant, number[]>;
+  ms: Record<Contestant, Spread>;
+  /** Throughput ratios per round (a/b = ms of b / ms of a), with their spread. */
+  ratios: Record<'normalize/floor' | 'pipeline/floor' | 'powertools/floor' | 'normalize/powertools', Spread>;
+  /** What each contestant returned: records parsed, events normalized, messages delivered. */
+  results: Record<Contestant, number>;
+  sink: SinkStats;
+}
+
+/** Runs the contestants on `event`. Throws when a contestant's result changes between runs (a broken bench). */
+export async function measureThroughput(event: SqsEvent, options: ThroughputOptions): Promise<ThroughputResult> {
+  const gc = exposeGc();
+  const pipeline = createPipeline('notification');
+  const runners: Record<Contestant, (event: SqsEvent) => number | Promise<number>> = { floor, normalize, pipeline: pipeline.run, powertools };
+  const results = {} as Record<Contestant, number>;
+  const roundsMs = { floor: [], normalize: [], pipeline: [], powertools: [] } as Record<Contestant, number[]>;
+  const total = options.warmupRounds + options.rounds;
+  for (let round = 0; round < total; round++) {
+    const warmup = round < options.warmupRounds;
+    const ms = {} as Record<Contestant, number>;
+    for (let k = 0; k < CONTESTANTS.length; k++) {
+      const name = CONTESTANTS[(round + k) % CONTESTANTS.length] as Contestant;
+      gc();
+      const start = process.hrtime.bigint();
+      const result = await runners[name](event);
+      ms[name] = Number(process.hrtime.bigint() - start) / 1e6;
+      if (results[name] !== undefined && results[name] !== result) throw new Error(`${name} returned ${result}, earlier ${results[name]}`);
+      results[name] = result;
+    }
+    if (!warmup) for (const name of CONTESTANTS) roundsMs[name].push(ms[name]);
+    options.onRound?.(round, ms, warmup);
+  }
+  const ratio = (a: Contestant, b: Contestant) => spread(roundsMs[a].map((msA, i) => (roundsMs[b][i] as number) / msA));
+  return {
+    roundsMs,
+    ms: { floor: spread(roundsMs.floor), normalize: spread(roundsMs.normalize), pipeline: spread(roundsMs.pipeline), powertools: spread(roundsMs.powertools) },
+    ratios: {
+      'normalize/floor': ratio('normalize', 'floor'),
+      'pipeline/floor': ratio('pipeline', 'floor'),
+      'powertools/floor': ratio('powertools', 'floor'),
+      'normalize/powertools': ratio('normalize', 'powertools'),
+    },
+    results,
+    sink: { ...pipeline.stats },
+  };
+}
