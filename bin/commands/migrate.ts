@@ -41,8 +41,9 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
   apply --plan FILE --account-id ID [--phase LIST] [--verified FILE ...] [--execute] [--journal FILE]
       Runs the plan's steps of account ID (the account of the credentials in use). Dry run unless --execute.
       Idempotent: reads live state first and changes only what differs; journals every change to FILE (default
-      journal-<ID>.ndjson). --phase: prepare,switch (default) or cleanup; cleanup needs a passing verify report of
-      every account with SES steps (--verified, repeatable) and checks this account's steps again first.
+      journal-<ID>.ndjson). --phase: prepare,switch (default) or cleanup; cleanup needs a passing verify report,
+      at most a day old, of each account whose SES steps it depends on (--verified, repeatable) and checks this
+      account's steps again first.
   verify --plan FILE --account-id ID [--phase LIST] [--send-test] [--out FILE]
       Reads the live state of the account's steps back; exit 1 on drift. --send-test sends from each identity to
       the SES mailbox simulator (success@, bounce@, complaint@simulator.amazonses.com) through the new path.

@@ -170,14 +170,22 @@ export function cleanupDependencies(plan: Plan, accountId: string): string[] {
   return [...needed].sort();
 }
 
-/** Why the cleanup phase may not run yet for `accountId`: a passing verify report of this plan is missing. */
-export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport[]): string[] {
+/** How old a verify report may be for the cleanup gate: the state it saw may have been rolled back since. */
+export const MAX_REPORT_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Why the cleanup phase may not run yet for `accountId`: a passing verify report of this plan, from each account its
+ * cleanup depends on and at most a day old, is missing.
+ */
+export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport[], now: Date = new Date()): string[] {
   const reasons: string[] = [];
+  const fresh = (r: VerifyReport) => now.getTime() - Date.parse(r.checkedAt) <= MAX_REPORT_AGE_MS;
   for (const report of reports) {
     if (report.planId !== plan.planId) reasons.push(`the verify report of ${report.accountId} is for plan ${report.planId}, not ${plan.planId}`);
+    else if (!fresh(report)) reasons.push(`the verify report of ${report.accountId} was made at ${report.checkedAt}, more than a day ago: verify again`);
   }
   for (const account of cleanupDependencies(plan, accountId)) {
-    const passing = reports.find((r) => r.accountId === account && r.planId === plan.planId && r.passed && r.phases.includes('prepare') && r.phases.includes('switch'));
+    const passing = reports.find((r) => r.accountId === account && r.planId === plan.planId && r.passed && fresh(r) && r.phases.includes('prepare') && r.phases.includes('switch'));
     if (!passing) {
       reasons.push(`no passing verify report of account ${account} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${account} --send-test --out verify-${account}.json" with ${account}'s credentials and pass the file with --verified`);
     }

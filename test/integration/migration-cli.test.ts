@@ -26,24 +26,13 @@ interface Run {
   stderr: string;
 }
 
-// The CLI entry point when the dispatcher lists `migrate`; otherwise the same command run in a child process through
-// the CLI's own process I/O (bin/ses-bridge.ts is another engineer's file and may not register it yet).
-const DISPATCHED = readFileSync(path.join(REPO_ROOT, 'bin/ses-bridge.ts'), 'utf8').includes('commands/migrate');
-const RUNNER = `require(${JSON.stringify(require.resolve('tsx/cjs'))});
-const { command } = require(${JSON.stringify(path.join(REPO_ROOT, 'bin/commands/migrate.ts'))});
-const { processIo } = require(${JSON.stringify(path.join(REPO_ROOT, 'bin/cli.ts'))});
-command.run(process.argv.slice(1), processIo).then((code) => { process.exitCode = code; }, (err) => {
-  process.stderr.write('ses-bridge migrate: ' + err.message + '\\n');
-  process.exitCode = err.name === 'UsageError' ? 2 : 1;
-});`;
-
 /** Runs `ses-bridge migrate ...` as `account` (its own endpoint on the fake server). */
 function migrate(account: string, args: string[]): Promise<Run> {
   const argv = [...args, ...(['inventory', 'apply', 'verify', 'rollback'].includes(args[0]!) ? ['--pace-ms', '0', '--retry-base-ms', '5'] : [])];
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      DISPATCHED ? [path.join(REPO_ROOT, 'bin/ses-bridge.cjs'), 'migrate', ...argv] : ['-e', RUNNER, ...argv],
+      [path.join(REPO_ROOT, 'bin/ses-bridge.cjs'), 'migrate', ...argv],
       {
         cwd: dir,
         timeout: 30_000,

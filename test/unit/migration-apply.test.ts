@@ -337,7 +337,11 @@ describe('verify and the cleanup gate', () => {
 
   it("requires a passing report of the plan from each account the delegate's cleanup depends on", () => {
     const plan = bridgePlan();
-    const report = (over: Partial<VerifyReport>): VerifyReport => ({ v: 1, planId: plan.planId, accountId: OWNER, checkedAt: '2026-01-15T12:00:00.000Z', phases: ['prepare', 'switch'], passed: true, checks: [], sendTests: [], ...over });
+    const report = (over: Partial<VerifyReport>): VerifyReport => ({ v: 1, planId: plan.planId, accountId: OWNER, checkedAt: new Date().toISOString(), phases: ['prepare', 'switch'], passed: true, checks: [], sendTests: [], ...over });
+    expect(cleanupGate(plan, ACME, [report({ checkedAt: '2026-01-01T00:00:00.000Z' })], new Date('2026-01-15T12:00:00.000Z'))).toEqual([
+      `the verify report of ${OWNER} was made at 2026-01-01T00:00:00.000Z, more than a day ago: verify again`,
+      expect.stringContaining(`no passing verify report of account ${OWNER}`),
+    ]);
     expect(cleanupGate(plan, ACME, [])).toEqual([
       `no passing verify report of account ${OWNER} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${OWNER} --send-test --out verify-${OWNER}.json" with ${OWNER}'s credentials and pass the file with --verified`,
     ]);
