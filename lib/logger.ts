@@ -38,6 +38,12 @@ export function logReport(report: BatchReport, logRecipients: boolean): void {
       ...parkedFields(record, logRecipients),
     });
   }
+  for (const record of report.deferred) {
+    logger.warn('record refused by a destination; parked once its other deliveries settle (or kept whole in the dead-letter queue)', {
+      correlation_id: record.messageId,
+      ...parkedFields(record, logRecipients),
+    });
+  }
   for (const plan of report.planned) {
     if (plan.outcome.kind !== 'event') continue;
     const { event } = plan.outcome;

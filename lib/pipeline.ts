@@ -4,10 +4,13 @@
  * Every record ends delivered, deliberately dropped/skipped, parked with its reason and original text, or marked
  * for retry by its trigger. Nothing is swallowed.
  */
+import { createHash } from 'node:crypto';
 import { type CompiledRoutes, type Delivery, route, unmatchedDelivery } from '#lib/routing/index';
 import { render } from '#lib/render/index';
 import { describeError } from '#lib/errors';
-import type { OutboundMessage, PublishOutcome, Publisher } from '#lib/publish/types';
+import { safeStringify } from '#lib/json';
+import { payloadBytes } from '#lib/publish/index';
+import { SNS_MAX_PAYLOAD_BYTES, type MessageAttribute, type OutboundMessage, type PublishOutcome, type Publisher } from '#lib/publish/types';
 import type { EventType, Outcome, Transport } from '#lib/ses/types';
 
 /** What happens to one (record, destination) pair, or to a record that has none. */
@@ -67,6 +70,11 @@ export function planOutcome(outcome: Outcome, index: number, routes: CompiledRou
 
 /** A record that could not be delivered and never will be as it is: kept with its reason and original text. */
 export interface ParkedRecord {
+  /**
+   * Deterministic id of this (record, reason, destination): the same poison parked twice (a redelivered batch)
+   * has the same parkId, and the parts of a record too large for one parking message share it.
+   */
+  parkId: string;
   parkedAt: string;
   code: string;
   reason: string;
@@ -99,6 +107,12 @@ export interface BatchReport {
   parked: ParkedRecord[];
   /** Poison records that could not be parked (so their trigger item is retried, ending in its DLQ). */
   unparked: ParkedRecord[];
+  /**
+   * Poison deliveries of items that are retried anyway (another of their deliveries may still succeed): not parked
+   * now, or every redelivery would park them again. They are parked by the attempt that settles the item; if the
+   * item ends in its DLQ instead, the DLQ holds the whole record.
+   */
+  deferred: ParkedRecord[];
   counts: BatchCounts;
 }
 
@@ -121,15 +135,21 @@ function itemOf(outcome: Outcome): number {
 
 function parkedRecord(outcome: Outcome, code: string, reason: string, delivery: Delivery | null, now: Date): ParkedRecord {
   const base = { parkedAt: now.toISOString(), code, reason, route: delivery?.route ?? null, topicArn: delivery?.topicArn ?? null };
+  let rest: Pick<ParkedRecord, 'messageId' | 'type' | 'path' | 'transport' | 'text'>;
   if (outcome.kind === 'event') {
     const { event, record } = outcome;
-    return { ...base, messageId: event.messageId, type: event.type, path: record.path, transport: record.transport, text: record.text ?? JSON.stringify(record.json) };
-  }
-  if (outcome.kind === 'problem') {
+    // safeStringify: a record without text (EventBridge) nested deeper than JSON.stringify can go must not crash the
+    // batch; it is parked without its text, with the reason that says why.
+    rest = { messageId: event.messageId, type: event.type, path: record.path, transport: record.transport, text: record.text ?? safeStringify(record.json) };
+  } else if (outcome.kind === 'problem') {
     const { path, transport, text } = outcome.problem;
-    return { ...base, messageId: null, type: null, path, transport, text };
+    rest = { messageId: null, type: null, path, transport, text };
+  } else {
+    rest = { messageId: null, type: null, path: outcome.notice.path, transport: outcome.notice.transport, text: null };
   }
-  return { ...base, messageId: null, type: null, path: outcome.notice.path, transport: outcome.notice.transport, text: null };
+  // Not the path: it holds the item's position in its batch, which changes when the item is redelivered.
+  const parkId = createHash('sha256').update(`${code}\n${base.topicArn ?? ''}\n${rest.messageId ?? ''}\n${rest.text ?? rest.path}`).digest('hex').slice(0, 32);
+  return { parkId, ...base, ...rest };
 }
 
 /**
@@ -174,27 +194,70 @@ export async function processBatch(outcomes: Outcome[], deps: BridgeDeps): Promi
     }
   }
 
-  const { parked, unparked } = await park(poison, deps);
+  const deferred = poison.filter(({ item }) => items.get(item) === 'retry');
+  const { parked, unparked } = await park(
+    poison.filter(({ item }) => items.get(item) !== 'retry'),
+    deps,
+  );
   for (const { item } of unparked) items.set(item, 'retry');
   counts.parked = parked.length;
   for (const status of items.values()) if (status === 'retry') counts.retry++;
-  return { items, planned, published, parked: parked.map((p) => p.record), unparked: unparked.map((p) => p.record), counts };
+  return { items, planned, published, parked: parked.map((p) => p.record), unparked: unparked.map((p) => p.record), deferred: deferred.map((p) => p.record), counts };
 }
 
 async function park(poison: Array<{ item: number; record: ParkedRecord }>, deps: BridgeDeps) {
   if (poison.length === 0) return { parked: [], unparked: [] };
   if (deps.parkingTopicArn === null) return { parked: [], unparked: poison };
   const topicArn = deps.parkingTopicArn;
-  const messages: OutboundMessage[] = poison.map(({ record }, i) => ({
-    key: `park.${i}`,
-    topicArn,
-    body: JSON.stringify(record),
-    attributes: { code: { DataType: 'String', StringValue: record.code } },
-  }));
+  const messages: OutboundMessage[] = [];
+  poison.forEach(({ record }, i) => {
+    const bodies = parkingBodies(record);
+    bodies.forEach((body, part) => {
+      // Each part is its own message to deduplicate; bridgeId as on delivered messages, parkId groups the parts.
+      const bridgeId = bodies.length === 1 ? record.parkId : createHash('sha256').update(`${record.parkId}\n${part + 1}/${bodies.length}`).digest('hex').slice(0, 32);
+      messages.push({ key: `park.${i}.${part}`, topicArn, body, attributes: parkingAttributes(record.code, bridgeId) });
+    });
+  });
   const results = await deps.publisher.publish(messages);
-  const ok = new Set(results.filter((r) => r.status === 'ok').map((r) => r.key));
+  const failed = new Set(results.filter((r) => r.status !== 'ok').map((r) => r.key.slice(0, r.key.lastIndexOf('.'))));
   return {
-    parked: poison.filter((_, i) => ok.has(`park.${i}`)),
-    unparked: poison.filter((_, i) => !ok.has(`park.${i}`)),
+    parked: poison.filter((_, i) => !failed.has(`park.${i}`)),
+    unparked: poison.filter((_, i) => failed.has(`park.${i}`)),
   };
+}
+
+function parkingAttributes(code: string, bridgeId: string): Record<string, MessageAttribute> {
+  return { code: { DataType: 'String', StringValue: code }, bridgeId: { DataType: 'String', StringValue: bridgeId } };
+}
+
+/**
+ * The parking message(s) of one record. Usually one JSON document. A record too large to fit in one SNS message
+ * with its reason (the very records parked as message_too_large, whose text JSON escaping makes larger still) is
+ * split: each part carries all the fields and a slice of `text`, with `part` and `parts`; the slices joined in part
+ * order are the original text. Parking never truncates.
+ */
+export function parkingBodies(record: ParkedRecord): string[] {
+  const attributes = parkingAttributes(record.code, '0'.repeat(32));
+  const whole = JSON.stringify(record);
+  if (payloadBytes({ body: whole, attributes }) <= SNS_MAX_PAYLOAD_BYTES || record.text === null) return [whole];
+  const text = record.text;
+  const room = SNS_MAX_PAYLOAD_BYTES - payloadBytes({ body: JSON.stringify({ ...record, text: '', part: 999_999, parts: 999_999 }), attributes });
+  const slices: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    // The longest slice whose JSON string fits: escaping makes a character cost 1 to 6 bytes, so search for it.
+    let low = start + 1;
+    let high = text.length;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (Buffer.byteLength(JSON.stringify(text.slice(start, mid))) <= room) low = mid;
+      else high = mid - 1;
+    }
+    let end = low;
+    // Never split a surrogate pair: each part must be well-formed text on its own.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && end - 1 > start && last >= 0xd800 && last <= 0xdbff) end--;
+    slices.push(text.slice(start, end));
+    start = end;
+  }
+  return slices.map((slice, i) => JSON.stringify({ ...record, text: slice, part: i + 1, parts: slices.length }));
 }
