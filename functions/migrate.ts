@@ -5,11 +5,11 @@
  */
 import type { Context } from 'aws-lambda';
 import { sesClient, sesv2Client } from '#lib/aws-clients';
-import { accountOfFunctionArn, handleMigrationEvent, paceFromEnv } from '#lib/migration/lambda';
+import { accountOfInvocation, handleMigrationEvent, paceFromEnv } from '#lib/migration/lambda';
 
 export async function handler(event: unknown, context: Context): Promise<unknown> {
   return handleMigrationEvent(event, {
-    accountId: accountOfFunctionArn(context.invokedFunctionArn),
+    accountId: accountOfInvocation(context.invokedFunctionArn, process.env),
     // One retry policy: the migration's own (throttling backoff), not the SDK's on top of it.
     clients: (region) => ({ ses: sesClient(region, { maxAttempts: 1 }), sesv2: sesv2Client(region, { maxAttempts: 1 }) }),
     paceMs: paceFromEnv(process.env),

@@ -17,6 +17,8 @@ export interface InventoryOptions {
   accountId: string | null;
   /** Identity names and ARNs, or 'all' for every identity of the account (ListIdentities). */
   identities: string[] | 'all';
+  /** Also list the account's configuration sets and their destinations (plan checks name clashes); default true. */
+  configurationSets?: boolean;
   now?: () => Date;
   progress?: (line: string) => void;
 }
@@ -119,7 +121,7 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
   }
 
   const configurationSets: ConfigurationSetInfo[] = [];
-  const names = await session.listConfigurationSets(region);
+  const names = options.configurationSets === false ? [] : await session.listConfigurationSets(region);
   if (names.length > 0) progress(`inventory: reading event destinations of ${names.length} configuration sets`);
   for (const name of names.sort()) {
     const destinations = await session.eventDestinations(region, name);

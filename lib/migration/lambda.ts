@@ -33,10 +33,15 @@ export function paceFromEnv(env: NodeJS.ProcessEnv): number {
   return Number(value);
 }
 
-/** The account id in a Lambda function ARN (`context.invokedFunctionArn`). */
-export function accountOfFunctionArn(arn: string): string {
-  const account = arn.split(':')[4];
-  if (!account || !/^\d{12}$/.test(account)) throw new ConfigError(`is not a Lambda function ARN with an account id: "${arn}"`, 'invokedFunctionArn');
+/**
+ * The account the function runs in: from the invocation's function ARN (`context.invokedFunctionArn`), or, where
+ * there is none (`serverless invoke local`), from `MIGRATION_ACCOUNT_ID`.
+ */
+export function accountOfInvocation(invokedFunctionArn: string | undefined, env: NodeJS.ProcessEnv): string {
+  const account = invokedFunctionArn?.split(':')[4] ?? env.MIGRATION_ACCOUNT_ID;
+  if (!account || !/^\d{12}$/.test(account)) {
+    throw new ConfigError(`cannot tell which account this function runs in (function ARN ${JSON.stringify(invokedFunctionArn ?? null)}); for a local invoke set the 12-digit id`, 'MIGRATION_ACCOUNT_ID');
+  }
   return account;
 }
 
@@ -66,7 +71,8 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
     case 'inventory': {
       const region = field(event, 'region', (v): v is string => isRegion(v), 'a region such as us-east-1');
       const identity = field(event, 'identity', isString, 'an identity name or ARN');
-      const inventory = await buildInventory({ session: reader().session, region, accountId: deps.accountId, identities: [identity], ...(deps.now ? { now: deps.now } : {}) });
+      // One identity per invocation: the account's configuration sets are not listed again each time.
+      const inventory = await buildInventory({ session: reader().session, region, accountId: deps.accountId, identities: [identity], configurationSets: false, ...(deps.now ? { now: deps.now } : {}) });
       return { identity: inventory.identities[0] ?? null, warnings: inventory.warnings };
     }
     case 'plan': {

@@ -74,8 +74,19 @@ describe('functions/migrate', () => {
     sesv2.onAnyCommand().resolves({});
     const read = (await handler({ action: 'inventory', region: 'us-east-1', identity: `arn:aws:ses:us-east-1:${OWNER}:identity/example.com` }, context(ACME))) as any;
     expect(read.identity.notifications.Bounce.topicArn).toBe(`arn:aws:sns:us-east-1:${ACME}:acme-feedback`);
+    expect(sesv2).not.toHaveReceivedAnyCommand();
     const planned = (await handler({ action: 'plan', inventories: inventories(), strategy: 'bridge', bridgeTopicArn: BRIDGE }, context(OWNER))) as any;
     expect(planned.planId).toBe(plan().planId);
+  });
+
+  it('takes the account from MIGRATION_ACCOUNT_ID where the context has no function ARN (invoke local)', async () => {
+    await expect(handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context)).rejects.toThrow('MIGRATION_ACCOUNT_ID: cannot tell which account this function runs in (function ARN null)');
+    process.env.MIGRATION_ACCOUNT_ID = ACME;
+    try {
+      await expect(handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context)).rejects.toThrow(`runs in account ${OWNER}; this function runs in ${ACME}`);
+    } finally {
+      delete process.env.MIGRATION_ACCOUNT_ID;
+    }
   });
 
   it('says which field of a bad event to fix', async () => {
