@@ -9,6 +9,7 @@ import {
   NOTIFICATION_TYPES,
   type NotificationType,
   type Phase,
+  type Plan,
   type PlannedIdentity,
   type Revert,
   type Role,
@@ -238,4 +239,23 @@ export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[
     else groups.set(k, [item]);
   }
   return groups;
+}
+
+/**
+ * The accounts whose verify reports the cleanup of `accountId` needs: those with SES steps that its cleanup steps
+ * depend on, directly or not (a delegate cannot read the owner's switch back from its own account).
+ */
+export function cleanupDependencies(plan: Plan, accountId: string): string[] {
+  const byId = new Map(plan.steps.map((s) => [s.id, s]));
+  const pending = plan.steps.filter((s) => s.account === accountId && s.phase === 'cleanup').flatMap((s) => s.dependsOn);
+  const seen = new Set<string>();
+  const needed = new Set<string>();
+  while (pending.length > 0) {
+    const step = byId.get(pending.pop()!);
+    if (!step || seen.has(step.id)) continue;
+    seen.add(step.id);
+    if (step.action.api !== 'manual' && step.phase !== 'cleanup') needed.add(step.account);
+    pending.push(...step.dependsOn);
+  }
+  return [...needed].sort();
 }

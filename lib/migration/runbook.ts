@@ -4,7 +4,7 @@
  */
 import { parseTopicArn } from '#lib/migration/arn';
 import { NOTIFICATION_TYPES, type Phase, type Plan, type PlannedIdentity, type Role, type Step } from '#lib/migration/types';
-import { cleanupDependencies } from '#lib/migration/verify';
+import { cleanupDependencies } from '#lib/migration/plan-common';
 
 const PHASE_TEXT: Record<Phase, { title: string; intro: string }> = {
   prepare: { title: 'Phase 1: prepare', intro: 'Adds the new path beside the legacy one. Nobody\'s feedback changes yet.' },

@@ -4,6 +4,7 @@
  * neither quota nor reputation: SES developer guide "Using the mailbox simulator"). Also the gate of the cleanup phase.
  */
 import { isEmailIdentity, parseTopicArn } from '#lib/migration/arn';
+import { cleanupDependencies } from '#lib/migration/plan-common';
 import { type StateReader, describeState, readState, sameState, targetState } from '#lib/migration/state';
 import {
   NOTIFICATION_TYPES,
@@ -149,25 +150,6 @@ export async function sendTests(plan: Plan, options: VerifyOptions): Promise<Sen
     }
   }
   return results;
-}
-
-/**
- * The accounts whose verify reports the cleanup of `accountId` needs: those with SES steps that its cleanup steps
- * depend on, directly or not (a delegate cannot read the owner's switch back from its own account).
- */
-export function cleanupDependencies(plan: Plan, accountId: string): string[] {
-  const byId = new Map(plan.steps.map((s) => [s.id, s]));
-  const pending = plan.steps.filter((s) => s.account === accountId && s.phase === 'cleanup').flatMap((s) => s.dependsOn);
-  const seen = new Set<string>();
-  const needed = new Set<string>();
-  while (pending.length > 0) {
-    const step = byId.get(pending.pop()!);
-    if (!step || seen.has(step.id)) continue;
-    seen.add(step.id);
-    if (step.action.api !== 'manual' && step.phase !== 'cleanup') needed.add(step.account);
-    pending.push(...step.dependsOn);
-  }
-  return [...needed].sort();
 }
 
 /** How old a verify report may be for the cleanup gate: the state it saw may have been rolled back since. */
