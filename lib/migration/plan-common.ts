@@ -143,23 +143,22 @@ export class StepList {
   }
 }
 
-export function typeList(types: NotificationType[]): string {
-  return types.join(', ');
-}
-
 /** The types a subscription sets, in Bounce, Complaint, Delivery order. */
 export function subscribedTypes(sub: LegacySubscription): NotificationType[] {
   return NOTIFICATION_TYPES.filter((t) => sub.topics[t] !== undefined);
 }
 
+/** SES v1 SetIdentityNotificationTopic as a plan action; `topicArn` null clears the type. */
 export function setTopicAction(identity: string, type: NotificationType, topicArn: string | null): Action {
   return { api: 'ses:SetIdentityNotificationTopic', params: { Identity: identity, NotificationType: type, SnsTopic: topicArn } };
 }
 
+/** A manual task as a plan action: what a person does, and the document (policy, routes) to use. */
 export function manual(kind: 'sns-topic-policy' | 'kms-key-policy' | 'name-configuration-set' | 'deploy-routes', target: string, instructions: string, document?: unknown): Action {
   return { api: 'manual', params: { kind, target, instructions, ...(document === undefined ? {} : { document }) } };
 }
 
+/** The revert of a manual step: nothing in SES to undo. */
 export const MANUAL_REVERT: Revert = { description: 'Nothing to undo in SES; undo the manual change by hand if you want to.', action: null, reversible: true };
 
 /** The owner-side step that points one type of the identity at `topicArn`; reverts to what the owner had. */

@@ -18,6 +18,7 @@ import {
 import { kmsStatement, policyDocument, sesPublishStatement } from '#lib/migration/topic-policy';
 import { EVENT_TYPE_OF, type LegacySubscription, type NotificationType, type SnsEventDestinationDefinition } from '#lib/migration/types';
 
+/** The configuration set each delegate creates unless `--config-set-name` says otherwise. */
 export const DEFAULT_CONFIG_SET_NAME = 'legacy-feedback';
 
 interface Group {

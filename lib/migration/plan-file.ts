@@ -160,6 +160,7 @@ export function parsePlan(doc: unknown, source: string): Plan {
   });
 }
 
+/** Parses a plan file's text (plan.json). */
 export function parsePlanText(text: string, source: string): Plan {
   return parsePlan(parseJsonText(text, source), source);
 }

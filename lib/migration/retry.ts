@@ -7,6 +7,7 @@
 
 export type Sleep = (ms: number) => Promise<void>;
 
+/** Sleeps with a timer; tests pass a fake. */
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface RetryOptions {
@@ -17,6 +18,7 @@ export interface RetryOptions {
   maxDelayMs: number;
 }
 
+/** Eight attempts, 0.5 s doubling to 20 s: rides out a minute of throttling. */
 export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({ maxAttempts: 8, baseDelayMs: 500, maxDelayMs: 20_000 });
 
 // Error codes SES v1 (awsQuery `Throttling`), SESv2 (`TooManyRequestsException`) and the SDK use for "slow down".

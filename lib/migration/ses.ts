@@ -64,6 +64,7 @@ function isNotFound(err: unknown): boolean {
   return errorCode(err) === 'NotFoundException';
 }
 
+/** The SES calls of one command or invocation, sharing one pacer, one retry policy and the call counts. */
 export class SesSession {
   private readonly pacer: Pacer;
   private readonly retry: RetryOptions;

@@ -15,8 +15,10 @@ export type SesV2EventType = (typeof EVENT_TYPE_OF)[NotificationType];
 /** The normalized event type (routes file `when.types`) of each notification type. */
 export const ROUTE_TYPE_OF = { Bounce: 'bounce', Complaint: 'complaint', Delivery: 'delivery' } as const;
 
+/** How a delegate's feedback reaches it after the migration (docs/migration-runbook.md, "Choosing a strategy"). */
 export const Strategy = { configSet: 'config-set', ownerTopic: 'owner-topic', bridge: 'bridge' } as const;
 export type Strategy = (typeof Strategy)[keyof typeof Strategy];
+/** Every strategy, for validation and help texts. */
 export const STRATEGIES: readonly Strategy[] = Object.values(Strategy);
 
 /**
@@ -25,6 +27,7 @@ export const STRATEGIES: readonly Strategy[] = Object.values(Strategy);
  */
 export const Phase = { prepare: 'prepare', switch: 'switch', cleanup: 'cleanup' } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
+/** The phases in the order they run. */
 export const PHASES: readonly Phase[] = Object.values(Phase);
 
 /** Who runs a step: the identity owner, a delegate sender, or whoever operates the bridge. */

@@ -39,16 +39,19 @@ export function parseJsonText(text: string, source: string): unknown {
   }
 }
 
+/** The value as an object, or a FieldError saying what it is instead. */
 export function object(value: unknown, path: string, what = 'an object'): JsonObject {
   if (!isObject(value)) fail(path, `must be ${what}, got ${kindOf(value)}`);
   return value;
 }
 
+/** The value as an array, or a FieldError. */
 export function array(value: unknown, path: string): unknown[] {
   if (!Array.isArray(value)) fail(path, `must be an array, got ${kindOf(value)}`);
   return value;
 }
 
+/** A non-empty string passing `check`, or a FieldError naming `expected`. */
 export function string(value: unknown, path: string, check?: (s: string) => boolean, expected = 'a non-empty string'): string {
   if (typeof value !== 'string' || value === '' || (check !== undefined && !check(value))) {
     fail(path, `must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value) : kindOf(value)}`);
@@ -56,15 +59,18 @@ export function string(value: unknown, path: string, check?: (s: string) => bool
   return value;
 }
 
+/** Like {@link string}, or null. */
 export function nullableString(value: unknown, path: string, check?: (s: string) => boolean, expected = 'a non-empty string'): string | null {
   return value === null ? null : string(value, path, check, `${expected} or null`);
 }
 
+/** The value as a boolean, or a FieldError. */
 export function boolean(value: unknown, path: string): boolean {
   if (typeof value !== 'boolean') fail(path, `must be true or false, got ${kindOf(value)}`);
   return value;
 }
 
+/** One of `allowed`, or a FieldError listing them. */
 export function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     fail(path, `must be one of ${allowed.join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : kindOf(value)}`);

@@ -17,6 +17,7 @@ import {
   type VerifyReport,
 } from '#lib/migration/types';
 
+/** The SES mailbox simulator address that produces each notification type. */
 export const SIMULATOR = {
   Bounce: 'bounce@simulator.amazonses.com',
   Complaint: 'complaint@simulator.amazonses.com',
