@@ -33,7 +33,7 @@ describe('serverless package', () => {
     const template = JSON.parse(readFileSync(path.join(REPO_ROOT, PACKAGE_DIR, 'cloudformation-template-update-stack.json'), 'utf8'));
     const functions = Object.keys(template.Resources).filter((k) => template.Resources[k].Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(3);
-    for (const name of ['route-sqs', 'route-sns', 'route-eventbridge', 'route-firehose', 'sns-https']) {
+    for (const name of ['route-sqs', 'route-sns', 'route-eventbridge', 'route-firehose', 'sns-https', 'migrate']) {
       const zip = path.join(REPO_ROOT, PACKAGE_DIR, `${name}.zip`);
       expect(existsSync(zip), zip).toBe(true);
       expect(statSync(zip).size, `${name}.zip bytes`).toBeLessThanOrEqual(150 * 1024);
