@@ -2,7 +2,7 @@
  * Reading feedback: unwrap a transport document, then normalize each SES record. The one entry point the handlers
  * and the CLI share, so every trigger rejects and skips exactly the same inputs.
  */
-import { unwrapDocument } from '#lib/envelopes/index';
+import { unwrapDocumentInto } from '#lib/envelopes/index';
 import { InvalidRecordError, ProblemCode, describeError } from '#lib/errors';
 import { safeStringify } from '#lib/json';
 import { normalizeRecord } from '#lib/ses/normalize';
@@ -10,12 +10,9 @@ import type { Outcome, SesRecord } from '#lib/ses/types';
 
 /** Reads one parsed input document (a Lambda event, an SNS body, a bare record...) into outcomes, in input order. */
 export function readFeedback(doc: unknown, text: string | null = null): Outcome[] {
-  const items = unwrapDocument(doc, text);
-  const out = new Array<Outcome>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i] as (typeof items)[number];
-    out[i] = item.kind === 'record' ? normalizeOutcome(item.record) : item;
-  }
+  const out: Outcome[] = [];
+  // Each record is normalized as soon as it is unwrapped, while its parsed tree is still young and cheap to drop.
+  unwrapDocumentInto(doc, text, { push: (item) => out.push(item.kind === 'record' ? normalizeOutcome(item.record) : item) });
   return out;
 }
 

@@ -27,6 +27,23 @@ const SES_TOPIC_VALIDATED_NOTICE = 'Successfully validated SNS topic for Amazon 
 
 type Json = JsonObject;
 
+/**
+ * Where an item sits in its document: a path, or a path made of the item's index when asked for
+ * (`Records[12].body.Message`). Records keep the second kind: building ten thousand path strings per batch, and
+ * keeping them to the end of it, cost more than all the normalizer's checks (docs/performance.md).
+ */
+type Place = string | { readonly root: string; readonly suffix: string };
+
+const SQS_BODY: Place = { root: 'Records', suffix: '.body' };
+const SQS_MESSAGE: Place = { root: 'Records', suffix: '.body.Message' };
+const SNS_ENVELOPE: Place = { root: 'Records', suffix: '.Sns' };
+const SNS_MESSAGE: Place = { root: 'Records', suffix: '.Sns.Message' };
+const FIREHOSE_DATA: Place = { root: 'records', suffix: '.data' };
+
+function pathAt(place: Place, item: number): string {
+  return typeof place === 'string' ? place : `${place.root}[${item}]${place.suffix}`;
+}
+
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
@@ -65,15 +82,30 @@ function parseErrorMessage(err: unknown): string {
   return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
 }
 
+/** Where unwrapped items go, one at a time and in input order: an array, or a consumer (see readFeedback). */
+export interface IntakeSink {
+  push(item: IntakeItem): unknown;
+}
+
 /**
  * Unwraps one parsed input document into SES records, problems and notices, in order.
  * `text` is the document's own text when known (it is the original text of a bare SES record).
  */
 export function unwrapDocument(doc: unknown, text: string | null = null): IntakeItem[] {
   const out: IntakeItem[] = [];
+  unwrapDocumentInto(doc, text, out);
+  return out;
+}
+
+/**
+ * {@link unwrapDocument}, handing each item to `out` as soon as it is unwrapped: a consumer that normalizes a
+ * record there and then lets its parsed tree die young, where a young-generation GC does not copy it (with
+ * all of a batch unwrapped first, every tree was copied out of the young generation, then thrown away).
+ */
+export function unwrapDocumentInto(doc: unknown, text: string | null, out: IntakeSink): void {
   if (!isObject(doc)) {
     problem(out, ProblemCode.notSes, `expected a JSON object, got ${kindOf(doc)}`, '', 0, null, text);
-    return out;
+    return;
   }
   const records = doc.Records;
   if (Array.isArray(records)) {
@@ -87,15 +119,13 @@ export function unwrapDocument(doc: unknown, text: string | null = null): Intake
   } else {
     classify(doc, text, { kind: 'raw' }, '', 0, out);
   }
-  return out;
 }
 
-function unwrapLambdaRecords(records: unknown[], out: IntakeItem[]): void {
+function unwrapLambdaRecords(records: unknown[], out: IntakeSink): void {
   for (let i = 0; i < records.length; i++) {
     const rec = records[i];
-    const path = `Records[${i}]`;
     if (!isObject(rec)) {
-      problem(out, ProblemCode.unsupportedInput, `expected a Lambda event record object, got ${kindOf(rec)}`, path, i, null, null);
+      problem(out, ProblemCode.unsupportedInput, `expected a Lambda event record object, got ${kindOf(rec)}`, `Records[${i}]`, i, null, null);
     } else if (isObject(rec.Sns)) {
       const sns = rec.Sns;
       const transport: Transport = {
@@ -104,16 +134,16 @@ function unwrapLambdaRecords(records: unknown[], out: IntakeItem[]): void {
         topicArn: stringOrNull(sns.TopicArn),
         subscriptionArn: stringOrNull(rec.EventSubscriptionArn),
       };
-      unwrapSnsEnvelope(sns, `${path}.Sns.Message`, i, transport, out, `${path}.Sns`);
+      unwrapSnsEnvelope(sns, SNS_MESSAGE, i, transport, out, SNS_ENVELOPE);
     } else if (typeof rec.body === 'string') {
-      unwrapSqsBody(rec, rec.body, `${path}.body`, i, out);
+      unwrapSqsBody(rec, rec.body, i, out);
     } else {
       const source = typeof rec.eventSource === 'string' ? rec.eventSource : typeof rec.EventSource === 'string' ? rec.EventSource : 'unknown';
       problem(
         out,
         ProblemCode.unsupportedInput,
         `Lambda event record from "${source}" is not supported: expected an SNS record (Sns) or an SQS record (body)`,
-        path,
+        `Records[${i}]`,
         i,
         null,
         null,
@@ -122,7 +152,7 @@ function unwrapLambdaRecords(records: unknown[], out: IntakeItem[]): void {
   }
 }
 
-function unwrapSqsBody(rec: Json, body: string, path: string, item: number, out: IntakeItem[]): void {
+function unwrapSqsBody(rec: Json, body: string, item: number, out: IntakeSink): void {
   const transport: Transport = {
     kind: 'sqs',
     messageId: stringOrNull(rec.messageId),
@@ -130,39 +160,47 @@ function unwrapSqsBody(rec: Json, body: string, path: string, item: number, out:
     snsMessageId: null,
     topicArn: null,
   };
-  const parsed = parseText(body, path, item, transport, out);
+  const parsed = parseText(body, SQS_BODY, item, transport, out);
   if (parsed === undefined) return;
   if (isObject(parsed) && isSnsEnvelope(parsed)) {
     transport.snsMessageId = stringOrNull(parsed.MessageId);
     transport.topicArn = stringOrNull(parsed.TopicArn);
-    unwrapSnsEnvelope(parsed, `${path}.Message`, item, transport, out, path);
+    unwrapSnsEnvelope(parsed, SQS_MESSAGE, item, transport, out, SQS_BODY, body);
     return;
   }
   // Raw message delivery: the body is the SES record itself.
-  classify(parsed, body, transport, path, item, out);
+  classify(parsed, body, transport, SQS_BODY, item, out);
 }
 
-/** An SNS envelope (HTTP body, SQS body or Lambda `Sns` object): Notification carries the record in `Message`. */
-function unwrapSnsEnvelope(env: Json, messagePath: string, item: number, transport: Transport, out: IntakeItem[], envPath: string): void {
+/**
+ * An SNS envelope (HTTP body, SQS body or Lambda `Sns` object): Notification carries the record in `Message`.
+ * `envelopeText` is the envelope's own JSON text when it is part of the event (an SQS body): a record then reads its
+ * text again from there when it needs it, rather than keeping a copy (see {@link UnwrappedRecord}).
+ */
+function unwrapSnsEnvelope(env: Json, messagePlace: Place, item: number, transport: Transport, out: IntakeSink, envPlace: Place, envelopeText: string | null = null): void {
   const type = env.Type;
   if (type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation') {
     out.push({
       kind: 'skipped',
-      notice: { message: `SNS ${type} for ${stringOrNull(env.TopicArn) ?? 'an unknown topic'} is not feedback`, path: envPath, item, transport },
+      notice: { message: `SNS ${type} for ${stringOrNull(env.TopicArn) ?? 'an unknown topic'} is not feedback`, path: pathAt(envPlace, item), item, transport },
     });
     return;
   }
   if (type !== 'Notification') {
-    problem(out, ProblemCode.unsupportedInput, `SNS message Type "${String(type)}" is not supported: expected Notification`, joinPath(envPath, 'Type'), item, transport, null);
+    problem(out, ProblemCode.unsupportedInput, `SNS message Type "${String(type)}" is not supported: expected Notification`, joinPath(pathAt(envPlace, item), 'Type'), item, transport, null);
     return;
   }
   const message = env.Message as string;
-  const parsed = parseText(message, messagePath, item, transport, out);
+  const parsed = parseText(message, messagePlace, item, transport, out);
   if (parsed === undefined) return;
-  classify(parsed, message, transport, messagePath, item, out);
+  if (envelopeText !== null && looksLikeSesRecord(parsed)) {
+    classifyRecord(parsed, { envelope: envelopeText }, transport, messagePlace, item, out);
+    return;
+  }
+  classify(parsed, message, transport, messagePlace, item, out);
 }
 
-function unwrapEventBridge(doc: Json, out: IntakeItem[]): void {
+function unwrapEventBridge(doc: Json, out: IntakeSink): void {
   const detailType = doc['detail-type'] as string;
   const transport: Transport = {
     kind: 'eventbridge',
@@ -183,7 +221,7 @@ function unwrapEventBridge(doc: Json, out: IntakeItem[]): void {
   classify(doc.detail, null, transport, 'detail', 0, out);
 }
 
-function unwrapFirehose(doc: Json, records: unknown[], out: IntakeItem[]): void {
+function unwrapFirehose(doc: Json, records: unknown[], out: IntakeSink): void {
   const deliveryStreamArn = stringOrNull(doc.deliveryStreamArn);
   for (let i = 0; i < records.length; i++) {
     const rec = records[i];
@@ -197,8 +235,8 @@ function unwrapFirehose(doc: Json, records: unknown[], out: IntakeItem[]): void 
     // SES writes each record followed by a newline (docs: event-publishing-retrieving-firehose-contents).
     let text = Buffer.from(rec.data, 'base64').toString('utf8');
     if (text.endsWith('\n')) text = text.slice(0, -1);
-    const parsed = parseText(text, `${path}.data`, i, transport, out);
-    if (parsed !== undefined) classify(parsed, text, transport, `${path}.data`, i, out);
+    const parsed = parseText(text, FIREHOSE_DATA, i, transport, out);
+    if (parsed !== undefined) classify(parsed, text, transport, FIREHOSE_DATA, i, out);
   }
 }
 
@@ -206,68 +244,99 @@ function unwrapFirehose(doc: Json, records: unknown[], out: IntakeItem[]): void 
  * Parses a piece of text that should hold an SES record. Returns undefined after recording a problem or notice.
  * Text that does not even start like JSON is plain text (SNS test messages, SES notices), not broken JSON.
  */
-function parseText(text: string, path: string, item: number, transport: Transport, out: IntakeItem[]): unknown {
+function parseText(text: string, place: Place, item: number, transport: Transport, out: IntakeSink): unknown {
   const first = firstNonSpace(text);
   if (first !== '{' && first !== '[') {
     if (text.trim() === SES_TOPIC_VALIDATED_NOTICE) {
-      out.push({ kind: 'skipped', notice: { message: 'SES event destination validation notice is not feedback', path, item, transport } });
+      out.push({ kind: 'skipped', notice: { message: 'SES event destination validation notice is not feedback', path: pathAt(place, item), item, transport } });
     } else {
-      problem(out, ProblemCode.notSes, `message is plain text, not an SES JSON record: ${preview(text)}`, path, item, transport, text);
+      problem(out, ProblemCode.notSes, `message is plain text, not an SES JSON record: ${preview(text)}`, pathAt(place, item), item, transport, text);
     }
     return undefined;
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    problem(out, ProblemCode.invalidJson, `message is ${parseErrorMessage(err)}`, path, item, transport, text);
+    problem(out, ProblemCode.invalidJson, `message is ${parseErrorMessage(err)}`, pathAt(place, item), item, transport, text);
     return undefined;
   }
 }
 
+/** Where a record's original text is: the text, or the JSON text of the SNS envelope whose `Message` it is. */
+type TextSource = string | null | { envelope: string };
+
+function messageOf(envelope: string): string {
+  return (JSON.parse(envelope) as Json).Message as string;
+}
+
 /**
- * One unwrapped SES record. A batch's records all stay referenced until the batch is done, and every young-generation
- * GC copies what is still referenced: with each record's whole parsed tree kept (mostly `mail.headers`), a 10,000
- * record batch held about 10 KB per record after normalizing, against 6 KB without (docs/performance.md).
+ * One unwrapped SES record. All of a batch's records stay referenced until the batch is done, and every
+ * young-generation GC copies what is still referenced: keeping each record's parsed tree and a copy of its text made
+ * unwrap + normalize cost about twice the JSON parsing itself on a 10,000-record batch (docs/performance.md).
  * So the parsed tree goes to its first reader, the normalizer, and is then let go; a later reader (a format
- * conversion, `normalize --raw`) gets an equal tree parsed again from the original text. A record without text
- * (EventBridge's `detail`, already part of the event) keeps its tree.
+ * conversion, `normalize --raw`) gets an equal tree parsed again. A record inside an SQS body reads its text
+ * again from the body, which the Lambda event holds anyway, when first asked (a pass-through, a parked record).
+ * A record without text (EventBridge's `detail`, part of the event) keeps its tree.
  */
 class UnwrappedRecord implements SesRecord {
   #tree: Json | undefined;
+  #text: TextSource;
+  readonly #place: Place;
 
   constructor(
     tree: Json,
-    readonly text: string | null,
+    text: TextSource,
     readonly transport: Transport,
-    readonly path: string,
+    place: Place,
     readonly item: number,
   ) {
     this.#tree = tree;
+    this.#text = text;
+    this.#place = place;
+  }
+
+  get path(): string {
+    return pathAt(this.#place, this.item);
   }
 
   get json(): Json {
     const tree = this.#tree;
-    if (tree === undefined) return JSON.parse(this.text as string) as Json;
-    if (this.text !== null) this.#tree = undefined;
+    const text = this.#text;
+    if (tree === undefined) return JSON.parse(typeof text === 'string' ? text : messageOf((text as { envelope: string }).envelope)) as Json;
+    if (text !== null) this.#tree = undefined;
     return tree;
+  }
+
+  get text(): string | null {
+    const text = this.#text;
+    if (text === null || typeof text === 'string') return text;
+    // Kept from now on: whoever asks for the text (a pass-through message, a parked record) keeps it too.
+    const message = messageOf(text.envelope);
+    this.#text = message;
+    return message;
   }
 }
 
-function classify(value: unknown, text: string | null, transport: Transport, path: string, item: number, out: IntakeItem[]): void {
+/** Pushes an SES record, or skips SES's subscription notice. */
+function classifyRecord(value: Json, text: TextSource, transport: Transport, place: Place, item: number, out: IntakeSink): void {
+  // Identity-notification setup messages carry no mail object: SES sends them once per topic configured.
+  if (value.notificationType === 'AmazonSnsSubscriptionSucceeded') {
+    out.push({ kind: 'skipped', notice: { message: 'SES AmazonSnsSubscriptionSucceeded notice is not feedback', path: pathAt(place, item), item, transport } });
+    return;
+  }
+  out.push({ kind: 'record', record: new UnwrappedRecord(value, text, transport, place, item) });
+}
+
+function classify(value: unknown, text: string | null, transport: Transport, place: Place, item: number, out: IntakeSink): void {
   if (looksLikeSesRecord(value)) {
-    // Identity-notification setup messages carry no mail object: SES sends them once per topic configured.
-    if (value.notificationType === 'AmazonSnsSubscriptionSucceeded') {
-      out.push({ kind: 'skipped', notice: { message: 'SES AmazonSnsSubscriptionSucceeded notice is not feedback', path, item, transport } });
-      return;
-    }
-    out.push({ kind: 'record', record: new UnwrappedRecord(value, text, transport, path, item) });
+    classifyRecord(value, text, transport, place, item, out);
     return;
   }
   const what = isObject(value) ? 'a JSON object without notificationType, eventType or mail' : kindOf(value);
-  problem(out, ProblemCode.notSes, `not an SES record: ${what}`, path, item, transport, text ?? safeStringify(value));
+  problem(out, ProblemCode.notSes, `not an SES record: ${what}`, pathAt(place, item), item, transport, text ?? safeStringify(value));
 }
 
-function problem(out: IntakeItem[], code: ProblemCode, message: string, path: string, item: number, transport: Transport | null, text: string | null): void {
+function problem(out: IntakeSink, code: ProblemCode, message: string, path: string, item: number, transport: Transport | null, text: string | null): void {
   out.push({ kind: 'problem', problem: { code, message, path, item, transport, text } });
 }
 
