@@ -242,6 +242,9 @@ export function parkingBodies(record: ParkedRecord): string[] {
   if (payloadBytes({ body: whole, attributes }) <= SNS_MAX_PAYLOAD_BYTES || record.text === null) return [whole];
   const text = record.text;
   const room = SNS_MAX_PAYLOAD_BYTES - payloadBytes({ body: JSON.stringify({ ...record, text: '', part: 999_999, parts: 999_999 }), attributes });
+  // Fields so large that little text fits beside them would make thousands of parts: refuse; the publisher then
+  // reports the one message too large, and the item goes to its dead-letter queue whole.
+  if (room < 16_384) return [whole];
   const slices: string[] = [];
   for (let start = 0; start < text.length; ) {
     // The longest slice whose JSON string fits: escaping makes a character cost 1 to 6 bytes, so search for it.
