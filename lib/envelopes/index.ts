@@ -48,6 +48,19 @@ function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+// A batch comes from a handful of topics: each record's transport keeps the one copy of its topic ARN, not its own.
+const SHARED_STRINGS = new Map<string, string>();
+
+function sharedString(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const shared = SHARED_STRINGS.get(value);
+  if (shared !== undefined) return shared;
+  // Bounded: a long-lived container must not collect every ARN it ever saw.
+  if (SHARED_STRINGS.size >= 100) SHARED_STRINGS.clear();
+  SHARED_STRINGS.set(value, value);
+  return value;
+}
+
 /** True for an object that claims to be an SES record (legacy notification or event-publishing record). */
 export function looksLikeSesRecord(value: unknown): value is Json {
   return isObject(value) && ('notificationType' in value || 'eventType' in value || 'mail' in value);
@@ -164,7 +177,7 @@ function unwrapSqsBody(rec: Json, body: string, item: number, out: IntakeSink): 
   if (parsed === undefined) return;
   if (isObject(parsed) && isSnsEnvelope(parsed)) {
     transport.snsMessageId = stringOrNull(parsed.MessageId);
-    transport.topicArn = stringOrNull(parsed.TopicArn);
+    transport.topicArn = sharedString(parsed.TopicArn);
     unwrapSnsEnvelope(parsed, SQS_MESSAGE, item, transport, out, SQS_BODY, body);
     return;
   }
@@ -194,7 +207,7 @@ function unwrapSnsEnvelope(env: Json, messagePlace: Place, item: number, transpo
   const parsed = parseText(message, messagePlace, item, transport, out);
   if (parsed === undefined) return;
   if (envelopeText !== null && looksLikeSesRecord(parsed)) {
-    classifyRecord(parsed, { envelope: envelopeText }, transport, messagePlace, item, out);
+    classifyRecord(parsed, envelopeText, true, transport, messagePlace, item, out);
     return;
   }
   classify(parsed, message, transport, messagePlace, item, out);
@@ -262,9 +275,6 @@ function parseText(text: string, place: Place, item: number, transport: Transpor
   }
 }
 
-/** Where a record's original text is: the text, or the JSON text of the SNS envelope whose `Message` it is. */
-type TextSource = string | null | { envelope: string };
-
 function messageOf(envelope: string): string {
   return (JSON.parse(envelope) as Json).Message as string;
 }
@@ -280,18 +290,15 @@ function messageOf(envelope: string): string {
  */
 class UnwrappedRecord implements SesRecord {
   #tree: Json | undefined;
-  #text: TextSource;
+  /** The record's text, or (while `#inEnvelope`) the text of the SNS envelope whose `Message` it is. */
+  #text: string | null;
+  #inEnvelope: boolean;
   readonly #place: Place;
 
-  constructor(
-    tree: Json,
-    text: TextSource,
-    readonly transport: Transport,
-    place: Place,
-    readonly item: number,
-  ) {
+  constructor(tree: Json, text: string | null, inEnvelope: boolean, readonly transport: Transport, place: Place, readonly item: number) {
     this.#tree = tree;
     this.#text = text;
+    this.#inEnvelope = inEnvelope;
     this.#place = place;
   }
 
@@ -301,35 +308,34 @@ class UnwrappedRecord implements SesRecord {
 
   get json(): Json {
     const tree = this.#tree;
-    const text = this.#text;
-    if (tree === undefined) return JSON.parse(typeof text === 'string' ? text : messageOf((text as { envelope: string }).envelope)) as Json;
-    if (text !== null) this.#tree = undefined;
+    if (tree === undefined) return JSON.parse(this.#inEnvelope ? messageOf(this.#text as string) : (this.#text as string)) as Json;
+    if (this.#text !== null) this.#tree = undefined;
     return tree;
   }
 
   get text(): string | null {
-    const text = this.#text;
-    if (text === null || typeof text === 'string') return text;
-    // Kept from now on: whoever asks for the text (a pass-through message, a parked record) keeps it too.
-    const message = messageOf(text.envelope);
-    this.#text = message;
-    return message;
+    if (this.#inEnvelope) {
+      // Kept from now on: whoever asks for the text (a pass-through message, a parked record) keeps it too.
+      this.#text = messageOf(this.#text as string);
+      this.#inEnvelope = false;
+    }
+    return this.#text;
   }
 }
 
 /** Pushes an SES record, or skips SES's subscription notice. */
-function classifyRecord(value: Json, text: TextSource, transport: Transport, place: Place, item: number, out: IntakeSink): void {
+function classifyRecord(value: Json, text: string | null, inEnvelope: boolean, transport: Transport, place: Place, item: number, out: IntakeSink): void {
   // Identity-notification setup messages carry no mail object: SES sends them once per topic configured.
   if (value.notificationType === 'AmazonSnsSubscriptionSucceeded') {
     out.push({ kind: 'skipped', notice: { message: 'SES AmazonSnsSubscriptionSucceeded notice is not feedback', path: pathAt(place, item), item, transport } });
     return;
   }
-  out.push({ kind: 'record', record: new UnwrappedRecord(value, text, transport, place, item) });
+  out.push({ kind: 'record', record: new UnwrappedRecord(value, text, inEnvelope, transport, place, item) });
 }
 
 function classify(value: unknown, text: string | null, transport: Transport, place: Place, item: number, out: IntakeSink): void {
   if (looksLikeSesRecord(value)) {
-    classifyRecord(value, text, transport, place, item, out);
+    classifyRecord(value, text, false, transport, place, item, out);
     return;
   }
   const what = isObject(value) ? 'a JSON object without notificationType, eventType or mail' : kindOf(value);

@@ -16,13 +16,15 @@ interface TypeSpec {
   /** Whether the type-specific object carries its own timestamp. */
   ownTimestamp: boolean;
   /** Where the affected recipients are: an array of {emailAddress} objects, an array of strings, or mail.destination. */
-  recipients: { list: string; objects: boolean } | null;
+  recipients: { list: string; objects: boolean; path: string } | null;
+  /** Field paths, built once here rather than for every record. */
+  timestampPath: string;
   /** Send's object is documented as always empty; tolerate its absence. */
   detailOptional: boolean;
 }
 
-function spec(type: EventType, key: string, ownTimestamp: boolean, recipients: TypeSpec['recipients'], detailOptional = false): TypeSpec {
-  return { type, key, ownTimestamp, recipients, detailOptional };
+function spec(type: EventType, key: string, ownTimestamp: boolean, recipients: { list: string; objects: boolean } | null, detailOptional = false): TypeSpec {
+  return { type, key, ownTimestamp, recipients: recipients && { ...recipients, path: `${key}.${recipients.list}` }, detailOptional, timestampPath: `${key}.timestamp` };
 }
 
 // Discriminator values as SES writes them, in both formats (docs: event-publishing-retrieving-sns-contents).
@@ -179,12 +181,11 @@ export function normalizeRecord(record: SesRecord): FeedbackEvent {
       reject(raw === undefined ? `${typeSpec.key} is missing for ${discriminatorPath} "${discriminator}"` : `${typeSpec.key} must be an object, got ${kindOf(raw)}`, typeSpec.key);
     }
     if (detail !== null && typeSpec.ownTimestamp) {
-      const own = optionalString(detail, 'timestamp', `${typeSpec.key}.timestamp`);
+      const own = optionalString(detail, 'timestamp', typeSpec.timestampPath);
       if (own !== null) timestamp = own;
     }
     if (typeSpec.recipients !== null && detail !== null) {
-      const { list, objects } = typeSpec.recipients;
-      const path = `${typeSpec.key}.${list}`;
+      const { list, objects, path } = typeSpec.recipients;
       recipients = objects ? addressList(detail[list], path) : stringArray(detail[list], path);
     }
   }
