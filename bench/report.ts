@@ -22,7 +22,7 @@ export interface Report {
   };
   method: Record<string, string | number>;
   throughput: Record<Contestant, { ms: Spread; recordsPerSecond: number; usPerRecord: number; result: number }>;
-  ratios: Record<'normalize/floor' | 'pipeline/floor' | 'powertools/floor' | 'normalize/powertools', Spread>;
+  ratios: Record<'floor-kept/floor' | 'normalize/floor' | 'pipeline/floor' | 'powertools/floor' | 'normalize/powertools', Spread>;
   pipelineSink: SinkStats;
   errorPaths: {
     case: string;
@@ -60,6 +60,7 @@ export function renderMarkdown(r: Report): string {
   lines.push('|---|---|---|---|---|');
   const vsFloor: Record<Contestant, string> = {
     floor: '1',
+    'floor-kept': fmtSpread(r.ratios['floor-kept/floor']),
     normalize: fmtSpread(r.ratios['normalize/floor']),
     pipeline: fmtSpread(r.ratios['pipeline/floor']),
     powertools: fmtSpread(r.ratios['powertools/floor']),
