@@ -4,9 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { loadBridgeConfig, parkingTopicArn, type BridgeConfig } from '#lib/config';
-import { ProblemCode, describeError } from '#lib/errors';
 import { readFeedback } from '#lib/intake';
-import { isObject, safeStringify } from '#lib/json';
 import { logReport, logger, metrics, recordMetrics } from '#lib/logger';
 import { type BatchReport, type BridgeDeps, processBatch } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
@@ -66,53 +64,7 @@ export async function processOutcomes(outcomes: Outcome[], context?: Pick<Contex
 
 /** Reads one trigger event (any supported envelope) and processes it. */
 export function processEvent(event: unknown, context?: Pick<Context, 'invokedFunctionArn'>): Promise<BatchReport> {
-  return processOutcomes(readEvent(event), context);
-}
-
-/**
- * readFeedback, with one guarantee more: an item the reader throws on (a bug, or an input shape nobody foresaw)
- * becomes an `unsupported_input` problem, parked with its text, and never takes its batch down with it. Without
- * this, one such SQS message fails every message of its batch until they all reach the dead-letter queue.
- */
-export function readEvent(event: unknown): Outcome[] {
-  try {
-    return readFeedback(event);
-  } catch (err) {
-    logger.error('reading the event threw; the items that make it throw are parked as unsupported_input', { error: err as Error });
-    if (!isObject(event)) return [unreadable('', 0, err, event)];
-    const key = Array.isArray(event.Records) ? 'Records' : Array.isArray(event.records) ? 'records' : null;
-    if (key === null) return [unreadable('', 0, err, event)];
-    const items = event[key] as unknown[];
-    // Find the items that throw on their own, then read the event again with each replaced by null: the reader
-    // reports a null item at its own path, so every other item keeps its path and index.
-    const broken = new Map<number, unknown>();
-    items.forEach((item, i) => {
-      try {
-        readFeedback({ ...event, [key]: [item] });
-      } catch (itemErr) {
-        broken.set(i, itemErr);
-      }
-    });
-    let outcomes: Outcome[];
-    try {
-      outcomes = readFeedback({ ...event, [key]: items.map((item, i) => (broken.has(i) ? null : item)) });
-    } catch {
-      return [unreadable('', 0, err, event)];
-    }
-    return outcomes.map((outcome) => {
-      if (outcome.kind !== 'problem' || !broken.has(outcome.problem.item) || outcome.problem.path !== `${key}[${outcome.problem.item}]`) return outcome;
-      const i = outcome.problem.item;
-      return unreadable(`${key}[${i}]`, i, broken.get(i), items[i]);
-    });
-  }
-}
-
-function unreadable(path: string, item: number, err: unknown, value: unknown): Outcome {
-  const where = path === '' ? 'the event' : path;
-  return {
-    kind: 'problem',
-    problem: { code: ProblemCode.unsupportedInput, message: `${where} could not be read: ${describeError(err)}`, path, item, transport: null, text: safeStringify(value) },
-  };
+  return processOutcomes(readFeedback(event), context);
 }
 
 /** Error thrown by async-invoked handlers (SNS, EventBridge) so Lambda retries the event, then sends it to the DLQ. */

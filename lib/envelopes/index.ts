@@ -137,31 +137,47 @@ export function unwrapDocumentInto(doc: unknown, text: string | null, out: Intak
 function unwrapLambdaRecords(records: unknown[], out: IntakeSink): void {
   for (let i = 0; i < records.length; i++) {
     const rec = records[i];
-    if (!isObject(rec)) {
-      problem(out, ProblemCode.unsupportedInput, `expected a Lambda event record object, got ${kindOf(rec)}`, `Records[${i}]`, i, null, null);
-    } else if (isObject(rec.Sns)) {
-      const sns = rec.Sns;
-      const transport: Transport = {
-        kind: 'sns',
-        messageId: stringOrNull(sns.MessageId),
-        topicArn: stringOrNull(sns.TopicArn),
-        subscriptionArn: stringOrNull(rec.EventSubscriptionArn),
-      };
-      unwrapSnsEnvelope(sns, SNS_MESSAGE, i, transport, out, SNS_ENVELOPE);
-    } else if (typeof rec.body === 'string') {
-      unwrapSqsBody(rec, rec.body, i, out);
-    } else {
-      const source = typeof rec.eventSource === 'string' ? rec.eventSource : typeof rec.EventSource === 'string' ? rec.EventSource : 'unknown';
-      problem(
-        out,
-        ProblemCode.unsupportedInput,
-        `Lambda event record from "${source}" is not supported: expected an SNS record (Sns) or an SQS record (body)`,
-        `Records[${i}]`,
-        i,
-        null,
-        null,
-      );
+    try {
+      unwrapLambdaRecord(rec, i, out);
+    } catch (err) {
+      unreadable(out, `Records[${i}]`, i, rec, err);
     }
+  }
+}
+
+/**
+ * The reader's last line of defence: an item it throws on (a shape nobody foresaw, a bug) becomes an
+ * `unsupported_input` problem with its text, so it is parked and never takes the rest of its batch down.
+ */
+function unreadable(out: IntakeSink, path: string, item: number, value: unknown, err: unknown): void {
+  problem(out, ProblemCode.unsupportedInput, `${path} could not be read: ${err instanceof Error ? err.message : String(err)}`, path, item, null, safeStringify(value));
+}
+
+function unwrapLambdaRecord(rec: unknown, i: number, out: IntakeSink): void {
+  if (!isObject(rec)) {
+    problem(out, ProblemCode.unsupportedInput, `expected a Lambda event record object, got ${kindOf(rec)}`, `Records[${i}]`, i, null, null);
+  } else if (isObject(rec.Sns)) {
+    const sns = rec.Sns;
+    const transport: Transport = {
+      kind: 'sns',
+      messageId: stringOrNull(sns.MessageId),
+      topicArn: stringOrNull(sns.TopicArn),
+      subscriptionArn: stringOrNull(rec.EventSubscriptionArn),
+    };
+    unwrapSnsEnvelope(sns, SNS_MESSAGE, i, transport, out, SNS_ENVELOPE);
+  } else if (typeof rec.body === 'string') {
+    unwrapSqsBody(rec, rec.body, i, out);
+  } else {
+    const source = typeof rec.eventSource === 'string' ? rec.eventSource : typeof rec.EventSource === 'string' ? rec.EventSource : 'unknown';
+    problem(
+      out,
+      ProblemCode.unsupportedInput,
+      `Lambda event record from "${source}" is not supported: expected an SNS record (Sns) or an SQS record (body)`,
+      `Records[${i}]`,
+      i,
+      null,
+      null,
+    );
   }
 }
 
@@ -203,7 +219,11 @@ function unwrapSnsEnvelope(env: Json, messagePlace: Place, item: number, transpo
     problem(out, ProblemCode.unsupportedInput, `SNS message Type "${String(type)}" is not supported: expected Notification`, joinPath(pathAt(envPlace, item), 'Type'), item, transport, null);
     return;
   }
-  const message = env.Message as string;
+  const message = env.Message;
+  if (typeof message !== 'string') {
+    problem(out, ProblemCode.unsupportedInput, `SNS Notification has no Message text: got ${kindOf(message)}`, pathAt(messagePlace, item), item, transport, safeStringify(env));
+    return;
+  }
   const parsed = parseText(message, messagePlace, item, transport, out);
   if (parsed === undefined) return;
   if (envelopeText !== null && looksLikeSesRecord(parsed)) {
@@ -237,20 +257,26 @@ function unwrapEventBridge(doc: Json, out: IntakeSink): void {
 function unwrapFirehose(doc: Json, records: unknown[], out: IntakeSink): void {
   const deliveryStreamArn = stringOrNull(doc.deliveryStreamArn);
   for (let i = 0; i < records.length; i++) {
-    const rec = records[i];
-    const path = `records[${i}]`;
-    const recordId = isObject(rec) ? stringOrNull(rec.recordId) : null;
-    const transport: Transport = { kind: 'firehose', recordId, deliveryStreamArn };
-    if (!isObject(rec) || typeof rec.data !== 'string') {
-      problem(out, ProblemCode.unsupportedInput, 'Firehose record has no base64 "data" string', path, i, transport, null);
-      continue;
+    try {
+      unwrapFirehoseRecord(records[i], i, deliveryStreamArn, out);
+    } catch (err) {
+      unreadable(out, `records[${i}]`, i, records[i], err);
     }
-    // SES writes each record followed by a newline (docs: event-publishing-retrieving-firehose-contents).
-    let text = Buffer.from(rec.data, 'base64').toString('utf8');
-    if (text.endsWith('\n')) text = text.slice(0, -1);
-    const parsed = parseText(text, FIREHOSE_DATA, i, transport, out);
-    if (parsed !== undefined) classify(parsed, text, transport, FIREHOSE_DATA, i, out);
   }
+}
+
+function unwrapFirehoseRecord(rec: unknown, i: number, deliveryStreamArn: string | null, out: IntakeSink): void {
+  const recordId = isObject(rec) ? stringOrNull(rec.recordId) : null;
+  const transport: Transport = { kind: 'firehose', recordId, deliveryStreamArn };
+  if (!isObject(rec) || typeof rec.data !== 'string') {
+    problem(out, ProblemCode.unsupportedInput, 'Firehose record has no base64 "data" string', `records[${i}]`, i, transport, null);
+    return;
+  }
+  // SES writes each record followed by a newline (docs: event-publishing-retrieving-firehose-contents).
+  let text = Buffer.from(rec.data, 'base64').toString('utf8');
+  if (text.endsWith('\n')) text = text.slice(0, -1);
+  const parsed = parseText(text, FIREHOSE_DATA, i, transport, out);
+  if (parsed !== undefined) classify(parsed, text, transport, FIREHOSE_DATA, i, out);
 }
 
 /**

@@ -164,7 +164,7 @@ describe('every handler on each odd but valid record of the corpus', () => {
 
 describe('the ses-bridge binary on the whole corpus', () => {
   it('reports every bad input with its code and path on stderr and prints every good and odd record, as a subprocess', async () => {
-    const cases = [...manifest.records, ...manifest.envelopes.filter((c) => c.cli === undefined), ...manifest.odd];
+    const cases = [...manifest.records, ...manifest.envelopes, ...manifest.odd];
     const files = cases.map((c) => `test/fixtures/bad/${c.file}`);
     const run = await promisify(execFile)(process.execPath, ['bin/ses-bridge.cjs', 'normalize', ...files], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }).then(
       (r) => ({ ...r, code: 0 }),
@@ -174,9 +174,9 @@ describe('the ses-bridge binary on the whole corpus', () => {
     const reported = new Map<string, Array<[string, string]>>();
     for (const line of jsonLines(run.stderr)) reported.set(line.file, [...(reported.get(line.file) ?? []), [line.code, line.path]]);
     for (const c of manifest.records) expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual([[c.cli?.code ?? c.code, c.cli?.path ?? c.path]]);
-    for (const c of manifest.envelopes.filter((e) => e.cli === undefined)) expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual([[c.code, c.path]]);
+    for (const c of manifest.envelopes) expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual([[c.code, c.path]]);
     for (const c of manifest.odd) expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual(c.skipped ? [['skipped', '']] : undefined);
-    const printed = manifest.envelopes.filter((e) => e.cli === undefined).reduce((n, e) => n + e.good, 0) + manifest.odd.filter((o) => !o.skipped).length;
+    const printed = manifest.envelopes.reduce((n, e) => n + e.good, 0) + manifest.odd.filter((o) => !o.skipped).length;
     expect(jsonLines(run.stdout)).toHaveLength(printed);
   }, 90_000);
 });

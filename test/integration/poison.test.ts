@@ -97,15 +97,23 @@ describe('invalid records', () => {
     expect(delivered.copies.size).toBe(good.reduce((n, r) => n + r.expected.length, 0));
   });
 
-  it('reads every other record of an SNS event when one envelope makes the reader throw, and parks that one as unsupported_input', async () => {
+  it('reads every other record of an SNS event when one whose Message is not text, and parks that one as unsupported_input', async () => {
     await start();
     const [record] = buildWorkload(1);
     const event = lambdaSnsEvent(['placeholder', record!.text]) as unknown as SNSEvent;
     (event.Records[0]!.Sns as unknown as Record<string, unknown>).Message = 42;
     await expect(snsHandler(event, bridge!.context)).resolves.toMatchObject({ delivered: record!.expected.length, parked: 1 });
-    expect(parked().map((p) => [p.code, p.path])).toEqual([['unsupported_input', 'Records[0]']]);
-    expect(parked()[0]!.reason).toMatch(/^Records\[0\] could not be read: /);
-    expect(JSON.parse(parked()[0]!.text!).Sns.Message).toBe(42);
+    expect(parked().map((p) => [p.code, p.path, p.reason])).toEqual([['unsupported_input', 'Records[0].Sns.Message', 'SNS Notification has no Message text: got a number']]);
+    expect(JSON.parse(parked()[0]!.text!).Message).toBe(42);
+  });
+
+  it('parks an item the reader throws on (a shape nobody foresaw) and reads the rest', async () => {
+    await start();
+    const [record] = buildWorkload(1);
+    const event = lambdaSnsEvent(['placeholder', record!.text]) as unknown as SNSEvent;
+    Object.defineProperty(event.Records[0]!.Sns, 'Type', { get: () => { throw new Error('unreadable Type'); }, enumerable: false });
+    await expect(snsHandler(event, bridge!.context)).resolves.toMatchObject({ delivered: record!.expected.length, parked: 1 });
+    expect(parked().map((p) => [p.code, p.path, p.reason])).toEqual([['unsupported_input', 'Records[0]', 'Records[0] could not be read: unreadable Type']]);
   });
 });
 
