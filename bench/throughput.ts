@@ -10,7 +10,7 @@
 import vm from 'node:vm';
 import v8 from 'node:v8';
 import { readFeedback } from '#lib/intake';
-import { processBatch, type BridgeDeps } from '#lib/pipeline';
+import { processDocument, type BridgeDeps } from '#lib/pipeline';
 import { createSnsPublisher } from '#lib/publish/sns';
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes } from '#lib/routing/index';
@@ -62,7 +62,7 @@ export function normalize(event: SqsEvent): number {
 export const PARKING_TOPIC_ARN = `arn:aws:sns:${REGION}:${OWNER_ACCOUNT}:bench-parking`;
 
 /**
- * The handlers' path minus the network: readFeedback, then processBatch (route, render, plan) with the real SNS
+ * The handlers' path minus the network: processDocument (read, route and render each record as it is read) with the real SNS
  * publisher (group by topic, pack PublishBatch requests of 10, build each entry's Id, Message and
  * MessageAttributes) sending to an in-process client that accepts everything.
  */
@@ -83,7 +83,7 @@ export function createPipeline(format: 'notification' | 'event' | 'original' | '
   return {
     deps,
     stats: sink.stats,
-    run: async (event) => (await processBatch(readFeedback(event), deps)).counts.delivered,
+    run: async (event) => (await processDocument(event, null, deps)).counts.delivered,
   };
 }
 

@@ -11,9 +11,26 @@ import type { Outcome, SesRecord } from '#lib/ses/types';
 /** Reads one parsed input document (a Lambda event, an SNS body, a bare record...) into outcomes, in input order. */
 export function readFeedback(doc: unknown, text: string | null = null): Outcome[] {
   const out: Outcome[] = [];
-  // Each record is normalized as soon as it is unwrapped, while its parsed tree is still young and cheap to drop.
-  unwrapDocumentInto(doc, text, { push: (item) => out.push(item.kind === 'record' ? normalizeOutcome(item.record) : item) });
+  readFeedbackInto(doc, text, (outcome) => out.push(outcome));
   return out;
+}
+
+/**
+ * {@link readFeedback}, handing each outcome to `onOutcome` as soon as its record is unwrapped and normalized, while
+ * the record's parsed tree and text are young; the record releases them when `onOutcome` returns. Consumers that
+ * route and render there (lib/pipeline `processDocument`) never parse a record twice, and the GC never copies it.
+ */
+export function readFeedbackInto(doc: unknown, text: string | null, onOutcome: (outcome: Outcome) => void): void {
+  unwrapDocumentInto(doc, text, {
+    push: (item) => {
+      if (item.kind !== 'record') {
+        onOutcome(item);
+        return;
+      }
+      onOutcome(normalizeOutcome(item.record));
+      item.record.release?.();
+    },
+  });
 }
 
 /** Normalizes one record; a rejection becomes a `problem` outcome with the full path and the original text. */

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { type CompiledRoutes, type Delivery, route, unmatchedDelivery } from '#lib/routing/index';
 import { render } from '#lib/render/index';
+import { readFeedbackInto } from '#lib/intake';
 import { describeError } from '#lib/errors';
 import { safeStringify } from '#lib/json';
 import { payloadBytes } from '#lib/publish/index';
@@ -157,8 +158,25 @@ function parkedRecord(outcome: Outcome, code: string, reason: string, delivery: 
  * failure: the report says, per trigger item, whether it must be retried.
  */
 export async function processBatch(outcomes: Outcome[], deps: BridgeDeps): Promise<BatchReport> {
+  return deliverPlanned(
+    outcomes.map((outcome, i) => planOutcome(outcome, i, deps.routes)),
+    deps,
+  );
+}
+
+/**
+ * {@link processBatch} for one trigger document, as the handlers call it: each record is routed and rendered as soon
+ * as it is read, while its parsed tree and text are young (no second parse for a conversion or a pass-through).
+ */
+export async function processDocument(doc: unknown, text: string | null, deps: BridgeDeps): Promise<BatchReport> {
+  const planned: PlannedRecord[] = [];
+  readFeedbackInto(doc, text, (outcome) => planned.push(planOutcome(outcome, planned.length, deps.routes)));
+  return deliverPlanned(planned, deps);
+}
+
+/** Publishes what was planned, parks the poison and reports per trigger item. */
+async function deliverPlanned(planned: PlannedRecord[], deps: BridgeDeps): Promise<BatchReport> {
   const now = (deps.now ?? (() => new Date()))();
-  const planned = outcomes.map((outcome, i) => planOutcome(outcome, i, deps.routes));
   const items = new Map<number, ItemStatus>();
   const counts: BatchCounts = { records: 0, delivered: 0, skippedFormat: 0, dropped: 0, skippedInputs: 0, parked: 0, retry: 0, routed: new Map() };
   const messages: OutboundMessage[] = [];

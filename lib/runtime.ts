@@ -4,13 +4,11 @@
  */
 import type { Context } from 'aws-lambda';
 import { loadBridgeConfig, parkingTopicArn, type BridgeConfig } from '#lib/config';
-import { readFeedback } from '#lib/intake';
 import { logReport, logger, metrics, recordMetrics } from '#lib/logger';
-import { type BatchReport, type BridgeDeps, processBatch } from '#lib/pipeline';
+import { type BatchReport, type BridgeDeps, processDocument } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
 import { createSnsPublisher } from '#lib/publish/sns';
 import { compileRoutes } from '#lib/routing/index';
-import type { Outcome } from '#lib/ses/types';
 
 export interface Runtime {
   config: BridgeConfig;
@@ -52,19 +50,20 @@ export function setRuntime(next: Runtime | undefined): void {
   current = next;
 }
 
-/** Processes already-read outcomes: route, render, publish, park; logs and records metrics. */
-export async function processOutcomes(outcomes: Outcome[], context?: Pick<Context, 'invokedFunctionArn'>): Promise<BatchReport> {
+/**
+ * Reads one trigger event (any supported envelope) and processes it, routing each record as it is read: route,
+ * render, publish, park; logs and records metrics. `text` is the event's own text when known (an SNS HTTP body).
+ */
+export async function processEvent(event: unknown, context?: Pick<Context, 'invokedFunctionArn'>, text: string | null = null): Promise<BatchReport> {
   const { deps, config } = runtime(context);
-  const report = await processBatch(outcomes, deps);
+  return reported(await processDocument(event, text, deps), config);
+}
+
+function reported(report: BatchReport, config: BridgeConfig): BatchReport {
   logReport(report, config.logRecipients);
   recordMetrics(report);
   metrics.publishStoredMetrics();
   return report;
-}
-
-/** Reads one trigger event (any supported envelope) and processes it. */
-export function processEvent(event: unknown, context?: Pick<Context, 'invokedFunctionArn'>): Promise<BatchReport> {
-  return processOutcomes(readFeedback(event), context);
 }
 
 /** Error thrown by async-invoked handlers (SNS, EventBridge) so Lambda retries the event, then sends it to the DLQ. */

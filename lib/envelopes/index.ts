@@ -227,7 +227,7 @@ function unwrapSnsEnvelope(env: Json, messagePlace: Place, item: number, transpo
   const parsed = parseText(message, messagePlace, item, transport, out);
   if (parsed === undefined) return;
   if (envelopeText !== null && looksLikeSesRecord(parsed)) {
-    classifyRecord(parsed, envelopeText, true, transport, messagePlace, item, out);
+    classifyRecord(parsed, message, envelopeText, transport, messagePlace, item, out);
     return;
   }
   classify(parsed, message, transport, messagePlace, item, out);
@@ -309,22 +309,23 @@ function messageOf(envelope: string): string {
  * One unwrapped SES record. All of a batch's records stay referenced until the batch is done, and every
  * young-generation GC copies what is still referenced: keeping each record's parsed tree and a copy of its text made
  * unwrap + normalize cost about twice the JSON parsing itself on a 10,000-record batch (docs/performance.md).
- * So the parsed tree goes to its first reader, the normalizer, and is then let go; a later reader (a format
- * conversion, `normalize --raw`) gets an equal tree parsed again. A record inside an SQS body reads its text
- * again from the body, which the Lambda event holds anyway, when first asked (a pass-through, a parked record).
+ * So the reader hands each record to its consumers (normalize, then route and render) while its tree and text are
+ * young, then calls `release()`: the record keeps only what the event holds anyway (the SQS body it came from), and
+ * a later reader (a parked record, `normalize --raw`) gets the tree or text parsed again from there.
  * A record without text (EventBridge's `detail`, part of the event) keeps its tree.
  */
 class UnwrappedRecord implements SesRecord {
   #tree: Json | undefined;
-  /** The record's text, or (while `#inEnvelope`) the text of the SNS envelope whose `Message` it is. */
-  #text: string | null;
-  #inEnvelope: boolean;
+  /** The record's text, while known without parsing. */
+  #text: string | null | undefined;
+  /** The SNS envelope's JSON text (an SQS body) whose `Message` the record is, or null. */
+  readonly #envelope: string | null;
   readonly #place: Place;
 
-  constructor(tree: Json, text: string | null, inEnvelope: boolean, readonly transport: Transport, place: Place, readonly item: number) {
+  constructor(tree: Json, text: string | null, envelope: string | null, readonly transport: Transport, place: Place, readonly item: number) {
     this.#tree = tree;
     this.#text = text;
-    this.#inEnvelope = inEnvelope;
+    this.#envelope = envelope;
     this.#place = place;
   }
 
@@ -333,35 +334,35 @@ class UnwrappedRecord implements SesRecord {
   }
 
   get json(): Json {
-    const tree = this.#tree;
-    if (tree === undefined) return JSON.parse(this.#inEnvelope ? messageOf(this.#text as string) : (this.#text as string)) as Json;
-    if (this.#text !== null) this.#tree = undefined;
-    return tree;
+    return this.#tree ?? (JSON.parse(this.text as string) as Json);
   }
 
   get text(): string | null {
-    if (this.#inEnvelope) {
-      // Kept from now on: whoever asks for the text (a pass-through message, a parked record) keeps it too.
-      this.#text = messageOf(this.#text as string);
-      this.#inEnvelope = false;
-    }
+    if (this.#text === undefined) this.#text = messageOf(this.#envelope as string);
     return this.#text;
+  }
+
+  release(): void {
+    if (this.#envelope !== null) {
+      this.#tree = undefined;
+      this.#text = undefined;
+    } else if (this.#text !== null) this.#tree = undefined;
   }
 }
 
 /** Pushes an SES record, or skips SES's subscription notice. */
-function classifyRecord(value: Json, text: string | null, inEnvelope: boolean, transport: Transport, place: Place, item: number, out: IntakeSink): void {
+function classifyRecord(value: Json, text: string | null, envelope: string | null, transport: Transport, place: Place, item: number, out: IntakeSink): void {
   // Identity-notification setup messages carry no mail object: SES sends them once per topic configured.
   if (value.notificationType === 'AmazonSnsSubscriptionSucceeded') {
     out.push({ kind: 'skipped', notice: { message: 'SES AmazonSnsSubscriptionSucceeded notice is not feedback', path: pathAt(place, item), item, transport } });
     return;
   }
-  out.push({ kind: 'record', record: new UnwrappedRecord(value, text, inEnvelope, transport, place, item) });
+  out.push({ kind: 'record', record: new UnwrappedRecord(value, text, envelope, transport, place, item) });
 }
 
 function classify(value: unknown, text: string | null, transport: Transport, place: Place, item: number, out: IntakeSink): void {
   if (looksLikeSesRecord(value)) {
-    classifyRecord(value, text, false, transport, place, item, out);
+    classifyRecord(value, text, null, transport, place, item, out);
     return;
   }
   const what = isObject(value) ? 'a JSON object without notificationType, eventType or mail' : kindOf(value);

@@ -75,6 +75,11 @@ export interface SesRecord {
   path: string;
   /** Index of the trigger item that carried it (Records[i], records[i]); 0 for single-record documents. */
   item: number;
+  /**
+   * Lets go of the parsed tree and text once the reader's consumers are done with them (they can still be asked
+   * for, at the cost of parsing again): a batch then keeps only what its event holds anyway.
+   */
+  release?(): void;
 }
 
 /** An input that was rejected: what, where, and the original text so nothing is lost. */
