@@ -12,7 +12,7 @@ import { describeError } from '#lib/errors';
 import { safeStringify } from '#lib/json';
 import { payloadBytes } from '#lib/publish/index';
 import { SNS_MAX_PAYLOAD_BYTES, type MessageAttribute, type OutboundMessage, type PublishOutcome, type Publisher } from '#lib/publish/types';
-import type { EventType, Outcome, Transport } from '#lib/ses/types';
+import type { EventType, FeedbackEvent, Outcome, SesRecord, Transport } from '#lib/ses/types';
 
 /** What happens to one (record, destination) pair, or to a record that has none. */
 export type PlannedStep =
@@ -21,10 +21,20 @@ export type PlannedStep =
   | { kind: 'drop' }
   | { kind: 'poison'; code: string; reason: string; delivery: Delivery | null };
 
+/**
+ * What a plan keeps of a normalized event: what the report's readers (logs, parking) use once the record is routed
+ * and rendered. A batch keeps every plan until it is published, and young-generation GC copies what is kept: the
+ * whole event (its `detail`, `tags`, a dozen strings) would be copied for nothing (docs/performance.md).
+ */
+export type PlannedEvent = Pick<FeedbackEvent, 'messageId' | 'type' | 'recipients'>;
+
+/** An outcome as a plan keeps it: an event outcome with its {@link PlannedEvent}, the others as they are. */
+export type PlannedOutcome = { kind: 'event'; event: PlannedEvent; record: SesRecord } | Exclude<Outcome, { kind: 'event' }>;
+
 export interface PlannedRecord {
   /** Index of the outcome in the batch. */
   index: number;
-  outcome: Outcome;
+  outcome: PlannedOutcome;
   steps: PlannedStep[];
 }
 
@@ -42,13 +52,14 @@ export function planOutcome(outcome: Outcome, index: number, routes: CompiledRou
     return { index, outcome, steps: [{ kind: 'poison', code: outcome.problem.code, reason: outcome.problem.message, delivery: null }] };
   }
   const { event, record } = outcome;
+  const kept: PlannedOutcome = { kind: 'event', event: { messageId: event.messageId, type: event.type, recipients: event.recipients }, record };
   let deliveries = route(routes, event);
   if (deliveries.length === 0) {
     const fallback = unmatchedDelivery(routes);
     if (fallback !== null) deliveries = [fallback];
     else if (routes.unmatched.action === 'fail') {
-      return { index, outcome, steps: [{ kind: 'poison', code: PoisonCode.unmatched, reason: 'no route matches this record and unmatched.action is "fail"', delivery: null }] };
-    } else return { index, outcome, steps: [{ kind: 'drop' }] };
+      return { index, outcome: kept, steps: [{ kind: 'poison', code: PoisonCode.unmatched, reason: 'no route matches this record and unmatched.action is "fail"', delivery: null }] };
+    } else return { index, outcome: kept, steps: [{ kind: 'drop' }] };
   }
   const steps: PlannedStep[] = [];
   deliveries.forEach((delivery, d) => {
@@ -66,7 +77,7 @@ export function planOutcome(outcome: Outcome, index: number, routes: CompiledRou
       steps.push({ kind: 'publish', delivery, message: { key: `${index}.${d}`, topicArn: delivery.topicArn, body: rendered.body, attributes: rendered.attributes } });
     }
   });
-  return { index, outcome, steps };
+  return { index, outcome: kept, steps };
 }
 
 /** A record that could not be delivered and never will be as it is: kept with its reason and original text. */
@@ -129,12 +140,12 @@ export interface BatchCounts {
   routed: Map<string, number>;
 }
 
-function itemOf(outcome: Outcome): number {
+function itemOf(outcome: PlannedOutcome): number {
   if (outcome.kind === 'event') return outcome.record.item;
   return outcome.kind === 'problem' ? outcome.problem.item : outcome.notice.item;
 }
 
-function parkedRecord(outcome: Outcome, code: string, reason: string, delivery: Delivery | null, now: Date): ParkedRecord {
+function parkedRecord(outcome: PlannedOutcome, code: string, reason: string, delivery: Delivery | null, now: Date): ParkedRecord {
   const base = { parkedAt: now.toISOString(), code, reason, route: delivery?.route ?? null, topicArn: delivery?.topicArn ?? null };
   let rest: Pick<ParkedRecord, 'messageId' | 'type' | 'path' | 'transport' | 'text'>;
   if (outcome.kind === 'event') {
@@ -188,9 +199,14 @@ async function deliverPlanned(planned: PlannedRecord[], deps: BridgeDeps): Promi
   }
 
   const published = new Map<string, PublishOutcome>();
-  if (messages.length > 0) for (const result of await deps.publisher.publish(messages)) published.set(result.key, result);
+  const results = messages.length > 0 ? await deps.publisher.publish(messages) : [];
+  for (const result of results) published.set(result.key, result);
 
+  const routed = new RoutedCounter(counts.routed);
   const poison: Array<{ item: number; record: ParkedRecord }> = [];
+  // Messages were collected in plan and step order, and a publisher answers in input order: the n-th publish step's
+  // outcome is results[n] when its key says so (checked: a publisher that reorders still gets the lookup by key).
+  let n = 0;
   for (const plan of planned) {
     const item = itemOf(plan.outcome);
     for (const step of plan.steps) {
@@ -198,11 +214,11 @@ async function deliverPlanned(planned: PlannedRecord[], deps: BridgeDeps): Promi
       else if (step.kind === 'drop') counts.dropped++;
       else if (step.kind === 'poison') poison.push({ item, record: parkedRecord(plan.outcome, step.code, step.reason, step.delivery, now) });
       else {
-        const result = published.get(step.message.key);
+        const next = results[n++];
+        const result = next !== undefined && next.key === step.message.key ? next : published.get(step.message.key);
         if (result?.status === 'ok') {
           counts.delivered++;
-          const key = `${step.delivery.route ?? '(unmatched)'}\t${plan.outcome.kind === 'event' ? plan.outcome.event.type : 'unknown'}`;
-          counts.routed.set(key, (counts.routed.get(key) ?? 0) + 1);
+          routed.add(step.delivery.route ?? '(unmatched)', plan.outcome.kind === 'event' ? plan.outcome.event.type : 'unknown');
         } else if (result?.status === 'poison') {
           poison.push({ item, record: parkedRecord(plan.outcome, result.code, result.reason, step.delivery, now) });
         } else {
@@ -221,6 +237,25 @@ async function deliverPlanned(planned: PlannedRecord[], deps: BridgeDeps): Promi
   counts.parked = parked.length;
   for (const status of items.values()) if (status === 'retry') counts.retry++;
   return { items, planned, published, parked: parked.map((p) => p.record), unparked: unparked.map((p) => p.record), deferred: deferred.map((p) => p.record), counts };
+}
+
+/**
+ * Counts delivered messages per route and type into `BatchCounts.routed` (keys `route\ttype`, in first-delivery
+ * order). Each key string is built once per batch, not once per message: a Map lookup by a fresh string hashes it
+ * every time.
+ */
+class RoutedCounter {
+  readonly #keys = new Map<string, Map<string, string>>();
+
+  constructor(readonly counts: Map<string, number>) {}
+
+  add(route: string, type: string): void {
+    let byType = this.#keys.get(route);
+    if (byType === undefined) this.#keys.set(route, (byType = new Map()));
+    let key = byType.get(type);
+    if (key === undefined) byType.set(type, (key = `${route}\t${type}`));
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
 }
 
 async function park(poison: Array<{ item: number; record: ParkedRecord }>, deps: BridgeDeps) {
