@@ -3,7 +3,7 @@
  * dry-run sink can use them without loading the SDK. The publishers live in their own modules:
  * `#lib/publish/sns` (PublishBatch) and `#lib/publish/dry-run` (NDJSON sink).
  */
-import { SNS_MAX_PAYLOAD_BYTES, type OutboundMessage, type PublishOutcome } from '#lib/publish/types';
+import { SNS_MAX_PAYLOAD_BYTES, type MessageAttribute, type OutboundMessage, type PublishOutcome } from '#lib/publish/types';
 
 export * from '#lib/publish/types';
 
@@ -27,6 +27,20 @@ export function payloadBytes(message: Pick<OutboundMessage, 'body' | 'attributes
     bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType, 'utf8') + Buffer.byteLength(value.StringValue, 'utf8');
   }
   return bytes;
+}
+
+/**
+ * An upper bound of {@link payloadBytes} from string lengths alone: a UTF-16 code unit is at most 3 UTF-8 bytes (a
+ * surrogate pair, 2 units, is 4 bytes; a lone surrogate is written as the 3-byte U+FFFD). Almost every message fits
+ * even so, which spares the exact count, a pass over the whole body.
+ */
+export function payloadBytesBound(message: Pick<OutboundMessage, 'body' | 'attributes'>): number {
+  let units = message.body.length;
+  for (const name in message.attributes) {
+    const attr = message.attributes[name] as MessageAttribute;
+    units += name.length + attr.DataType.length + attr.StringValue.length;
+  }
+  return units * 3;
 }
 
 /** The `poison` outcome of a message SNS would refuse for its size, or `undefined` when it fits. */

@@ -7,7 +7,7 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type PublishBatchResponse, type SNSClient } from '@aws-sdk/client-sns';
 import { regionOfArn, snsClient } from '#lib/aws-clients';
 import { describeError } from '#lib/errors';
-import { PublishCode, oversizeOutcome, payloadBytes } from '#lib/publish/index';
+import { PublishCode, oversizeOutcome, payloadBytes, payloadBytesBound } from '#lib/publish/index';
 import { SNS_MAX_BATCH_ENTRIES, SNS_MAX_PAYLOAD_BYTES, type OutboundMessage, type PublishOutcome, type Publisher } from '#lib/publish/types';
 
 /** How long and how often the publisher retries. Every bound holds per `publish` call. */
@@ -186,28 +186,53 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDel
   return Math.floor(random() * ceiling);
 }
 
-/** One message on its way: its input position doubles as its batch entry Id (digits: valid and unique). */
-interface Pending {
-  index: number;
-  message: OutboundMessage;
-  bytes: number;
+/**
+ * One message on its way: its input position doubles as its batch entry Id (digits: valid and unique).
+ * Its exact size (a UTF-8 count of the whole body) is computed only when a decision needs it: the upper bound from
+ * string lengths settles the size limit and the packing of almost every message (docs/performance.md).
+ */
+class Pending {
+  readonly bound: number;
+  #bytes = -1;
+
+  constructor(
+    readonly index: number,
+    readonly message: OutboundMessage,
+  ) {
+    this.bound = payloadBytesBound(message);
+  }
+
+  get bytes(): number {
+    if (this.#bytes < 0) this.#bytes = payloadBytes(this.message);
+    return this.#bytes;
+  }
 }
 
 /**
  * Packs messages into batches of at most `SNS_MAX_BATCH_ENTRIES` entries and `SNS_MAX_PAYLOAD_BYTES` bytes
  * (the aggregate of bodies and attributes: SNS API reference, PublishBatch). First fit, in input order: each
  * message joins the first batch with room, so mixed sizes need fewer requests and every batch keeps input order.
+ * An item may carry `bound`, an upper bound of its `bytes`: when the bounds fit, the exact sizes do too, so `bytes`
+ * is read only for a batch near the limit; the batches are the same as with exact sizes alone.
  */
-export function packBatches<T extends { bytes: number }>(items: readonly T[], maxEntries = SNS_MAX_BATCH_ENTRIES, maxBytes = SNS_MAX_PAYLOAD_BYTES): T[][] {
-  const batches: Array<{ items: T[]; bytes: number }> = [];
+export function packBatches<T extends { bytes: number; bound?: number }>(items: readonly T[], maxEntries = SNS_MAX_BATCH_ENTRIES, maxBytes = SNS_MAX_PAYLOAD_BYTES): T[][] {
+  // `bytes`: the exact total, summed from the items when first needed, then kept up to date.
+  const batches: Array<{ items: T[]; bound: number; bytes: number | undefined }> = [];
+  const fits = (b: { items: T[]; bound: number; bytes: number | undefined }, item: T): boolean => {
+    if (b.items.length >= maxEntries) return false;
+    if (b.bound + (item.bound ?? item.bytes) <= maxBytes) return true;
+    b.bytes ??= b.items.reduce((sum, i) => sum + i.bytes, 0);
+    return b.bytes + item.bytes <= maxBytes;
+  };
   for (const item of items) {
-    let target = batches.find((b) => b.items.length < maxEntries && b.bytes + item.bytes <= maxBytes);
+    let target = batches.find((b) => fits(b, item));
     if (target === undefined) {
-      target = { items: [], bytes: 0 };
+      target = { items: [], bound: 0, bytes: undefined };
       batches.push(target);
     }
     target.items.push(item);
-    target.bytes += item.bytes;
+    target.bound += item.bound ?? item.bytes;
+    if (target.bytes !== undefined) target.bytes += item.bytes;
   }
   return batches.map((b) => b.items);
 }
@@ -252,19 +277,22 @@ export function createSnsPublisher(options: SnsPublisherOptions = {}): Publisher
       const outcomes = new Array<PublishOutcome | undefined>(messages.length);
       const byTopic = new Map<string, Pending[]>();
       messages.forEach((message, index) => {
-        const bytes = payloadBytes(message);
-        const tooLarge = oversizeOutcome(message, bytes);
+        const item = new Pending(index, message);
+        const tooLarge = item.bound > SNS_MAX_PAYLOAD_BYTES ? oversizeOutcome(message, item.bytes) : undefined;
         if (tooLarge !== undefined) {
           outcomes[index] = tooLarge;
           return;
         }
-        if (!TOPIC_ARN.test(message.topicArn) || regionOfArn(message.topicArn) === undefined) {
-          outcomes[index] = { key: message.key, status: 'poison', code: PublishCode.invalidTopicArn, reason: `${JSON.stringify(message.topicArn)} is not an SNS topic ARN` };
-          return;
+        // A topic already in byTopic passed the check: it is made once per topic, not once per message.
+        let list = byTopic.get(message.topicArn);
+        if (list === undefined) {
+          if (!TOPIC_ARN.test(message.topicArn) || regionOfArn(message.topicArn) === undefined) {
+            outcomes[index] = { key: message.key, status: 'poison', code: PublishCode.invalidTopicArn, reason: `${JSON.stringify(message.topicArn)} is not an SNS topic ARN` };
+            return;
+          }
+          byTopic.set(message.topicArn, (list = []));
         }
-        const list = byTopic.get(message.topicArn) ?? [];
-        list.push({ index, message, bytes });
-        byTopic.set(message.topicArn, list);
+        list.push(item);
       });
 
       const run = {
@@ -404,11 +432,15 @@ type BatchResult = { kind: 'error'; error: ErrorClass } | { kind: 'entries'; ent
 
 /** Sends one PublishBatch request; never throws. */
 async function sendBatch(client: SnsSender, topicArn: string, batch: Pending[]): Promise<BatchResult> {
-  const entries: PublishBatchRequestEntry[] = batch.map(({ index, message }) => ({
-    Id: String(index),
-    Message: message.body,
-    ...(Object.keys(message.attributes).length > 0 ? { MessageAttributes: message.attributes } : {}),
-  }));
+  const entries: PublishBatchRequestEntry[] = batch.map(({ index, message }) => {
+    const entry: PublishBatchRequestEntry = { Id: String(index), Message: message.body };
+    // MessageAttributes only when there are any; a loop, not Object.keys: no array per message just to count.
+    for (const _name in message.attributes) {
+      entry.MessageAttributes = message.attributes;
+      break;
+    }
+    return entry;
+  });
   let response: PublishBatchResponse;
   try {
     response = await client.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries }));

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { isObject, type JsonObject } from '#lib/json';
 import type { OutputFormat } from '#lib/routing/config';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
-import { type MessageAttribute, SNS_MAX_PAYLOAD_BYTES, payloadBytes } from '#lib/publish/index';
+import { type MessageAttribute, SNS_MAX_PAYLOAD_BYTES, payloadBytes, payloadBytesBound } from '#lib/publish/index';
 
 export type Rendered =
   | { kind: 'message'; body: string; attributes: Record<string, MessageAttribute> }
@@ -143,16 +143,6 @@ export function messageAttributes(event: FeedbackEvent, id: string): Record<stri
   return attrs;
 }
 
-/** An upper bound of `payloadBytes`, from string lengths alone: a UTF-16 code unit is at most 3 UTF-8 bytes. */
-function payloadBytesBound(body: string, attributes: Record<string, MessageAttribute>): number {
-  let units = body.length;
-  for (const name in attributes) {
-    const attr = attributes[name] as MessageAttribute;
-    units += name.length + attr.DataType.length + attr.StringValue.length;
-  }
-  return units * 3;
-}
-
 /**
  * Renders one event for one destination. A converted message (notification/event format) over the SNS size limit
  * loses `mail.headers` and gets `mail.headersTruncated: true`; anything still too large is `too_large`.
@@ -163,7 +153,7 @@ export function render(event: FeedbackEvent, record: SesRecord, topicArn: string
   if (body === null) return { kind: 'skip', reason: 'format_unsupported' };
   const attributes = messageAttributes(event, bridgeId(event, topicArn, format));
   // Almost every message fits even at 3 bytes per code unit: the exact UTF-8 count is only needed near the limit.
-  if (payloadBytesBound(body, attributes) <= SNS_MAX_PAYLOAD_BYTES) return { kind: 'message', body, attributes };
+  if (payloadBytesBound({ body, attributes }) <= SNS_MAX_PAYLOAD_BYTES) return { kind: 'message', body, attributes };
   let bytes = payloadBytes({ body, attributes });
   if (bytes > SNS_MAX_PAYLOAD_BYTES && (format === 'notification' || format === 'event')) {
     body = buildBody(event, record, format, true) as string;

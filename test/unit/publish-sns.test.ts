@@ -131,6 +131,35 @@ describe('batching', () => {
     expect(packBatches(sizes).map((b) => b.map((x) => x.i))).toEqual([[0, 2, 3], [1]]);
   });
 
+  it('packs the same batches from upper bounds as from exact sizes, reading exact sizes only near the limit', () => {
+    // Bounds from 1x to 3x the exact size, as a UTF-16 length times 3 is for UTF-8.
+    const exact = [30_000, 90_000, 5_000, 60_000, 2_000, 80_000, 40_000, 1_000, 70_000, 20_000, 100_000, 3_000];
+    const read: number[] = [];
+    const items = exact.map((bytes, i) => ({
+      i,
+      bound: bytes * (1 + (i % 3)),
+      get bytes() {
+        read.push(i);
+        return bytes;
+      },
+    }));
+    const ids = (batches: Array<Array<{ i: number }>>) => batches.map((b) => b.map((x) => x.i));
+    expect(ids(packBatches(items))).toEqual(ids(packBatches(exact.map((bytes, i) => ({ i, bytes })))));
+    expect(read.length).toBeGreaterThan(0);
+    read.length = 0;
+    // Ten messages of 8 KB fit a request even at their bound: no exact size is read at all.
+    const small = exact.map((_, i) => ({
+      i,
+      bound: 3 * 8_000,
+      get bytes() {
+        read.push(i);
+        return 8_000;
+      },
+    }));
+    expect(ids(packBatches(small))).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11]]);
+    expect(read).toEqual([]);
+  });
+
   it('groups messages by topic and publishes each topic with a client of its own region', async () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const input = [msg('a1', TOPIC_A), msg('b1', TOPIC_B), msg('c1', TOPIC_C), msg('a2', TOPIC_A), msg('b2', TOPIC_B)];
