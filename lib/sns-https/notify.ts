@@ -11,9 +11,9 @@ import type { OnNotification } from './handle';
  * The reader recognises both the SNS HTTP envelope (transport `sns-http`) and a bare SES record (raw delivery).
  * Imported statically: the runtime reads the routes configuration on first use, not when it loads, so the intake's
  * checks and their tests still need none. A dynamic `import()` here made esbuild turn lib/runtime and everything it
- * imports into lazily initialized modules, which it does not tree-shake: the sns-https bundle carried (and
- * initialized at load) the whole SNS client with all its commands and paginators, and its cold require was about
- * 1.27x the client-sns reference against 1.15x for the route functions (docs/performance.md).
+ * imports into lazily initialized modules, which it does not tree-shake: the sns-https bundle carried the whole SNS
+ * client with all its commands and paginators, and its cold require was about 1.27x the client-sns reference
+ * against 1.15x for the route functions (docs/performance.md).
  */
 export const pipelineOnNotification: OnNotification = async (body, rawText) => {
   const report = await processEvent(body, undefined, rawText);
