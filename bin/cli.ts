@@ -95,12 +95,17 @@ export function forEachOutcome(inputs: Array<{ file: string; text: string }>, on
     for (const doc of splitDocuments(text)) {
       const origin = { file, index: doc.index };
       if (doc.error !== undefined) {
-        onOutcome({ kind: 'problem', problem: { code: ProblemCode.invalidJson, message: `document is ${doc.error}`, path: '', item: 0, transport: null, text: doc.text } }, origin);
+        onOutcome(unparsableDocument(doc.error, doc.text), origin);
         continue;
       }
       for (const outcome of readFeedback(doc.value, doc.text)) onOutcome(outcome, origin);
     }
   }
+}
+
+/** The outcome of a document that is not JSON: an `invalid_json` problem keeping its text. */
+export function unparsableDocument(error: string, text: string): Outcome {
+  return { kind: 'problem', problem: { code: ProblemCode.invalidJson, message: `document is ${error}`, path: '', item: 0, transport: null, text } };
 }
 
 /** The stderr line for a rejected input or a skipped document. */

@@ -2,13 +2,11 @@ import { mkdirSync, readdirSync, statSync, writeFileSync, appendFileSync } from 
 import path from 'node:path';
 import { DEFAULT_ROUTES_FILE, loadRoutesFile, resolvePublishMode } from '#lib/config';
 import { splitDocuments } from '#lib/envelopes/index';
-import { readFeedback } from '#lib/intake';
-import { processBatch } from '#lib/pipeline';
+import { processBatch, processDocument } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
 import { createSnsPublisher } from '#lib/publish/sns';
 import { compileRoutes } from '#lib/routing/index';
-import type { Outcome } from '#lib/ses/types';
-import { type Command, ExitCode, parseCommandArgs } from '../cli';
+import { type Command, ExitCode, parseCommandArgs, unparsableDocument } from '../cli';
 
 const DEFAULT_EVENT_DIRS = ['events/sns', 'events/sqs', 'events/eventbridge', 'events/firehose'];
 const DEFAULT_OUT = '.demo/published.ndjson';
@@ -67,8 +65,8 @@ export const command: Command = {
     for (const file of files) {
       for (const doc of splitDocuments(io.readInput(file))) {
         // Each document is one trigger invocation, as Lambda would deliver it.
-        const outcomes: Outcome[] = doc.error === undefined ? readFeedback(doc.value, doc.text) : [{ kind: 'problem', problem: { code: 'invalid_json', message: doc.error, path: '', item: 0, transport: null, text: doc.text } }];
-        const report = await processBatch(outcomes, { routes, publisher, parkingTopicArn: null });
+        const deps = { routes, publisher, parkingTopicArn: null };
+        const report = doc.error === undefined ? await processDocument(doc.value, doc.text, deps) : await processBatch([unparsableDocument(doc.error, doc.text)], deps);
         for (const [key, n] of report.counts.routed) perRoute.set(key, (perRoute.get(key) ?? 0) + n);
         totals.records += report.counts.records;
         totals.delivered += report.counts.delivered;

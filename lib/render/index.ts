@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { isObject, type JsonObject } from '#lib/json';
 import type { OutputFormat } from '#lib/routing/config';
+import { DETAIL_KEY_OF, LEGACY_TYPES, firstTag } from '#lib/ses/normalize';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
 import { type MessageAttribute, SNS_MAX_PAYLOAD_BYTES, payloadBytes, payloadBytesBound } from '#lib/publish/index';
 
@@ -14,40 +15,19 @@ export type Rendered =
   | { kind: 'skip'; reason: 'format_unsupported' }
   | { kind: 'too_large'; bytes: number };
 
-// Legacy identity notifications only ever carried these three types (docs: notification-contents).
-const LEGACY_TYPES: Partial<Record<FeedbackEvent['type'], string>> = { bounce: 'bounce', complaint: 'complaint', delivery: 'delivery' };
-
-/** Where each type's object lives in an SES record. */
-const DETAIL_KEYS: Record<FeedbackEvent['type'], string | null> = {
-  bounce: 'bounce',
-  complaint: 'complaint',
-  delivery: 'delivery',
-  send: 'send',
-  reject: 'reject',
-  open: 'open',
-  click: 'click',
-  rendering_failure: 'failure',
-  delivery_delay: 'deliveryDelay',
-  subscription: 'subscription',
-  unknown: null,
-};
-
-function firstTag(tags: unknown, name: string): string | undefined {
-  const values = isObject(tags) ? tags[name] : undefined;
-  return Array.isArray(values) && typeof values[0] === 'string' ? values[0] : undefined;
-}
-
-/** Legacy `mail`: no tags; sourceIp and callerIdentity restored from the auto-tags SES moved them into. */
-function legacyMail(mail: JsonObject): JsonObject {
-  const { tags, ...rest } = mail;
-  const out: JsonObject = rest;
+/**
+ * Legacy `mail`: no tags; sourceIp and callerIdentity restored from the auto-tags SES moved them into (`tags` is
+ * the event's, validated by the normalizer).
+ */
+function legacyMail(mail: JsonObject, tags: Record<string, string[]>): JsonObject {
+  const { tags: _tags, ...out } = mail;
   if (out.sourceIp === undefined) {
     const ip = firstTag(tags, 'ses:source-ip');
-    if (ip !== undefined) out.sourceIp = ip;
+    if (ip !== null) out.sourceIp = ip;
   }
   if (out.callerIdentity === undefined) {
     const caller = firstTag(tags, 'ses:caller-identity');
-    if (caller !== undefined) out.callerIdentity = caller;
+    if (caller !== null) out.callerIdentity = caller;
   }
   return out;
 }
@@ -70,16 +50,16 @@ function buildBody(event: FeedbackEvent, record: SesRecord, format: OutputFormat
     case 'normalized':
       return JSON.stringify(event);
     case 'notification': {
-      const key = LEGACY_TYPES[event.type];
-      if (key === undefined) return null;
+      if (!LEGACY_TYPES.has(event.type)) return null;
+      const key = DETAIL_KEY_OF[event.type] as string;
       if (event.format === 'notification' && !dropHeaders) return original();
-      const mail = legacyMail(record.json.mail as JsonObject);
+      const mail = legacyMail(record.json.mail as JsonObject, event.tags);
       return JSON.stringify({ notificationType: event.sesEventType, [key]: event.detail, mail: dropHeaders ? withoutHeaders(mail) : mail });
     }
     case 'event': {
       if (event.format === 'event' && !dropHeaders) return original();
       const mail = eventMail(record.json.mail as JsonObject);
-      const key = DETAIL_KEYS[event.type];
+      const key = DETAIL_KEY_OF[event.type];
       const body: JsonObject = { eventType: event.sesEventType, mail: dropHeaders ? withoutHeaders(mail) : mail };
       if (key !== null && event.detail !== null) body[key] = event.detail;
       return JSON.stringify(body);

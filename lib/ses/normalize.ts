@@ -41,6 +41,15 @@ const TYPE_SPECS: ReadonlyMap<string, TypeSpec> = new Map([
   ['Subscription', spec('subscription', 'subscription', true, null)],
 ]);
 
+/** Where each normalized type's object lives in an SES record (`failure` for rendering_failure); null for unknown. */
+export const DETAIL_KEY_OF: Readonly<Record<EventType, string | null>> = Object.freeze({
+  ...(Object.fromEntries([...TYPE_SPECS.values()].map((s) => [s.type, s.key])) as Record<EventType, string>),
+  unknown: null,
+});
+
+/** The types legacy identity notifications carry (notificationType): all they ever had (docs: notification-contents). */
+export const LEGACY_TYPES: ReadonlySet<EventType> = new Set(['bounce', 'complaint', 'delivery']);
+
 const NO_TAGS: Record<string, string[]> = Object.freeze({}) as Record<string, string[]>;
 
 function reject(message: string, path: string): never {
@@ -104,7 +113,8 @@ function readTags(mail: Json): Record<string, string[]> {
   return tags as Record<string, string[]>;
 }
 
-function firstTag(tags: Record<string, string[]>, name: string): string | null {
+/** The first value of a (validated) tag, or null. */
+export function firstTag(tags: Record<string, string[]>, name: string): string | null {
   const values = tags[name];
   return values !== undefined && values.length > 0 ? (values[0] as string) : null;
 }
