@@ -5,12 +5,11 @@
  * (event-publishing-add-event-destination-sns).
  */
 import { createHash } from 'node:crypto';
+import { type TopicArn, parseSnsTopicArn } from '#lib/arn';
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const IDENTITY_ARN = /^arn:(aws(?:-[a-z]+)*):ses:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):identity\/(.+)$/;
-// Standard topics only: "SES does not support FIFO type topics" (configure-sns-notifications).
-const SNS_TOPIC_ARN = /^arn:(aws(?:-[a-z]+)*):sns:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):([A-Za-z0-9_-]{1,256})$/;
 // Configuration set and event destination names: up to 64 of [A-Za-z0-9_-] (SES quotas page).
 const SES_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -21,12 +20,7 @@ export interface IdentityArn {
   identity: string;
 }
 
-export interface TopicArn {
-  partition: string;
-  region: string;
-  accountId: string;
-  name: string;
-}
+export type { TopicArn } from '#lib/arn';
 
 /** True for a 12-digit AWS account id. */
 export function isAccountId(value: unknown): value is string {
@@ -46,8 +40,9 @@ export function parseIdentityArn(value: string): IdentityArn | null {
 
 /** The parts of a standard SNS topic ARN, or null when the text is not one. */
 export function parseTopicArn(value: string): TopicArn | null {
-  const m = SNS_TOPIC_ARN.exec(value);
-  return m ? { partition: m[1]!, region: m[2]!, accountId: m[3]!, name: m[4]! } : null;
+  // Standard topics only: "SES does not support FIFO type topics" (configure-sns-notifications).
+  const topic = parseSnsTopicArn(value);
+  return topic !== null && !topic.fifo ? topic : null;
 }
 
 /** `arn:aws:ses:<region>:<account>:identity/<identity>`. */

@@ -5,7 +5,8 @@
  * See docs/publishing.md.
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type PublishBatchResponse, type SNSClient } from '@aws-sdk/client-sns';
-import { regionOfArn, snsClient } from '#lib/aws-clients';
+import { parseSnsTopicArn } from '#lib/arn';
+import { snsClient } from '#lib/aws-clients';
 import { describeError } from '#lib/errors';
 import { PublishCode, oversizeOutcome, payloadBytes, payloadBytesBound } from '#lib/publish/index';
 import { SNS_MAX_BATCH_ENTRIES, SNS_MAX_PAYLOAD_BYTES, type OutboundMessage, type PublishOutcome, type Publisher } from '#lib/publish/types';
@@ -254,8 +255,6 @@ function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T>
   };
 }
 
-// arn:partition:sns:region:account:name, name up to 256 of [A-Za-z0-9_-] plus .fifo (SNS API reference, CreateTopic).
-const TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -286,7 +285,7 @@ export function createSnsPublisher(options: SnsPublisherOptions = {}): Publisher
         // A topic already in byTopic passed the check: it is made once per topic, not once per message.
         let list = byTopic.get(message.topicArn);
         if (list === undefined) {
-          if (!TOPIC_ARN.test(message.topicArn) || regionOfArn(message.topicArn) === undefined) {
+          if (parseSnsTopicArn(message.topicArn) === null) {
             outcomes[index] = { key: message.key, status: 'poison', code: PublishCode.invalidTopicArn, reason: `${JSON.stringify(message.topicArn)} is not an SNS topic ARN` };
             return;
           }
@@ -344,7 +343,7 @@ interface Retry {
 
 /** Publishes one topic's messages, round after round, until every message has an outcome. */
 async function publishTopic(run: Run, topicArn: string, items: Pending[]): Promise<void> {
-  const client = run.clientFor(regionOfArn(topicArn)!);
+  const client = run.clientFor(parseSnsTopicArn(topicArn)!.region);
   // Set by a topic-level permanent error: batches not yet sent take the same outcome without being sent.
   let topicFailure: { code: string; reason: string } | undefined;
   let pending = items;

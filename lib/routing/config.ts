@@ -3,6 +3,7 @@
  * Validated once at cold start; every error names the JSON path of the field to fix. Destinations come only from
  * this file: nothing in a payload can choose a topic.
  */
+import { isStandardTopicArn } from '#lib/arn';
 import { ConfigError } from '#lib/errors';
 import { type JsonObject, isObject, kindOf } from '#lib/json';
 import { EVENT_TYPES, type EventType } from '#lib/ses/types';
@@ -33,15 +34,11 @@ export interface RoutesConfig {
   unmatched: Unmatched;
 }
 
-// Standard topics only: SES and the bridge publish without MessageGroupId, which FIFO topics require.
-const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const ROUTE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
-/** True for a standard SNS topic ARN. */
-export function isSnsTopicArn(value: string): boolean {
-  return SNS_TOPIC_ARN.test(value);
-}
+/** True for a standard SNS topic ARN. Standard only: the bridge publishes without the MessageGroupId FIFO requires. */
+export const isSnsTopicArn = isStandardTopicArn;
 
 /** A bad field, found while validating; turned into a ConfigError naming the file. */
 class FieldError extends Error {

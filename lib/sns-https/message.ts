@@ -3,6 +3,7 @@
  *
  * Docs: sns-message-and-json-formats (the three body formats), sns-verify-signature-of-message (string to sign).
  */
+import { parseSnsTopicArn } from '#lib/arn';
 import { isObject } from '#lib/json';
 
 /** The three message types SNS posts to HTTP/S endpoints (`x-amz-sns-message-type` and the body's `Type`). */
@@ -32,15 +33,8 @@ export interface SnsHttpMessage {
   body: Record<string, unknown>;
 }
 
-/** An SNS topic ARN, with the partition and region the signing certificate must come from. */
-export const TOPIC_ARN_PATTERN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]):sns:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$/;
-
-/** Partition and region of an SNS topic ARN, or null when the text is not one. */
-export function parseTopicArn(arn: string): { partition: string; region: string; account: string; name: string } | null {
-  const m = TOPIC_ARN_PATTERN.exec(arn);
-  if (m === null) return null;
-  return { partition: m[1]!, region: m[2]!, account: m[3]!, name: m[4]! };
-}
+/** Partition and region of an SNS topic ARN (the signing certificate must come from them), or null. */
+export const parseTopicArn = parseSnsTopicArn;
 
 // Every field except Message and Subject has a fixed shape with no line break. That matters for the signature:
 // the string to sign is "name\nvalue\n" pairs, so a value containing "\nTimestamp\n..." could otherwise make one
