@@ -29,12 +29,12 @@ export interface BridgeConfig {
 /** The default routes file: the example, so `npm start` and `serverless invoke local` work out of the box. */
 export const DEFAULT_ROUTES_FILE = 'config/routes.example.json';
 
-function flag(env: NodeJS.ProcessEnv, name: string): boolean {
-  const value = env[name];
-  if (value === undefined || value === '') return false;
+/** A boolean environment variable: unset or empty is false; "true"/"1" and "false"/"0", any case. */
+export function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = (env[name] ?? '').trim().toLowerCase();
+  if (value === '' || value === 'false' || value === '0') return false;
   if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new ConfigError(`must be "true" or "false", got "${value}"`, name);
+  throw new ConfigError(`must be "true" or "false", got "${env[name]}"`, name);
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -85,7 +85,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     routes: loadRoutesFile(routesFile, env),
     parkingTopic,
     publish: resolvePublishMode(env),
-    logRecipients: flag(env, 'LOG_RECIPIENTS'),
+    logRecipients: envFlag(env, 'LOG_RECIPIENTS'),
     publishMaxElapsedMs: positiveInteger(env, 'PUBLISH_MAX_ELAPSED_MS', 20_000),
   };
 }

@@ -2,6 +2,7 @@
  * Configuration of the SNS-over-HTTPS intake, read from the environment once per cold start (on the first
  * invocation, never at module load: `serverless invoke local` hangs when a handler module throws while loading).
  */
+import { envFlag } from '#lib/config';
 import { ConfigError } from '#lib/errors';
 import { parseTopicArn } from './message';
 
@@ -33,13 +34,6 @@ export const ENV = {
  * delivery policy can spread retries over up to an hour; a shorter window would refuse SNS's own late retries.
  */
 export const DEFAULT_MAX_AGE_SECONDS = 3600;
-
-function flag(env: NodeJS.ProcessEnv, name: string): boolean {
-  const value = (env[name] ?? '').trim().toLowerCase();
-  if (value === '' || value === 'false') return false;
-  if (value === 'true') return true;
-  throw new ConfigError(`must be "true" or "false", got "${env[name]}"`, name);
-}
 
 /**
  * Reads and validates the intake configuration. Throws ConfigError naming the variable and what to fix.
@@ -78,7 +72,7 @@ export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
   if (user.includes(':')) throw new ConfigError('must not contain ":" (HTTP basic auth separates user and password with it)', ENV.basicAuthUser);
   const basicAuth = user === '' ? null : { user, password };
 
-  const rawDelivery = flag(env, ENV.rawDelivery);
+  const rawDelivery = envFlag(env, ENV.rawDelivery);
   if (rawDelivery && basicAuth === null) {
     throw new ConfigError(
       `raw-delivery posts carry no signature, so they are accepted only with HTTP basic auth: set ${ENV.basicAuthUser} and ${ENV.basicAuthPassword} (and put them in the subscription's endpoint URL), or set ${ENV.rawDelivery}=false`,
@@ -86,7 +80,7 @@ export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
     );
   }
 
-  const trustTestCertificate = flag(env, ENV.trustTestCertificate);
+  const trustTestCertificate = envFlag(env, ENV.trustTestCertificate);
   // osls `invoke local` sets IS_LOCAL=true; anywhere else a known private key would make forging trivial.
   if (trustTestCertificate && env.IS_LOCAL !== 'true') {
     throw new ConfigError('is a test-only switch for `serverless invoke local` (IS_LOCAL=true); unset it in deployed functions', ENV.trustTestCertificate);
