@@ -22,7 +22,7 @@ export interface BridgeConfig {
   publish: 'sns' | 'dry-run';
   /** Log recipient addresses in clear; off by default (they are personal data). */
   logRecipients: boolean;
-  /** How long one publish call may keep retrying before it reports what is left as retryable. */
+  /** How long one batch's publish session (from its first record read) may keep retrying before it reports what is left as retryable. */
   publishMaxElapsedMs: number;
 }
 

@@ -2,7 +2,7 @@
  * Reading feedback: unwrap a transport document, then normalize each SES record. The one entry point the handlers
  * and the CLI share, so every trigger rejects and skips exactly the same inputs.
  */
-import { unwrapDocumentInto } from '#lib/envelopes/index';
+import { type IntakeSink, unwrapDocumentInto } from '#lib/envelopes/index';
 import { InvalidRecordError, ProblemCode, describeError } from '#lib/errors';
 import { safeStringify } from '#lib/json';
 import { normalizeRecord } from '#lib/ses/normalize';
@@ -21,7 +21,12 @@ export function readFeedback(doc: unknown, text: string | null = null): Outcome[
  * route and render there (lib/pipeline `processDocument`) never parse a record twice, and the GC never copies it.
  */
 export function readFeedbackInto(doc: unknown, text: string | null, onOutcome: (outcome: Outcome) => void): void {
-  unwrapDocumentInto(doc, text, {
+  unwrapDocumentInto(doc, text, feedbackSink(onOutcome));
+}
+
+/** The sink {@link readFeedbackInto} unwraps into, for readers that unwrap trigger item by item (`triggerItems`). */
+export function feedbackSink(onOutcome: (outcome: Outcome) => void): IntakeSink {
+  return {
     push: (item) => {
       if (item.kind !== 'record') {
         onOutcome(item);
@@ -30,7 +35,7 @@ export function readFeedbackInto(doc: unknown, text: string | null, onOutcome: (
       onOutcome(normalizeOutcome(item.record));
       item.record.release?.();
     },
-  });
+  };
 }
 
 /** Normalizes one record; a rejection becomes a `problem` outcome with the full path and the original text. */

@@ -49,7 +49,7 @@ export function logReport(report: BatchReport, logRecipients: boolean): void {
     const { event } = plan.outcome;
     for (const step of plan.steps) {
       if (step.kind !== 'publish') continue;
-      const result = report.published.get(step.message.key);
+      const result = report.failed.get(step.key);
       if (result !== undefined && result.status === 'retryable') {
         logger.warn('publish failed; will be retried', {
           correlation_id: event.messageId,
@@ -86,6 +86,6 @@ export function recordMetrics(report: BatchReport): void {
   metrics.addMetric('DeliveriesSkippedFormat', MetricUnit.Count, counts.skippedFormat);
   metrics.addMetric('InputsSkipped', MetricUnit.Count, counts.skippedInputs);
   metrics.addMetric('RecordsParked', MetricUnit.Count, counts.parked + report.unparked.length);
-  metrics.addMetric('PublishFailures', MetricUnit.Count, [...report.published.values()].filter((r) => r.status !== 'ok').length);
+  metrics.addMetric('PublishFailures', MetricUnit.Count, report.failed.size);
   metrics.addMetric('ItemsRetried', MetricUnit.Count, counts.retry);
 }

@@ -7,16 +7,17 @@
 import { createHash } from 'node:crypto';
 import { type CompiledRoutes, type Delivery, route, unmatchedDelivery } from '#lib/routing/index';
 import { render } from '#lib/render/index';
-import { readFeedbackInto } from '#lib/intake';
+import { feedbackSink } from '#lib/intake';
+import { triggerItems } from '#lib/envelopes/index';
 import { describeError } from '#lib/errors';
 import { safeStringify } from '#lib/json';
-import { payloadBytes } from '#lib/publish/index';
-import { SNS_MAX_PAYLOAD_BYTES, type MessageAttribute, type OutboundMessage, type PublishOutcome, type Publisher } from '#lib/publish/types';
+import { payloadBytes, publishAll } from '#lib/publish/index';
+import { SNS_MAX_PAYLOAD_BYTES, type MessageAttribute, type OutboundMessage, type PublishOutcome, type PublishSession, type Publisher } from '#lib/publish/types';
 import type { EventType, FeedbackEvent, Outcome, SesRecord, Transport } from '#lib/ses/types';
 
 /** What happens to one (record, destination) pair, or to a record that has none. */
 export type PlannedStep =
-  | { kind: 'publish'; delivery: Delivery; message: OutboundMessage }
+  | { kind: 'publish'; delivery: Delivery; key: string }
   | { kind: 'skip'; delivery: Delivery; reason: 'format_unsupported' }
   | { kind: 'drop' }
   | { kind: 'poison'; code: string; reason: string; delivery: Delivery | null };
@@ -45,8 +46,11 @@ export const PoisonCode = {
   renderFailed: 'render_failed',
 } as const;
 
-/** Routes and renders one outcome. Pure: no I/O. */
-export function planOutcome(outcome: Outcome, index: number, routes: CompiledRoutes): PlannedRecord {
+/**
+ * Routes and renders one outcome. Each rendered message goes to `emit` (a publish session), not into the plan: a
+ * batch keeps its plans to the end, and a message need only live until its request is sent. Pure: no I/O.
+ */
+export function planOutcome(outcome: Outcome, index: number, routes: CompiledRoutes, emit: (message: OutboundMessage) => void): PlannedRecord {
   if (outcome.kind === 'skipped') return { index, outcome, steps: [] };
   if (outcome.kind === 'problem') {
     return { index, outcome, steps: [{ kind: 'poison', code: outcome.problem.code, reason: outcome.problem.message, delivery: null }] };
@@ -74,7 +78,9 @@ export function planOutcome(outcome: Outcome, index: number, routes: CompiledRou
     else if (rendered.kind === 'too_large') {
       steps.push({ kind: 'poison', code: PoisonCode.messageTooLarge, reason: `the ${delivery.format} message is ${rendered.bytes} bytes, over the SNS limit of 262144`, delivery });
     } else {
-      steps.push({ kind: 'publish', delivery, message: { key: `${index}.${d}`, topicArn: delivery.topicArn, body: rendered.body, attributes: rendered.attributes } });
+      const key = `${index}.${d}`;
+      emit({ key, topicArn: delivery.topicArn, body: rendered.body, attributes: rendered.attributes });
+      steps.push({ kind: 'publish', delivery, key });
     }
   });
   return { index, outcome: kept, steps };
@@ -114,8 +120,8 @@ export interface BatchReport {
   /** Trigger item index -> status; `retry` when any of its deliveries may still succeed later. */
   items: Map<number, ItemStatus>;
   planned: PlannedRecord[];
-  /** Publish outcome per message key. */
-  published: Map<string, PublishOutcome>;
+  /** The publish outcomes other than `ok` (retryable, poison), per message key. */
+  failed: Map<string, Exclude<PublishOutcome, { status: 'ok' }>>;
   parked: ParkedRecord[];
   /** Poison records that could not be parked (so their trigger item is retried, ending in its DLQ). */
   unparked: ParkedRecord[];
@@ -169,42 +175,58 @@ function parkedRecord(outcome: PlannedOutcome, code: string, reason: string, del
  * failure: the report says, per trigger item, whether it must be retried.
  */
 export async function processBatch(outcomes: Outcome[], deps: BridgeDeps): Promise<BatchReport> {
+  const session = deps.publisher.open();
+  const add = (message: OutboundMessage) => session.add(message);
   return deliverPlanned(
-    outcomes.map((outcome, i) => planOutcome(outcome, i, deps.routes)),
+    outcomes.map((outcome, i) => planOutcome(outcome, i, deps.routes, add)),
+    session,
     deps,
   );
 }
 
+/** Trigger items read between two pauses of {@link processDocument}. */
+const ITEMS_BETWEEN_PAUSES = 256;
+
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * {@link processBatch} for one trigger document, as the handlers call it: each record is routed and rendered as soon
- * as it is read, while its parsed tree and text are young (no second parse for a conversion or a pass-through).
+ * as it is read, while its parsed tree and text are young (no second parse for a conversion or a pass-through), and
+ * its messages go to the publish session at once. Every few hundred trigger items the reader pauses for a turn of
+ * the event loop, so the requests filled so far go out and their messages are let go of (docs/performance.md).
  */
 export async function processDocument(doc: unknown, text: string | null, deps: BridgeDeps): Promise<BatchReport> {
+  const session = deps.publisher.open();
+  const add = (message: OutboundMessage) => session.add(message);
   const planned: PlannedRecord[] = [];
-  readFeedbackInto(doc, text, (outcome) => planned.push(planOutcome(outcome, planned.length, deps.routes)));
-  return deliverPlanned(planned, deps);
+  const sink = feedbackSink((outcome) => planned.push(planOutcome(outcome, planned.length, deps.routes, add)));
+  const items = triggerItems(doc, text);
+  for (let i = 0; i < items.count; i++) {
+    items.unwrap(i, sink);
+    if (i % ITEMS_BETWEEN_PAUSES === ITEMS_BETWEEN_PAUSES - 1) await pause();
+  }
+  return deliverPlanned(planned, session, deps);
 }
 
-/** Publishes what was planned, parks the poison and reports per trigger item. */
-async function deliverPlanned(planned: PlannedRecord[], deps: BridgeDeps): Promise<BatchReport> {
+/** Finishes publishing what was planned, parks the poison and reports per trigger item. */
+async function deliverPlanned(planned: PlannedRecord[], session: PublishSession, deps: BridgeDeps): Promise<BatchReport> {
   const now = (deps.now ?? (() => new Date()))();
   const items = new Map<number, ItemStatus>();
   const counts: BatchCounts = { records: 0, delivered: 0, skippedFormat: 0, dropped: 0, skippedInputs: 0, parked: 0, retry: 0, routed: new Map() };
-  const messages: OutboundMessage[] = [];
   for (const plan of planned) {
     items.set(itemOf(plan.outcome), items.get(itemOf(plan.outcome)) ?? 'ok');
     if (plan.outcome.kind === 'skipped') counts.skippedInputs++;
     else counts.records++;
-    for (const step of plan.steps) if (step.kind === 'publish') messages.push(step.message);
   }
+  const results = await session.finish();
 
-  const published = new Map<string, PublishOutcome>();
-  const results = messages.length > 0 ? await deps.publisher.publish(messages) : [];
-  for (const result of results) published.set(result.key, result);
+  const failed: BatchReport['failed'] = new Map();
+  // Built only for a publisher that answers out of order; results usually line up with the steps (below).
+  let byKey: Map<string, PublishOutcome> | undefined;
 
   const routed = new RoutedCounter(counts.routed);
   const poison: Array<{ item: number; record: ParkedRecord }> = [];
-  // Messages were collected in plan and step order, and a publisher answers in input order: the n-th publish step's
+  // Messages were added in plan and step order, and a session answers in that order: the n-th publish step's
   // outcome is results[n] when its key says so (checked: a publisher that reorders still gets the lookup by key).
   let n = 0;
   for (const plan of planned) {
@@ -215,7 +237,8 @@ async function deliverPlanned(planned: PlannedRecord[], deps: BridgeDeps): Promi
       else if (step.kind === 'poison') poison.push({ item, record: parkedRecord(plan.outcome, step.code, step.reason, step.delivery, now) });
       else {
         const next = results[n++];
-        const result = next !== undefined && next.key === step.message.key ? next : published.get(step.message.key);
+        const result = next !== undefined && next.key === step.key ? next : (byKey ??= new Map(results.map((r) => [r.key, r]))).get(step.key);
+        if (result !== undefined && result.status !== 'ok') failed.set(step.key, result);
         if (result?.status === 'ok') {
           counts.delivered++;
           routed.add(step.delivery.route ?? '(unmatched)', plan.outcome.kind === 'event' ? plan.outcome.event.type : 'unknown');
@@ -236,7 +259,7 @@ async function deliverPlanned(planned: PlannedRecord[], deps: BridgeDeps): Promi
   for (const { item } of unparked) items.set(item, 'retry');
   counts.parked = parked.length;
   for (const status of items.values()) if (status === 'retry') counts.retry++;
-  return { items, planned, published, parked: parked.map((p) => p.record), unparked: unparked.map((p) => p.record), deferred: deferred.map((p) => p.record), counts };
+  return { items, planned, failed, parked: parked.map((p) => p.record), unparked: unparked.map((p) => p.record), deferred: deferred.map((p) => p.record), counts };
 }
 
 /**
@@ -271,7 +294,7 @@ async function park(poison: Array<{ item: number; record: ParkedRecord }>, deps:
       messages.push({ key: `park.${i}.${part}`, topicArn, body, attributes: parkingAttributes(record.code, bridgeId) });
     });
   });
-  const results = await deps.publisher.publish(messages);
+  const results = await publishAll(deps.publisher, messages);
   const failed = new Set(results.filter((r) => r.status !== 'ok').map((r) => r.key.slice(0, r.key.lastIndexOf('.'))));
   return {
     parked: poison.filter((_, i) => !failed.has(`park.${i}`)),

@@ -74,7 +74,7 @@ export const command: Command = {
         totals.dropped += report.counts.dropped;
         totals.skippedInputs += report.counts.skippedInputs;
         totals.rejected += report.unparked.length;
-        totals.retry += [...report.published.values()].filter((r) => r.status === 'retryable').length;
+        totals.retry += [...report.failed.values()].filter((r) => r.status === 'retryable').length;
         for (const r of report.unparked) rejections.push(`  ${file} ${r.path || '(document)'}: ${r.code}: ${r.reason}`);
       }
     }

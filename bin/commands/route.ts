@@ -1,6 +1,7 @@
 import { loadRoutesFile } from '#lib/config';
 import { UsageError } from '#lib/errors';
 import { planOutcome } from '#lib/pipeline';
+import type { OutboundMessage } from '#lib/publish/types';
 import { compileRoutes } from '#lib/routing/index';
 import { type Command, ExitCode, forEachOutcome, parseCommandArgs, problemLine, readInputs, reportLine } from '../cli';
 
@@ -41,11 +42,13 @@ export const command: Command = {
         return;
       }
       const { messageId, type } = outcome.event;
-      for (const step of planOutcome(outcome, index++, routes).steps) {
+      const messages = new Map<string, OutboundMessage>();
+      for (const step of planOutcome(outcome, index++, routes, (message) => messages.set(message.key, message)).steps) {
         if (step.kind === 'publish') {
           const { route, topicArn, format } = step.delivery;
           const line = { messageId, type, route, topicArn, format };
-          out.push(JSON.stringify(values.emit ? { ...line, message: step.message.body, attributes: step.message.attributes } : line));
+          const message = messages.get(step.key) as OutboundMessage;
+          out.push(JSON.stringify(values.emit ? { ...line, message: message.body, attributes: message.attributes } : line));
         } else if (step.kind === 'skip') {
           const { route, topicArn, format } = step.delivery;
           out.push(JSON.stringify({ messageId, type, route, topicArn, format, action: 'skip', reason: step.reason }));

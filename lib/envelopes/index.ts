@@ -116,15 +116,42 @@ export function unwrapDocument(doc: unknown, text: string | null = null): Intake
  * all of a batch unwrapped first, every tree was copied out of the young generation, then thrown away).
  */
 export function unwrapDocumentInto(doc: unknown, text: string | null, out: IntakeSink): void {
+  const items = triggerItems(doc, text);
+  for (let i = 0; i < items.count; i++) items.unwrap(i, out);
+}
+
+/** A document's trigger items (an SQS message, an SNS record...), to unwrap one at a time. */
+export interface TriggerItems {
+  count: number;
+  unwrap(item: number, out: IntakeSink): void;
+}
+
+/**
+ * The trigger items of a document: `Records[i]` of a Lambda SQS or SNS event, `records[i]` of a Firehose event, or
+ * the document itself as one item. A reader that unwraps item by item can pause between items (lib/pipeline lets the
+ * requests of the messages rendered so far go out). Each item is unwrapped behind its own guard.
+ */
+export function triggerItems(doc: unknown, text: string | null): TriggerItems {
+  if (isObject(doc)) {
+    const records = doc.Records;
+    if (Array.isArray(records)) {
+      return { count: records.length, unwrap: (i, out) => guarded(out, 'Records', i, records[i], unwrapLambdaRecord) };
+    }
+    if (Array.isArray(doc.records) && ('deliveryStreamArn' in doc || 'invocationId' in doc)) {
+      const firehose = doc.records;
+      const deliveryStreamArn = stringOrNull(doc.deliveryStreamArn);
+      return {
+        count: firehose.length,
+        unwrap: (i, out) => guarded(out, 'records', i, firehose[i], (rec, item, sink) => unwrapFirehoseRecord(rec, item, deliveryStreamArn, sink)),
+      };
+    }
+  }
+  return { count: 1, unwrap: (_, out) => unwrapSingle(doc, text, out) };
+}
+
+function unwrapSingle(doc: unknown, text: string | null, out: IntakeSink): void {
   if (!isObject(doc)) {
     problem(out, ProblemCode.notSes, `expected a JSON object, got ${kindOf(doc)}`, '', 0, null, text);
-    return;
-  }
-  const records = doc.Records;
-  if (Array.isArray(records)) {
-    unwrapLambdaRecords(records, out);
-  } else if (Array.isArray(doc.records) && ('deliveryStreamArn' in doc || 'invocationId' in doc)) {
-    unwrapFirehose(doc, doc.records, out);
   } else if (typeof doc['detail-type'] === 'string' && 'source' in doc) {
     unwrapEventBridge(doc, out);
   } else if (isSnsEnvelope(doc)) {
@@ -134,14 +161,12 @@ export function unwrapDocumentInto(doc: unknown, text: string | null, out: Intak
   }
 }
 
-function unwrapLambdaRecords(records: unknown[], out: IntakeSink): void {
-  for (let i = 0; i < records.length; i++) {
-    const rec = records[i];
-    try {
-      unwrapLambdaRecord(rec, i, out);
-    } catch (err) {
-      unreadable(out, `Records[${i}]`, i, rec, err);
-    }
+/** Unwraps `root[item]`; what it throws on becomes a problem of that item alone (see {@link unreadable}). */
+function guarded(out: IntakeSink, root: string, item: number, value: unknown, unwrap: (value: unknown, item: number, out: IntakeSink) => void): void {
+  try {
+    unwrap(value, item, out);
+  } catch (err) {
+    unreadable(out, `${root}[${item}]`, item, value, err);
   }
 }
 
@@ -252,17 +277,6 @@ function unwrapEventBridge(doc: Json, out: IntakeSink): void {
   }
   // EventBridge delivers the record as a parsed object: there is no original text to keep.
   classify(doc.detail, null, transport, 'detail', 0, out);
-}
-
-function unwrapFirehose(doc: Json, records: unknown[], out: IntakeSink): void {
-  const deliveryStreamArn = stringOrNull(doc.deliveryStreamArn);
-  for (let i = 0; i < records.length; i++) {
-    try {
-      unwrapFirehoseRecord(records[i], i, deliveryStreamArn, out);
-    } catch (err) {
-      unreadable(out, `records[${i}]`, i, records[i], err);
-    }
-  }
 }
 
 function unwrapFirehoseRecord(rec: unknown, i: number, deliveryStreamArn: string | null, out: IntakeSink): void {

@@ -17,14 +17,22 @@ export type LineSink = ((text: string) => unknown) | { write(text: string): unkn
 export function createDryRunPublisher(sink: LineSink): Publisher {
   const write = typeof sink === 'function' ? sink : (text: string) => sink.write(text);
   return {
-    async publish(messages: OutboundMessage[]): Promise<PublishOutcome[]> {
-      return messages.map((message) => {
-        const tooLarge = oversizeOutcome(message);
-        if (tooLarge !== undefined) return tooLarge;
-        const line = JSON.stringify({ topicArn: message.topicArn, body: message.body, attributes: message.attributes });
-        write(`${line}\n`);
-        return { key: message.key, status: 'ok', messageId: dryRunMessageId(line) };
-      });
+    open() {
+      // Each line is written as its message is added: nothing to hold until finish.
+      const outcomes: PublishOutcome[] = [];
+      return {
+        add(message: OutboundMessage) {
+          const tooLarge = oversizeOutcome(message);
+          if (tooLarge !== undefined) {
+            outcomes.push(tooLarge);
+            return;
+          }
+          const line = JSON.stringify({ topicArn: message.topicArn, body: message.body, attributes: message.attributes });
+          write(`${line}\n`);
+          outcomes.push({ key: message.key, status: 'ok', messageId: dryRunMessageId(line) });
+        },
+        finish: async () => outcomes,
+      };
     },
   };
 }

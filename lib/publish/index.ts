@@ -3,7 +3,7 @@
  * dry-run sink can use them without loading the SDK. The publishers live in their own modules:
  * `#lib/publish/sns` (PublishBatch) and `#lib/publish/dry-run` (NDJSON sink).
  */
-import { SNS_MAX_PAYLOAD_BYTES, type MessageAttribute, type OutboundMessage, type PublishOutcome } from '#lib/publish/types';
+import { SNS_MAX_PAYLOAD_BYTES, type MessageAttribute, type OutboundMessage, type PublishOutcome, type Publisher } from '#lib/publish/types';
 
 export * from '#lib/publish/types';
 
@@ -52,4 +52,11 @@ export function oversizeOutcome(message: OutboundMessage, bytes = payloadBytes(m
     code: PublishCode.messageTooLarge,
     reason: `message is ${bytes} bytes (body plus attribute names, types and values); SNS accepts at most ${SNS_MAX_PAYLOAD_BYTES}`,
   };
+}
+
+/** Publishes messages already in hand: one session, every message added, then finished. */
+export function publishAll(publisher: Publisher, messages: readonly OutboundMessage[]): Promise<PublishOutcome[]> {
+  const session = publisher.open();
+  for (const message of messages) session.add(message);
+  return session.finish();
 }

@@ -9,9 +9,9 @@ import { parseSnsTopicArn } from '#lib/arn';
 import { snsClient } from '#lib/aws-clients';
 import { describeError } from '#lib/errors';
 import { PublishCode, oversizeOutcome, payloadBytes, payloadBytesBound } from '#lib/publish/index';
-import { SNS_MAX_BATCH_ENTRIES, SNS_MAX_PAYLOAD_BYTES, type OutboundMessage, type PublishOutcome, type Publisher } from '#lib/publish/types';
+import { SNS_MAX_BATCH_ENTRIES, SNS_MAX_PAYLOAD_BYTES, type OutboundMessage, type PublishOutcome, type PublishSession, type Publisher } from '#lib/publish/types';
 
-/** How long and how often the publisher retries. Every bound holds per `publish` call. */
+/** How long and how often the publisher retries. Every bound holds per session (one batch). */
 export interface RetryPolicy {
   /** Attempts per message, the first included. */
   maxAttempts: number;
@@ -38,7 +38,7 @@ export type SnsSender = Pick<SNSClient, 'send'>;
 export interface SnsPublisherOptions {
   /**
    * The client for a region. Defaults to `snsClient(region, { maxAttempts: 1 })`: the publisher runs the only
-   * retry loop, so a request is never retried twice over and `maxElapsedMs` bounds the whole call.
+   * retry loop, so a request is never retried twice over and `maxElapsedMs` bounds the whole session.
    */
   clientFor?: (region: string) => SnsSender;
   /** PublishBatch requests in flight at once, across all topics. */
@@ -209,33 +209,76 @@ class Pending {
   }
 }
 
+/** One PublishBatch request being packed: `bytes` is the exact total, summed from the items when first needed. */
+interface Bin<T> {
+  items: T[];
+  bound: number;
+  bytes: number | undefined;
+  /** Creation order: the n-th batch started. */
+  order: number;
+}
+
 /**
- * Packs messages into batches of at most `SNS_MAX_BATCH_ENTRIES` entries and `SNS_MAX_PAYLOAD_BYTES` bytes
- * (the aggregate of bodies and attributes: SNS API reference, PublishBatch). First fit, in input order: each
- * message joins the first batch with room, so mixed sizes need fewer requests and every batch keeps input order.
- * An item may carry `bound`, an upper bound of its `bytes`: when the bounds fit, the exact sizes do too, so `bytes`
- * is read only for a batch near the limit; the batches are the same as with exact sizes alone.
+ * Packs messages into PublishBatch requests of at most `maxEntries` entries and `maxBytes` bytes (the aggregate of
+ * bodies and attributes: SNS API reference, PublishBatch). First fit, in input order: each message joins the first
+ * open batch with room, so mixed sizes need fewer requests and every batch keeps input order. A batch that reaches
+ * `maxEntries` can take nothing more, so `add` hands it back at once: a session sends it while later messages are
+ * still being rendered. An item may carry `bound`, an upper bound of its `bytes`: when the bounds fit, the exact
+ * sizes do too, so `bytes` is read only for a batch near the limit; the batches are the same as with exact sizes.
  */
-export function packBatches<T extends { bytes: number; bound?: number }>(items: readonly T[], maxEntries = SNS_MAX_BATCH_ENTRIES, maxBytes = SNS_MAX_PAYLOAD_BYTES): T[][] {
-  // `bytes`: the exact total, summed from the items when first needed, then kept up to date.
-  const batches: Array<{ items: T[]; bound: number; bytes: number | undefined }> = [];
-  const fits = (b: { items: T[]; bound: number; bytes: number | undefined }, item: T): boolean => {
-    if (b.items.length >= maxEntries) return false;
-    if (b.bound + (item.bound ?? item.bytes) <= maxBytes) return true;
-    b.bytes ??= b.items.reduce((sum, i) => sum + i.bytes, 0);
-    return b.bytes + item.bytes <= maxBytes;
-  };
-  for (const item of items) {
-    let target = batches.find((b) => fits(b, item));
+export class BatchPacker<T extends { bytes: number; bound?: number }> {
+  #open: Array<Bin<T>> = [];
+  #started = 0;
+
+  constructor(
+    readonly maxEntries = SNS_MAX_BATCH_ENTRIES,
+    readonly maxBytes = SNS_MAX_PAYLOAD_BYTES,
+  ) {}
+
+  /** Adds an item; returns its batch when that batch is now full (and no longer open). */
+  add(item: T): Bin<T> | undefined {
+    const size = item.bound ?? item.bytes;
+    let target: Bin<T> | undefined;
+    for (const bin of this.#open) {
+      if (this.#fits(bin, item, size)) {
+        target = bin;
+        break;
+      }
+    }
     if (target === undefined) {
-      target = { items: [], bound: 0, bytes: undefined };
-      batches.push(target);
+      target = { items: [], bound: 0, bytes: undefined, order: this.#started++ };
+      this.#open.push(target);
     }
     target.items.push(item);
-    target.bound += item.bound ?? item.bytes;
+    target.bound += size;
     if (target.bytes !== undefined) target.bytes += item.bytes;
+    if (target.items.length < this.maxEntries) return undefined;
+    this.#open.splice(this.#open.indexOf(target), 1);
+    return target;
   }
-  return batches.map((b) => b.items);
+
+  /** The batches still open, in the order they were started; the packer is empty afterwards. */
+  drain(): Array<Bin<T>> {
+    return this.#open.splice(0);
+  }
+
+  #fits(bin: Bin<T>, item: T, size: number): boolean {
+    if (bin.bound + size <= this.maxBytes) return true;
+    bin.bytes ??= bin.items.reduce((sum, i) => sum + i.bytes, 0);
+    return bin.bytes + item.bytes <= this.maxBytes;
+  }
+}
+
+/** {@link BatchPacker} over items already in hand: the batches in the order they were started. */
+export function packBatches<T extends { bytes: number; bound?: number }>(items: readonly T[], maxEntries = SNS_MAX_BATCH_ENTRIES, maxBytes = SNS_MAX_PAYLOAD_BYTES): T[][] {
+  const packer = new BatchPacker<T>(maxEntries, maxBytes);
+  const bins: Array<Bin<T>> = [];
+  for (const item of items) {
+    const full = packer.add(item);
+    if (full !== undefined) bins.push(full);
+  }
+  bins.push(...packer.drain());
+  return bins.sort((a, b) => a.order - b.order).map((b) => b.items);
 }
 
 /** A counting semaphore: at most `limit` tasks run at once, the rest wait in arrival order. */
@@ -255,13 +298,13 @@ function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T>
   };
 }
 
-
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Creates the SNS Publisher. `publish` resolves to one outcome per input message, in input order:
- * `ok` with SNS's MessageId; `poison` for what will never succeed (too large, topic missing or forbidden,
- * refused by SNS as the sender's fault); `retryable` for what still failed when the retry budget ran out.
+ * Creates the SNS Publisher. A session's `finish` resolves to one outcome per added message, in the order added:
+ * `ok` with SNS's MessageId; `poison` for what will never succeed (too large, topic missing or forbidden, refused by
+ * SNS as the sender's fault); `retryable` for what still failed when the retry budget ran out. Each topic's full
+ * requests are sent as soon as they fill; the rest, and the retries, when the session is finished.
  */
 export function createSnsPublisher(options: SnsPublisherOptions = {}): Publisher {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -270,62 +313,16 @@ export function createSnsPublisher(options: SnsPublisherOptions = {}): Publisher
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
-
   return {
-    async publish(messages: OutboundMessage[]): Promise<PublishOutcome[]> {
-      const outcomes = new Array<PublishOutcome | undefined>(messages.length);
-      const byTopic = new Map<string, Pending[]>();
-      messages.forEach((message, index) => {
-        const item = new Pending(index, message);
-        const tooLarge = item.bound > SNS_MAX_PAYLOAD_BYTES ? oversizeOutcome(message, item.bytes) : undefined;
-        if (tooLarge !== undefined) {
-          outcomes[index] = tooLarge;
-          return;
-        }
-        // A topic already in byTopic passed the check: it is made once per topic, not once per message.
-        let list = byTopic.get(message.topicArn);
-        if (list === undefined) {
-          if (parseSnsTopicArn(message.topicArn) === null) {
-            outcomes[index] = { key: message.key, status: 'poison', code: PublishCode.invalidTopicArn, reason: `${JSON.stringify(message.topicArn)} is not an SNS topic ARN` };
-            return;
-          }
-          byTopic.set(message.topicArn, (list = []));
-        }
-        list.push(item);
-      });
-
-      const run = {
-        outcomes,
-        limit: createLimiter(concurrency),
-        deadline: now() + policy.maxElapsedMs,
-        policy,
-        clientFor,
-        sleep,
-        random,
-        now,
-      };
-      await Promise.all(
-        [...byTopic].map(([topicArn, items]) =>
-          publishTopic(run, topicArn, items).catch((err: unknown) => {
-            // Only a bug or a broken client factory lands here; the messages are fine, so they may be redelivered.
-            for (const item of items) {
-              if (outcomes[item.index] === undefined) retryable(run, item, PublishCode.publisherError, `publishing to ${topicArn} failed: ${describeError(err)}`);
-            }
-          }),
-        ),
-      );
-      // Array.from, not map: map skips the holes a missed outcome would leave.
-      return Array.from(
-        outcomes,
-        (o, i) => o ?? { key: messages[i]!.key, status: 'retryable', code: PublishCode.missingResult, reason: 'the publisher produced no outcome for this message' },
-      );
-    },
+    open: () => new SnsPublishSession({ outcomes: [], limit: createLimiter(concurrency), deadline: now() + policy.maxElapsedMs, policy, clientFor, sleep, random, now }),
   };
 }
 
 interface Run {
+  /** Indexed by the order messages were added. */
   outcomes: Array<PublishOutcome | undefined>;
   limit: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Set when the session opens: the time spent reading and rendering the batch counts against the budget too. */
   deadline: number;
   policy: RetryPolicy;
   clientFor: (region: string) => SnsSender;
@@ -341,42 +338,135 @@ interface Retry {
   reason: string;
 }
 
-/** Publishes one topic's messages, round after round, until every message has an outcome. */
-async function publishTopic(run: Run, topicArn: string, items: Pending[]): Promise<void> {
-  const client = run.clientFor(parseSnsTopicArn(topicArn)!.region);
-  // Set by a topic-level permanent error: batches not yet sent take the same outcome without being sent.
-  let topicFailure: { code: string; reason: string } | undefined;
-  let pending = items;
-  for (let attempt = 1; ; attempt++) {
-    const again: Retry[] = [];
-    await Promise.all(
-      packBatches(pending).map((batch) =>
-        run.limit(async () => {
-          if (topicFailure !== undefined) {
-            for (const item of batch) poison(run, item, topicFailure.code, topicFailure.reason);
-            return;
-          }
-          const result = await sendBatch(client, topicArn, batch);
-          if (result.kind === 'entries') {
-            settleEntries(run, topicArn, batch, result.entries, again);
-            return;
-          }
-          const failure = settleFailedRequest(run, topicArn, batch, result.error, again);
-          if (failure !== undefined) topicFailure = failure;
-        }),
-      ),
-    );
-    if (again.length === 0) return;
+/** What a session knows of one destination topic. */
+class TopicQueue {
+  readonly packer = new BatchPacker<Pending>();
+  /** First attempts under way. */
+  readonly sending: Array<Promise<void>> = [];
+  /** Messages whose attempt failed in a way worth another try. */
+  again: Retry[] = [];
+  /** Set by a topic-level permanent error: messages not yet sent take the same outcome without being sent. */
+  failure: { code: string; reason: string } | undefined;
+  #client: SnsSender | undefined;
 
-    const delay = backoffDelay(attempt, run.policy, run.random);
-    const outOfAttempts = attempt >= run.policy.maxAttempts;
+  constructor(readonly arn: string, readonly region: string) {}
+
+  client(run: Run): SnsSender {
+    this.#client ??= run.clientFor(this.region);
+    return this.#client;
+  }
+}
+
+class SnsPublishSession implements PublishSession {
+  readonly #run: Run;
+  readonly #keys: string[] = [];
+  readonly #topics = new Map<string, TopicQueue>();
+
+  constructor(run: Run) {
+    this.#run = run;
+  }
+
+  add(message: OutboundMessage): void {
+    const run = this.#run;
+    const index = this.#keys.push(message.key) - 1;
+    const item = new Pending(index, message);
+    if (item.bound > SNS_MAX_PAYLOAD_BYTES) {
+      const tooLarge = oversizeOutcome(message, item.bytes);
+      if (tooLarge !== undefined) {
+        run.outcomes[index] = tooLarge;
+        return;
+      }
+    }
+    // A topic already in the map passed the ARN check: it is made once per topic, not once per message.
+    let topic = this.#topics.get(message.topicArn);
+    if (topic === undefined) {
+      const arn = parseSnsTopicArn(message.topicArn);
+      if (arn === null) {
+        run.outcomes[index] = { key: message.key, status: 'poison', code: PublishCode.invalidTopicArn, reason: `${JSON.stringify(message.topicArn)} is not an SNS topic ARN` };
+        return;
+      }
+      topic = new TopicQueue(message.topicArn, arn.region);
+      this.#topics.set(message.topicArn, topic);
+    }
+    if (topic.failure !== undefined) {
+      poison(run, item, topic.failure.code, topic.failure.reason);
+      return;
+    }
+    const full = topic.packer.add(item);
+    if (full !== undefined) this.#send(topic, full.items);
+  }
+
+  async finish(): Promise<PublishOutcome[]> {
+    const run = this.#run;
+    await Promise.all(
+      [...this.#topics.values()].map(async (topic) => {
+        for (const bin of topic.packer.drain()) this.#send(topic, bin.items);
+        await Promise.all(topic.sending);
+        await retryRounds(run, topic).catch((err: unknown) => {
+          // Only a bug or a broken client lands here; the messages are fine, so they may be redelivered.
+          for (const { item } of topic.again) unsettled(run, item, topic.arn, err);
+        });
+      }),
+    );
+    // Array.from, not map: map skips the holes a missed outcome would leave.
+    return Array.from(
+      { length: this.#keys.length },
+      (_, i) => run.outcomes[i] ?? { key: this.#keys[i] as string, status: 'retryable', code: PublishCode.missingResult, reason: 'the publisher produced no outcome for this message' },
+    );
+  }
+
+  /** The first attempt of one request; what fails in a way worth retrying waits in the topic's `again`. */
+  #send(topic: TopicQueue, batch: Pending[]): void {
+    const run = this.#run;
+    topic.sending.push(
+      run
+        .limit(() => attempt(run, topic, batch, topic.again))
+        .catch((err: unknown) => {
+          for (const item of batch) unsettled(run, item, topic.arn, err);
+        }),
+    );
+  }
+}
+
+/** A message left without an outcome by an unexpected error (a bug, a client factory that throws). */
+function unsettled(run: Run, item: Pending, topicArn: string, err: unknown): void {
+  if (run.outcomes[item.index] === undefined) retryable(run, item, PublishCode.publisherError, `publishing to ${topicArn} failed: ${describeError(err)}`);
+}
+
+/** Sends one request (unless the topic is already condemned) and settles its messages. */
+async function attempt(run: Run, topic: TopicQueue, batch: Pending[], again: Retry[]): Promise<void> {
+  if (topic.failure !== undefined) {
+    for (const item of batch) poison(run, item, topic.failure.code, topic.failure.reason);
+    return;
+  }
+  const result = await sendBatch(topic.client(run), topic.arn, batch);
+  if (result.kind === 'entries') {
+    settleEntries(run, topic.arn, batch, result.entries, again);
+    return;
+  }
+  const failure = settleFailedRequest(run, topic.arn, batch, result.error, again);
+  if (failure !== undefined) topic.failure = failure;
+}
+
+/**
+ * Retries a topic's failed messages, round after round with backoff, repacked into as few requests as they fit,
+ * until every message has an outcome or the attempts or the time budget run out.
+ */
+async function retryRounds(run: Run, topic: TopicQueue): Promise<void> {
+  for (let attempts = 1; topic.again.length > 0; attempts++) {
+    const delay = backoffDelay(attempts, run.policy, run.random);
+    const outOfAttempts = attempts >= run.policy.maxAttempts;
     if (outOfAttempts || run.now() + delay > run.deadline) {
-      const why = outOfAttempts ? `after ${attempt} attempts` : `after ${attempt} attempts, retry time budget of ${run.policy.maxElapsedMs} ms spent`;
-      for (const { item, code, reason } of again) retryable(run, item, code, `SNS PublishBatch to ${topicArn} still failing ${why}: ${reason}`);
+      const why = outOfAttempts ? `after ${attempts} attempts` : `after ${attempts} attempts, retry time budget of ${run.policy.maxElapsedMs} ms spent`;
+      for (const { item, code, reason } of topic.again) retryable(run, item, code, `SNS PublishBatch to ${topic.arn} still failing ${why}: ${reason}`);
+      topic.again = [];
       return;
     }
     await run.sleep(delay);
-    pending = again.map((a) => a.item);
+    const pending = topic.again.map((a) => a.item);
+    const again: Retry[] = [];
+    await Promise.all(packBatches(pending).map((batch) => run.limit(() => attempt(run, topic, batch, again))));
+    topic.again = again;
   }
 }
 

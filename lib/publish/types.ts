@@ -24,8 +24,21 @@ export type PublishOutcome =
   | { key: string; status: 'retryable'; code: string; reason: string }
   | { key: string; status: 'poison'; code: string; reason: string };
 
+/**
+ * One batch's publishing: messages are added as they are rendered, and the publisher may send a full request
+ * before `finish`, so a batch never has to hold all of its messages at once (docs/performance.md).
+ */
+export interface PublishSession {
+  add(message: OutboundMessage): void;
+  /**
+   * Sends what is left and resolves to one outcome per added message, in the order they were added. Never rejects
+   * for a message's failure; the session is done afterwards.
+   */
+  finish(): Promise<PublishOutcome[]>;
+}
+
 export interface Publisher {
-  publish(messages: OutboundMessage[]): Promise<PublishOutcome[]>;
+  open(): PublishSession;
 }
 
 /** SNS's limit for one message and for one PublishBatch request, body plus attributes (256 KiB). */

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clientConfig, configureClients, configuredEndpoint, resetClientSettings, snsClient } from '#lib/aws-clients';
+import { publishAll } from '#lib/publish/index';
 import { createSnsPublisher } from '#lib/publish/sns';
 import type { OutboundMessage, PublishOutcome } from '#lib/publish/types';
 import { type FakeSns, startFakeSns } from '#test/support/fake-sns-server';
@@ -172,7 +173,7 @@ describe('the SDK reaches the fake server through AWS_ENDPOINT_URL_SNS', () => {
 describe('publishing through the fake server', () => {
   it('delivers every message exactly once when nothing fails, in at most 110 requests for 1,000 messages to 10 topics', async () => {
     const input = messages(1_000, topics);
-    const outcomes = await publisher().publish(input);
+    const outcomes = await publishAll(publisher(), input);
     expectAllOk(outcomes, input);
     expectDeliveredOnce(1_000);
     // Each outcome carries the MessageId the server gave, and attributes arrive intact.
@@ -191,7 +192,7 @@ describe('publishing through the fake server', () => {
   it('ends with everything delivered once under 10% entry failures and 5% throttling', async () => {
     fake.faults.reseed(7).set({ entryFailureRate: 0.1, throttleRate: 0.05 });
     const input = messages(1_000, topics);
-    const outcomes = await publisher().publish(input);
+    const outcomes = await publishAll(publisher(), input);
     expectAllOk(outcomes, input);
     expectDeliveredOnce(1_000);
     const injected = fake.state.requests.filter((r) => r.fault === 'throttle').length + fake.state.requests.reduce((n, r) => n + (r.failedEntries ?? 0), 0);
@@ -202,7 +203,7 @@ describe('publishing through the fake server', () => {
     const bad = topics[4]!;
     fake.faults.failTopic(bad, code);
     const input = messages(200, topics);
-    const outcomes = await publisher().publish(input);
+    const outcomes = await publishAll(publisher(), input);
     for (const [i, o] of outcomes.entries()) {
       if (input[i]!.topicArn === bad) expect(o).toMatchObject({ status: 'poison', code });
       else expect(o.status).toBe('ok');
@@ -216,7 +217,7 @@ describe('publishing through the fake server', () => {
   it('retries a request whose answer comes after the client timeout', async () => {
     fake.faults.once('slow');
     const input = messages(10, [topics[1]!]);
-    const outcomes = await publisher().publish(input);
+    const outcomes = await publishAll(publisher(), input);
     expectAllOk(outcomes, input);
     // Let the slow answer play out: the client left, so the server must not apply it (no duplicate).
     await fake.idle();
@@ -230,7 +231,7 @@ describe('publishing through the fake server', () => {
   it('retries a request whose connection was dropped', async () => {
     fake.faults.once('drop', 2);
     const input = messages(30, [topics[2]!]);
-    const outcomes = await publisher().publish(input);
+    const outcomes = await publishAll(publisher(), input);
     expectAllOk(outcomes, input);
     expect(fake.state.requests.filter((r) => r.status === 'dropped')).toHaveLength(2);
     expectDeliveredOnce(30);
@@ -239,7 +240,7 @@ describe('publishing through the fake server', () => {
   it('retries 500 InternalError answers', async () => {
     fake.faults.once('internal-error').once('fail-entries');
     const input = messages(10, [topics[3]!]);
-    const outcomes = await publisher().publish(input);
+    const outcomes = await publishAll(publisher(), input);
     expectAllOk(outcomes, input);
     expect(fake.state.requests.map((r) => r.fault ?? null)).toEqual(['internal-error', 'fail-entries', null]);
   });
@@ -247,7 +248,7 @@ describe('publishing through the fake server', () => {
   it('reports retryable, never throws, when the endpoint keeps failing', async () => {
     fake.faults.set({ internalErrorRate: 1 });
     const input = messages(3, [topics[1]!]);
-    const outcomes = await createSnsPublisher({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }).publish(input);
+    const outcomes = await publishAll(createSnsPublisher({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }), input);
     expect(outcomes.map((o) => [o.status, o.status === 'ok' ? '' : o.code])).toEqual(Array(3).fill(['retryable', 'InternalError']));
     expect(fake.state.requestCount('PublishBatch')).toBe(3);
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFeedback } from '#lib/intake';
-import { processBatch } from '#lib/pipeline';
+import type { PublishBatchCommand } from '@aws-sdk/client-sns';
+import { processBatch, processDocument } from '#lib/pipeline';
+import { type SnsSender, createSnsPublisher } from '#lib/publish/sns';
 import type { OutboundMessage, PublishOutcome, Publisher } from '#lib/publish/types';
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes } from '#lib/routing/index';
@@ -25,13 +27,19 @@ const routesFor = (unmatched: unknown = { action: 'drop' }) =>
 function recordingPublisher(answer: (m: OutboundMessage) => PublishOutcome['status'] = () => 'ok') {
   const sent: OutboundMessage[] = [];
   const publisher: Publisher = {
-    async publish(messages) {
-      sent.push(...messages);
-      return messages.map((m) => {
-        const status = answer(m);
-        if (status === 'ok') return { key: m.key, status, messageId: `id-${m.key}` };
-        return { key: m.key, status, code: status === 'poison' ? 'NotFound' : 'InternalError', reason: 'test' };
-      });
+    open() {
+      const added: OutboundMessage[] = [];
+      return {
+        add: (message) => added.push(message),
+        finish: async () => {
+          sent.push(...added);
+          return added.map((m): PublishOutcome => {
+            const status = answer(m);
+            if (status === 'ok') return { key: m.key, status, messageId: `id-${m.key}` };
+            return { key: m.key, status, code: status === 'poison' ? 'NotFound' : 'InternalError', reason: 'test' };
+          });
+        },
+      };
     },
   };
   return { publisher, sent };
@@ -105,5 +113,41 @@ describe('processing a batch', () => {
   it('leaves poison records for retry when no parking topic is configured', async () => {
     const report = await processBatch(readFeedback(loadEvent('sqs/with-bad-records.json')), { routes: routesFor(), publisher: recordingPublisher().publisher, parkingTopicArn: null });
     expect([...report.items.values()]).toEqual(['ok', 'retry', 'retry', 'retry', 'retry', 'ok']);
+  });
+});
+
+describe('processing a document as the handlers do', () => {
+  it('sends full requests while the batch is still being read, so it never holds all of its messages', async () => {
+    const sample = loadEvent('sqs/multi-delegate-batch.json');
+    const event = { Records: Array.from({ length: 3_000 }, (_, i) => ({ ...sample.Records[i % sample.Records.length], messageId: `m-${i}` })) };
+    let added = 0;
+    let sentEntries = 0;
+    let heldAtMost = 0;
+    let addedAtFirstSend = -1;
+    const client = {
+      async send(command: PublishBatchCommand) {
+        if (addedAtFirstSend < 0) addedAtFirstSend = added;
+        heldAtMost = Math.max(heldAtMost, added - sentEntries);
+        const entries = command.input.PublishBatchRequestEntries ?? [];
+        sentEntries += entries.length;
+        return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `sns-${e.Id}` })), Failed: [], $metadata: {} };
+      },
+    };
+    const sns = createSnsPublisher({ clientFor: () => client as unknown as SnsSender });
+    // Counts what the reader hands the session, to compare with what has gone out when each request is sent.
+    const publisher: Publisher = {
+      open() {
+        const session = sns.open();
+        return { add: (m) => (added++, session.add(m)), finish: () => session.finish() };
+      },
+    };
+    const report = await processDocument(event, null, { routes: routesFor(), publisher, parkingTopicArn: PARKING });
+    expect(report.counts.delivered).toBe(added);
+    expect(sentEntries).toBe(added);
+    expect(added).toBeGreaterThan(1_000);
+    expect(addedAtFirstSend).toBeLessThan(added);
+    // A pause every 256 trigger items: at most that many items' messages wait, plus a partly filled request per topic.
+    expect(heldAtMost).toBeLessThanOrEqual(256 * 2 + 2 * 10);
+    expect([...report.items.values()].every((s) => s === 'ok')).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { payloadBytes } from '#lib/publish/index';
+import { payloadBytes, publishAll } from '#lib/publish/index';
 import {
   type RetryPolicy,
   backoffDelay,
@@ -86,7 +86,7 @@ describe('batching', () => {
   it('sends at most 10 entries per PublishBatch request', async () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const { p } = publisher();
-    const outcomes = await p.publish(many(25));
+    const outcomes = await publishAll(p, many(25));
     expect(batchCalls().map((c) => c.PublishBatchRequestEntries?.length)).toEqual([10, 10, 5]);
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
     expect(outcomes.every((o) => o.status === 'ok')).toBe(true);
@@ -98,7 +98,7 @@ describe('batching', () => {
     // 100 KiB bodies: two fit in a request, a third does not.
     const big = Array.from({ length: 5 }, (_, i) => msg(`big${i}`, TOPIC_A, 'x'.repeat(100 * 1024), attributes));
     const { p } = publisher();
-    const outcomes = await p.publish(big);
+    const outcomes = await publishAll(p, big);
     const calls = batchCalls();
     expect(calls.map((c) => c.PublishBatchRequestEntries?.length)).toEqual([2, 2, 1]);
     for (const call of calls) {
@@ -116,13 +116,13 @@ describe('batching', () => {
     const half = SNS_MAX_PAYLOAD_BYTES / 2;
     const bare = [msg('a', TOPIC_A, 'a'.repeat(half)), msg('b', TOPIC_A, 'b'.repeat(half))];
     const { p } = publisher();
-    await p.publish(bare);
+    await publishAll(p, bare);
     expect(batchCalls().map((c) => c.PublishBatchRequestEntries?.length)).toEqual([2]);
 
     sns.reset();
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const attributes = { k: { DataType: 'String', StringValue: 'v' } } as const;
-    await p.publish([msg('a', TOPIC_A, 'a'.repeat(half), attributes), msg('b', TOPIC_A, 'b'.repeat(half), attributes)]);
+    await publishAll(p, [msg('a', TOPIC_A, 'a'.repeat(half), attributes), msg('b', TOPIC_A, 'b'.repeat(half), attributes)]);
     expect(batchCalls().map((c) => c.PublishBatchRequestEntries?.length)).toEqual([1, 1]);
   });
 
@@ -164,7 +164,7 @@ describe('batching', () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const input = [msg('a1', TOPIC_A), msg('b1', TOPIC_B), msg('c1', TOPIC_C), msg('a2', TOPIC_A), msg('b2', TOPIC_B)];
     const { p, harness } = publisher();
-    const outcomes = await p.publish(input);
+    const outcomes = await publishAll(p, input);
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
     expect(sns).toHaveReceivedCommandWith(PublishBatchCommand, {
       TopicArn: TOPIC_A,
@@ -183,7 +183,7 @@ describe('batching', () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const attributes = { eventType: { DataType: 'String', StringValue: 'Complaint' } } as const;
     const { p } = publisher();
-    await p.publish([msg('with', TOPIC_A, 'one', attributes), msg('without', TOPIC_A, 'two')]);
+    await publishAll(p, [msg('with', TOPIC_A, 'one', attributes), msg('without', TOPIC_A, 'two')]);
     const [entryWith, entryWithout] = batchCalls()[0]!.PublishBatchRequestEntries!;
     expect(entryWith!.MessageAttributes).toEqual(attributes);
     expect(entryWithout).not.toHaveProperty('MessageAttributes');
@@ -193,13 +193,92 @@ describe('batching', () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const weirdKeys = Array.from({ length: 30 }, (_, i) => msg(`record #${i} / ${'ü'.repeat(100)}`, i % 2 ? TOPIC_A : TOPIC_C));
     const { p } = publisher();
-    const outcomes = await p.publish(weirdKeys);
+    const outcomes = await publishAll(p, weirdKeys);
     for (const call of batchCalls()) {
       const ids = call.PublishBatchRequestEntries!.map((e) => e.Id!);
       for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
       expect(new Set(ids).size).toBe(ids.length);
     }
     expect(outcomes.map((o) => o.key)).toEqual(weirdKeys.map((m) => m.key));
+  });
+});
+
+describe('sessions', () => {
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sends a topic\'s request as soon as it holds 10 entries, and the partly filled ones at finish', async () => {
+    sns.on(PublishBatchCommand).callsFake(allSuccessful);
+    const { p } = publisher();
+    const session = p.open();
+    for (const m of many(13, TOPIC_A, 'a')) session.add(m);
+    for (const m of many(4, TOPIC_B, 'b')) session.add(m);
+    await tick();
+    // Only the full request has gone out while the batch is still being read.
+    expect(batchCalls().map((c) => [c.TopicArn, c.PublishBatchRequestEntries?.map((e) => e.Id)])).toEqual([[TOPIC_A, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']]]);
+    const outcomes = await session.finish();
+    expect(batchCalls().map((c) => [c.TopicArn, c.PublishBatchRequestEntries?.length])).toEqual([
+      [TOPIC_A, 10],
+      [TOPIC_A, 3],
+      [TOPIC_B, 4],
+    ]);
+    expect(outcomes.map((o) => o.key)).toEqual([...many(13, TOPIC_A, 'a'), ...many(4, TOPIC_B, 'b')].map((m) => m.key));
+    expect(outcomes.every((o) => o.status === 'ok')).toBe(true);
+  });
+
+  it('packs the same requests as packBatches, whatever the sizes, sending each as it fills', async () => {
+    sns.on(PublishBatchCommand).callsFake(allSuccessful);
+    const sizes = [90_000, 1_000, 120_000, 2_000, 30_000, 3_000, 4_000, 100_000, 5_000, 6_000, 7_000, 8_000, 9_000, 10_000, 11_000, 12_000, 50_000];
+    const input = sizes.map((n, i) => msg(`s${i}`, TOPIC_A, 'x'.repeat(n)));
+    const { p } = publisher();
+    await publishAll(p, input);
+    const expected = packBatches(input.map((m, i) => ({ i, bytes: payloadBytes(m) }))).map((b) => b.map((x) => String(x.i)).sort());
+    const sent = batchCalls().map((c) => (c.PublishBatchRequestEntries ?? []).map((e) => e.Id as string).sort());
+    expect(sent.sort()).toEqual(expected.sort());
+  });
+
+  it('fails later messages of a topic refused by an early request without sending them', async () => {
+    sns.on(PublishBatchCommand).rejects(new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }));
+    const { p } = publisher();
+    const session = p.open();
+    for (const m of many(10, TOPIC_C, 'early')) session.add(m);
+    await tick();
+    for (const m of many(15, TOPIC_C, 'late')) session.add(m);
+    const outcomes = await session.finish();
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
+    expect(outcomes).toHaveLength(25);
+    expect(outcomes.every((o) => o.status === 'poison' && o.code === 'NotFound')).toBe(true);
+  });
+
+  it('counts the time budget from open: a session that took long to fill retries less', async () => {
+    let clock = 0;
+    sns.on(PublishBatchCommand).rejects(throttling());
+    const { p } = publisher({ maxAttempts: 100, maxElapsedMs: 1_000 }, { now: () => clock });
+    const session = p.open();
+    clock = 900; // reading and rendering the batch took 900 ms
+    session.add(msg('slow'));
+    const outcomes = await session.finish();
+    // Backoffs of 50 and 100 ms (random 0.5, base 100) end at 950 and 1000, inside the budget; the third (200 ms)
+    // would end at 1100. Counted from finish instead, the deadline would be 1900 and five more retries would fit.
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
+    expect((outcomes[0] as { reason: string }).reason).toContain('retry time budget of 1000 ms spent');
+  });
+
+  it('reports a bug in sending as retryable for the messages it touched, and settles the rest', async () => {
+    sns.on(PublishBatchCommand).callsFake(allSuccessful);
+    let calls = 0;
+    const client = new SNSClient({ region: 'us-east-1' });
+    const p = createSnsPublisher({
+      clientFor: (region) => {
+        calls++;
+        if (region === 'eu-west-1') throw new Error('no client for you');
+        return client;
+      },
+    });
+    const outcomes = await publishAll(p, [...many(12, TOPIC_B, 'b'), ...many(3, TOPIC_A, 'a')]);
+    expect(outcomes.slice(0, 12).map((o) => o.status === 'retryable' && o.code)).toEqual(Array(12).fill('publisher_error'));
+    expect((outcomes[0] as { reason: string }).reason).toBe(`publishing to ${TOPIC_B} failed: no client for you`);
+    expect(outcomes.slice(12).every((o) => o.status === 'ok')).toBe(true);
+    expect(calls).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -216,7 +295,7 @@ describe('per-entry failures', () => {
       })
       .callsFake(allSuccessful);
     const { p, harness } = publisher();
-    const outcomes = await p.publish(many(5));
+    const outcomes = await publishAll(p, many(5));
     const calls = batchCalls();
     expect(calls).toHaveLength(2);
     expect(calls[1]!.PublishBatchRequestEntries!.map((e) => e.Message)).toEqual(['body of m0', 'body of m1']);
@@ -234,7 +313,7 @@ describe('per-entry failures', () => {
       };
     });
     const { p } = publisher();
-    const outcomes = await p.publish(many(3));
+    const outcomes = await publishAll(p, many(3));
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
     expect(outcomes[0]).toEqual({
       key: 'm0',
@@ -251,7 +330,7 @@ describe('per-entry failures', () => {
       .resolvesOnce({ Successful: [], Failed: [{ Id: '0', Code: 'Throttling', SenderFault: true, Message: 'Rate exceeded' }] })
       .callsFake(allSuccessful);
     const { p } = publisher();
-    const outcomes = await p.publish([msg('only')]);
+    const outcomes = await publishAll(p, [msg('only')]);
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 2);
     expect(outcomes[0]!.status).toBe('ok');
   });
@@ -259,7 +338,7 @@ describe('per-entry failures', () => {
   it('retries an entry SNS answered nothing about', async () => {
     sns.on(PublishBatchCommand).resolvesOnce({ Successful: [{ Id: '0', MessageId: 'x' }], Failed: [] }).callsFake(allSuccessful);
     const { p } = publisher();
-    const outcomes = await p.publish(many(2));
+    const outcomes = await publishAll(p, many(2));
     expect(batchCalls()[1]!.PublishBatchRequestEntries!.map((e) => e.Id)).toEqual(['1']);
     expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok']);
   });
@@ -269,7 +348,7 @@ describe('whole-request failures', () => {
   it('retries a throttled request with backoff and reports every message ok', async () => {
     sns.on(PublishBatchCommand).rejectsOnce(throttling()).rejectsOnce(throttling()).callsFake(allSuccessful);
     const { p, harness } = publisher();
-    const outcomes = await p.publish(many(3));
+    const outcomes = await publishAll(p, many(3));
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
     expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'ok']);
     // Ceilings 100 then 200 ms, times random 0.5.
@@ -282,7 +361,7 @@ describe('whole-request failures', () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     sns.on(PublishBatchCommand).rejectsOnce(internal).rejectsOnce(timeout).rejectsOnce(reset).callsFake(allSuccessful);
     const { p } = publisher();
-    const outcomes = await p.publish(many(2));
+    const outcomes = await publishAll(p, many(2));
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 4);
     expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok']);
   });
@@ -290,7 +369,7 @@ describe('whole-request failures', () => {
   it('reports messages still failing after the last attempt as retryable, with the last error', async () => {
     sns.on(PublishBatchCommand).rejects(throttling());
     const { p, harness } = publisher({ maxAttempts: 4 });
-    const outcomes = await p.publish(many(2));
+    const outcomes = await publishAll(p, many(2));
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 4);
     expect(harness.sleeps).toEqual([50, 100, 200]);
     expect(outcomes[0]).toEqual({
@@ -308,7 +387,7 @@ describe('whole-request failures', () => {
       throw throttling();
     });
     const { p } = publisher({ maxAttempts: 100, maxElapsedMs: 1_000 }, { now: () => clock });
-    const outcomes = await p.publish([msg('late')]);
+    const outcomes = await publishAll(p, [msg('late')]);
     // Each attempt takes 400 ms: backoffs ending at 450 and 900 fit in 1000 ms, none fits after the third (1200).
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
     expect(outcomes[0]).toMatchObject({ status: 'retryable', code: 'Throttling' });
@@ -323,7 +402,7 @@ describe('whole-request failures', () => {
       .rejects(new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }));
     const input = [...many(25, TOPIC_C, 'c'), ...many(12, TOPIC_A, 'a')];
     const { p } = publisher({}, { concurrency: 1 });
-    const outcomes = await p.publish(input);
+    const outcomes = await publishAll(p, input);
     const cCalls = batchCalls().filter((c) => c.TopicArn === TOPIC_C);
     expect(cCalls).toHaveLength(1);
     expect(outcomes.slice(0, 25).every((o) => o.status === 'poison' && o.code === 'NotFound')).toBe(true);
@@ -337,7 +416,7 @@ describe('whole-request failures', () => {
       throw new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } });
     });
     const { p } = publisher({}, { concurrency: 8 });
-    const outcomes = await p.publish(many(25, TOPIC_C));
+    const outcomes = await publishAll(p, many(25, TOPIC_C));
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
     expect(outcomes.map((o) => `${o.status}:${o.status === 'ok' ? '' : o.code}`)).toEqual(Array(25).fill('poison:NotFound'));
   });
@@ -348,7 +427,7 @@ describe('whole-request failures', () => {
   ])('treats %s as permanent for that topic only', async (code, error) => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful).on(PublishBatchCommand, { TopicArn: TOPIC_B }).rejects(error);
     const { p } = publisher();
-    const outcomes = await p.publish([msg('b', TOPIC_B), msg('a', TOPIC_A)]);
+    const outcomes = await publishAll(p, [msg('b', TOPIC_B), msg('a', TOPIC_A)]);
     expect(outcomes.map((o) => [o.status, o.status === 'ok' ? '' : o.code])).toEqual([
       ['poison', code],
       ['ok', ''],
@@ -359,7 +438,7 @@ describe('whole-request failures', () => {
     const expired = new SNSServiceException({ name: 'ExpiredToken', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'The security token included in the request is expired' });
     sns.on(PublishBatchCommand).rejects(expired);
     const { p, harness } = publisher();
-    const outcomes = await p.publish([msg('x')]);
+    const outcomes = await publishAll(p, [msg('x')]);
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
     expect(harness.sleeps).toEqual([]);
     expect(outcomes[0]).toMatchObject({ status: 'retryable', code: 'ExpiredToken' });
@@ -371,7 +450,7 @@ describe('outcomes', () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const { p } = publisher();
     const tooBig = msg('big', TOPIC_A, 'x'.repeat(SNS_MAX_PAYLOAD_BYTES - 10), { eventType: { DataType: 'String', StringValue: 'Delivery' } });
-    const outcomes = await p.publish([msg('small'), tooBig]);
+    const outcomes = await publishAll(p, [msg('small'), tooBig]);
     expect(outcomes[1]).toEqual({
       key: 'big',
       status: 'poison',
@@ -384,7 +463,7 @@ describe('outcomes', () => {
 
   it('reports a destination that is not a topic ARN as poison', async () => {
     const { p } = publisher();
-    const outcomes = await p.publish([msg('x', 'delegate-topic'), msg('y', 'arn:aws:sqs:us-east-1:111111111111:queue')]);
+    const outcomes = await publishAll(p, [msg('x', 'delegate-topic'), msg('y', 'arn:aws:sqs:us-east-1:111111111111:queue')]);
     expect(outcomes[0]).toEqual({ key: 'x', status: 'poison', code: 'invalid_topic_arn', reason: '"delegate-topic" is not an SNS topic ARN' });
     expect(outcomes[1]).toMatchObject({ key: 'y', status: 'poison', code: 'invalid_topic_arn' });
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 0);
@@ -398,7 +477,7 @@ describe('outcomes', () => {
       .rejects(new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }));
     const input = [msg('1', TOPIC_B), msg('2', TOPIC_A), msg('3', TOPIC_A, 'y'.repeat(SNS_MAX_PAYLOAD_BYTES + 1)), msg('4', TOPIC_C), msg('5', TOPIC_B), msg('6', TOPIC_A)];
     const { p } = publisher();
-    const outcomes = await p.publish(input);
+    const outcomes = await publishAll(p, input);
     expect(outcomes.map((o) => `${o.key}:${o.status}`)).toEqual(['1:poison', '2:ok', '3:poison', '4:ok', '5:poison', '6:ok']);
   });
 
@@ -411,7 +490,7 @@ describe('outcomes', () => {
         return client;
       },
     });
-    const outcomes = await p.publish([msg('b', TOPIC_B), msg('a', TOPIC_A)]);
+    const outcomes = await publishAll(p, [msg('b', TOPIC_B), msg('a', TOPIC_A)]);
     expect(outcomes).toEqual([
       { key: 'b', status: 'retryable', code: 'publisher_error', reason: `publishing to ${TOPIC_B} failed: no client for eu-west-1` },
       { key: 'a', status: 'ok', messageId: 'mid-delegate-a-1' },
@@ -420,7 +499,7 @@ describe('outcomes', () => {
 
   it('answers an empty list with an empty list', async () => {
     const { p } = publisher();
-    expect(await p.publish([])).toEqual([]);
+    expect(await publishAll(p, [])).toEqual([]);
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 0);
   });
 
@@ -436,7 +515,7 @@ describe('outcomes', () => {
     });
     const topics = Array.from({ length: 6 }, (_, i) => `arn:aws:sns:us-east-1:111111111111:t${i}`);
     const { p } = publisher({}, { concurrency: 3 });
-    const outcomes = await p.publish(topics.flatMap((t) => many(30, t, t)));
+    const outcomes = await publishAll(p, topics.flatMap((t) => many(30, t, t)));
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 18);
     expect(peak).toBe(3);
     expect(outcomes.every((o) => o.status === 'ok')).toBe(true);
