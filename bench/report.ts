@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { SinkStats } from './sink';
 import type { SnsRequestCount } from './sns-requests';
 import type { Spread } from './stats';
-import type { Contestant } from './throughput';
+import type { Contestant, RatioName } from './throughput';
 
 export interface Report {
   generatedAt: string;
@@ -22,7 +22,7 @@ export interface Report {
   };
   method: Record<string, string | number>;
   throughput: Record<Contestant, { ms: Spread; recordsPerSecond: number; usPerRecord: number; result: number }>;
-  ratios: Record<'floor-kept/floor' | 'normalize/floor' | 'pipeline/floor' | 'powertools/floor' | 'normalize/powertools', Spread>;
+  ratios: Record<RatioName, Spread>;
   pipelineSink: SinkStats;
   errorPaths: {
     case: string;
@@ -62,6 +62,7 @@ export function renderMarkdown(r: Report): string {
     floor: '1',
     'floor-kept': fmtSpread(r.ratios['floor-kept/floor']),
     normalize: fmtSpread(r.ratios['normalize/floor']),
+    'normalize-kept': fmtSpread(r.ratios['normalize-kept/floor']),
     pipeline: fmtSpread(r.ratios['pipeline/floor']),
     powertools: fmtSpread(r.ratios['powertools/floor']),
   };
@@ -69,7 +70,10 @@ export function renderMarkdown(r: Report): string {
     lines.push(`| \`${name}\` | ${fmtSpread(t.ms, 1)} | ${t.recordsPerSecond.toLocaleString('en-US')} | ${t.usPerRecord} | ${vsFloor[name]} |`);
   }
   lines.push('');
-  lines.push(`\`normalize/powertools\`: ${fmtSpread(r.ratios['normalize/powertools'])}.`);
+  lines.push(
+    `\`normalize-kept/powertools\` (both keep every record): ${fmtSpread(r.ratios['normalize-kept/powertools'])}; \`normalize/powertools\`: ${fmtSpread(r.ratios['normalize/powertools'])}; ` +
+      `\`normalize-kept/floor-kept\` (both keep what they read): ${fmtSpread(r.ratios['normalize-kept/floor-kept'])}.`,
+  );
   lines.push('');
   const e = r.errorPaths;
   lines.push(`Error path for the same bad record (${e.case}): bridge \`${e.bridge?.path}\` ("${e.bridge?.message}", other records delivered); Powertools \`${e.powertools.path}\` ("${e.powertools.message}", ${e.powertools.otherRecords}).`);

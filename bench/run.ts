@@ -13,13 +13,14 @@ import { safeParseWithPowertools } from './powertools';
 import { type Report, renderMarkdown, updatePerformanceDoc } from './report';
 import { countSnsRequests } from './sns-requests';
 import { median, round, roundSpread } from './stats';
-import { CONTESTANTS, measureThroughput } from './throughput';
+import { CONTESTANTS, RATIOS, measureThroughput } from './throughput';
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --help]
 
 Measures, in one run (docs/performance.md explains each figure):
-  throughput of floor (JSON.parse only), floor-kept (the same, keeping what it parsed), normalize, pipeline
-  and powertools over one SQS-of-SNS batch of 10,000 records
+  throughput of floor (JSON.parse only), floor-kept (the same, keeping what it parsed), normalize (as the
+  handlers read), normalize-kept (the same, keeping every event), pipeline and powertools over one SQS-of-SNS
+  batch of 10,000 records
   SNS requests per 1,000 records routed to 10 topics (SNS test server on 127.0.0.1)
   each function's zip (serverless package), cold require of each bundle and of a client-sns reference bundle
   peak RSS of one 6 MB SQS batch through the packaged route-sqs handler
@@ -179,7 +180,9 @@ async function main(argv: string[]): Promise<number> {
         warmupRounds: settings.warmupRounds,
         rounds: settings.rounds,
         coldRuns: settings.coldRuns,
-        pipeline: 'readFeedback + processBatch (20 routes keyed on sendingAccountId, notification format) with the real SNS publisher (group by topic, PublishBatch of 10, entries with Id, Message, MessageAttributes) sending to an in-process client that accepts every entry',
+        normalize: 'readFeedbackInto with a consumer that counts events (the handlers read this way; their consumer routes and renders)',
+        'normalize-kept': 'readFeedback: every outcome in one array, kept to the end of the batch',
+        pipeline: 'processDocument (20 routes keyed on sendingAccountId, notification format) with the real SNS publisher (group by topic, PublishBatch of 10 sent as each fills, entries with Id, Message, MessageAttributes) sending to an in-process client that accepts every entry',
         ratios: 'throughput ratios within each round (ms of the reference / ms of the contestant), min/median/max over the timed rounds',
       },
       throughput: Object.fromEntries(
@@ -193,13 +196,7 @@ async function main(argv: string[]): Promise<number> {
           },
         ]),
       ) as Report['throughput'],
-      ratios: {
-        'floor-kept/floor': roundSpread(throughput.ratios['floor-kept/floor']),
-        'normalize/floor': roundSpread(throughput.ratios['normalize/floor']),
-        'pipeline/floor': roundSpread(throughput.ratios['pipeline/floor']),
-        'powertools/floor': roundSpread(throughput.ratios['powertools/floor']),
-        'normalize/powertools': roundSpread(throughput.ratios['normalize/powertools']),
-      },
+      ratios: Object.fromEntries(RATIOS.map((name) => [name, roundSpread(throughput.ratios[name])])) as Report['ratios'],
       pipelineSink: throughput.sink,
       errorPaths: errors,
       sns,
@@ -233,7 +230,8 @@ function targetsOf(r: Report): Report['targets'] {
   return [
     { figure: 'normalize/floor (median)', target: '>= 0.85', value: r.ratios['normalize/floor'].median, met: r.ratios['normalize/floor'].median >= 0.85 },
     { figure: 'pipeline/floor (median)', target: '>= 0.60', value: r.ratios['pipeline/floor'].median, met: r.ratios['pipeline/floor'].median >= 0.6 },
-    { figure: 'normalize/powertools (median)', target: '>= 1.4', value: r.ratios['normalize/powertools'].median, met: r.ratios['normalize/powertools'].median >= 1.4 },
+    // Like for like: the Powertools parser returns every record in an array, so the bridge is held to it keeping its events too.
+    { figure: 'normalize-kept/powertools (median)', target: '>= 1.4', value: r.ratios['normalize-kept/powertools'].median, met: r.ratios['normalize-kept/powertools'].median >= 1.4 },
     { figure: 'SNS requests per 1,000 records to 10 topics', target: '<= 110', value: round(r.sns.oneInvocation.requestsPer1000Published, 1), met: r.sns.oneInvocation.requestsPer1000Published <= 110 },
     ...zips.map(([name, bytes]) => ({ figure: `${name}.zip KB`, target: '<= 150', value: round(bytes / 1024, 1), met: bytes <= 150 * 1024 })),
     ...cold.map(([name, s]) => ({ figure: `${name} cold require / client-sns reference`, target: '<= 1.2', value: s.ratioToReference, met: s.ratioToReference <= 1.2 })),
