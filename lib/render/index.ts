@@ -1,10 +1,11 @@
 /**
  * Rendering: the message body a destination's consumers already parse, plus the SNS message attributes delegates
  * can filter on. Records already in the requested format are passed through as their original text, byte for byte
- * (and without the cost of re-serializing them).
+ * (and without the cost of re-serializing them); conversions splice that text too (lib/json-text).
  */
 import crypto from 'node:crypto';
 import { isObject, type JsonObject } from '#lib/json';
+import { type ObjectMembers, findMembers, memberOf, rewriteMembers } from '#lib/json-text';
 import type { OutputFormat } from '#lib/routing/config';
 import { DETAIL_KEY_OF, LEGACY_TYPES, firstTag } from '#lib/ses/normalize';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
@@ -15,54 +16,143 @@ export type Rendered =
   | { kind: 'skip'; reason: 'format_unsupported' }
   | { kind: 'too_large'; bytes: number };
 
+/** Legacy `mail` members that event publishing moved into auto-tags, each with its tag. */
+const MOVED_TO_TAGS = [
+  ['sourceIp', 'ses:source-ip'],
+  ['callerIdentity', 'ses:caller-identity'],
+] as const;
+
 /**
- * Legacy `mail`: no tags; sourceIp and callerIdentity restored from the auto-tags SES moved them into (`tags` is
- * the event's, validated by the normalizer).
+ * What legacy `mail` gets back from the auto-tags SES moved them into: sourceIp and callerIdentity, each when mail
+ * lacks it and the tag is there (`tags` is the event's, validated by the normalizer).
  */
+function restoredMembers(mail: JsonObject, tags: Record<string, string[]>): Record<string, string> {
+  const restored: Record<string, string> = {};
+  for (const [member, tag] of MOVED_TO_TAGS) {
+    if (mail[member] !== undefined) continue;
+    const value = firstTag(tags, tag);
+    if (value !== null) restored[member] = value;
+  }
+  return restored;
+}
+
+/** Legacy `mail`: no tags, with the members restored from them last. */
 function legacyMail(mail: JsonObject, tags: Record<string, string[]>): JsonObject {
   const { tags: _tags, ...out } = mail;
-  if (out.sourceIp === undefined) {
-    const ip = firstTag(tags, 'ses:source-ip');
-    if (ip !== null) out.sourceIp = ip;
-  }
-  if (out.callerIdentity === undefined) {
-    const caller = firstTag(tags, 'ses:caller-identity');
-    if (caller !== null) out.callerIdentity = caller;
-  }
-  return out;
+  return Object.assign(out, restoredMembers(mail, tags));
 }
 
-/** Event-publishing `mail`: sourceIp and callerIdentity move into the ses:source-ip / ses:caller-identity tags. */
-function eventMail(mail: JsonObject): JsonObject {
-  const { sourceIp, callerIdentity, ...rest } = mail;
+/** Event-publishing `mail.tags`: mail's own, plus sourceIp and callerIdentity as the tags they become. */
+function eventTags(mail: JsonObject): Record<string, unknown> {
   const tags: Record<string, unknown> = isObject(mail.tags) ? { ...mail.tags } : {};
-  if (typeof sourceIp === 'string' && tags['ses:source-ip'] === undefined) tags['ses:source-ip'] = [sourceIp];
-  if (typeof callerIdentity === 'string' && tags['ses:caller-identity'] === undefined) tags['ses:caller-identity'] = [callerIdentity];
-  return { ...rest, tags };
+  for (const [member, tag] of MOVED_TO_TAGS) {
+    const value = mail[member];
+    if (typeof value === 'string' && tags[tag] === undefined) tags[tag] = [value];
+  }
+  return tags;
 }
 
-/** Builds the body in `format`, or null when the format cannot carry this event type. */
+/** Event-publishing `mail`: no sourceIp or callerIdentity; `tags` in place of mail's own, or last. */
+function eventMail(mail: JsonObject): JsonObject {
+  const { sourceIp: _sourceIp, callerIdentity: _callerIdentity, ...rest } = mail;
+  return { ...rest, tags: eventTags(mail) };
+}
+
+/**
+ * The legacy notification body of an event-publishing record, re-serialized from its parsed `mail`: what records
+ * without text (EventBridge) and the drop-headers retry get, and what the splice below must read the same as.
+ */
+export function reserializedNotificationBody(event: FeedbackEvent, mail: JsonObject, dropHeaders: boolean): string {
+  const key = DETAIL_KEY_OF[event.type] as string;
+  const legacy = legacyMail(mail, event.tags);
+  return JSON.stringify({ notificationType: event.sesEventType, [key]: event.detail, mail: dropHeaders ? withoutHeaders(legacy) : legacy });
+}
+
+/** The event-publishing body of a legacy record, re-serialized from its parsed `mail` (see above). */
+export function reserializedEventBody(event: FeedbackEvent, mail: JsonObject, dropHeaders: boolean): string {
+  const converted = eventMail(mail);
+  const key = DETAIL_KEY_OF[event.type];
+  const body: JsonObject = { eventType: event.sesEventType, mail: dropHeaders ? withoutHeaders(converted) : converted };
+  if (key !== null && event.detail !== null) body[key] = event.detail;
+  return JSON.stringify(body);
+}
+
+// Keys the splices look for, at the record's top level and in its mail; replacements go by the same positions.
+const MAIL = 'mail';
+const MAIL_ONLY = [MAIL];
+const TAGS_ONLY = ['tags'];
+const REMOVE_TAGS = [''];
+const TAGS_AND_MOVED = ['tags', ...MOVED_TO_TAGS.map(([member]) => member)];
+
+/**
+ * The members `mailKeys` of a record text's `mail`, and the text of its type object (when `key` is given); null when
+ * one is missing or a key occurs twice, since the text would not then read as the parsed record.
+ */
+function splicedParts(text: string, key: string | null, mailKeys: readonly string[]): { mail: ObjectMembers; detail: string } | null {
+  const record = findMembers(text, 0, key === null ? MAIL_ONLY : [MAIL, key], mailKeys);
+  if (record === null || record.duplicate || record.inner === null || record.inner.duplicate) return null;
+  if (key === null) return { mail: record.inner, detail: '' };
+  const detail = memberOf(record, 1);
+  return detail === null ? null : { mail: record.inner, detail: text.slice(detail.valueStart, detail.valueEnd) };
+}
+
+/**
+ * {@link reserializedNotificationBody} built from the record's original text instead: its type object and its
+ * mail (less `tags`, plus the restored members) pass through as they were written, `mail.headers` above all, which
+ * is most of a record and what re-serializing spent its time on. Null when the text cannot be spliced.
+ */
+export function splicedNotificationBody(event: FeedbackEvent, text: string, mail: JsonObject): string | null {
+  const key = DETAIL_KEY_OF[event.type] as string;
+  const parts = splicedParts(text, key, TAGS_ONLY);
+  if (parts === null) return null;
+  // The restored members as JSON.stringify writes them, braces off: the same text and order legacyMail gives.
+  const restored = JSON.stringify(restoredMembers(mail, event.tags)).slice(1, -1);
+  return `{"notificationType":${JSON.stringify(event.sesEventType)},"${key}":${parts.detail},"mail":${rewriteMembers(text, parts.mail, REMOVE_TAGS, restored)}}`;
+}
+
+/**
+ * {@link reserializedEventBody} built from the record's original text: mail less sourceIp and callerIdentity, its
+ * `tags` replaced where it stands (or added last) by the merged tags, and the type object, as written.
+ */
+export function splicedEventBody(event: FeedbackEvent, text: string, mail: JsonObject): string | null {
+  const key = event.detail === null ? null : DETAIL_KEY_OF[event.type];
+  const parts = splicedParts(text, key, TAGS_AND_MOVED);
+  if (parts === null) return null;
+  const tags = `"tags":${JSON.stringify(eventTags(mail))}`;
+  // By the positions of TAGS_AND_MOVED: tags replaced, sourceIp and callerIdentity removed.
+  const mailText = rewriteMembers(text, parts.mail, [tags, '', ''], memberOf(parts.mail, 0) === null ? tags : '');
+  const head = `{"eventType":${JSON.stringify(event.sesEventType)},"mail":${mailText}`;
+  return key === null ? `${head}}` : `${head},"${key}":${parts.detail}}`;
+}
+
+/** The record's original text; re-serialized only where the transport had none (EventBridge). */
+function originalText(record: SesRecord): string {
+  return record.text ?? JSON.stringify(record.json);
+}
+
+/**
+ * Builds the body in `format`, or null when the format cannot carry this event type. A conversion splices the
+ * record's original text when there is one, and re-serializes when there is none, when headers are dropped (the
+ * retry is rare), or when the text cannot be spliced.
+ */
 function buildBody(event: FeedbackEvent, record: SesRecord, format: OutputFormat, dropHeaders: boolean): string | null {
-  const original = () => record.text ?? JSON.stringify(record.json);
   switch (format) {
     case 'original':
-      return original();
+      return originalText(record);
     case 'normalized':
       return JSON.stringify(event);
     case 'notification': {
       if (!LEGACY_TYPES.has(event.type)) return null;
-      const key = DETAIL_KEY_OF[event.type] as string;
-      if (event.format === 'notification' && !dropHeaders) return original();
-      const mail = legacyMail(record.json.mail as JsonObject, event.tags);
-      return JSON.stringify({ notificationType: event.sesEventType, [key]: event.detail, mail: dropHeaders ? withoutHeaders(mail) : mail });
+      if (event.format === 'notification' && !dropHeaders) return originalText(record);
+      const mail = record.json.mail as JsonObject;
+      const spliced = dropHeaders || record.text === null ? null : splicedNotificationBody(event, record.text, mail);
+      return spliced ?? reserializedNotificationBody(event, mail, dropHeaders);
     }
     case 'event': {
-      if (event.format === 'event' && !dropHeaders) return original();
-      const mail = eventMail(record.json.mail as JsonObject);
-      const key = DETAIL_KEY_OF[event.type];
-      const body: JsonObject = { eventType: event.sesEventType, mail: dropHeaders ? withoutHeaders(mail) : mail };
-      if (key !== null && event.detail !== null) body[key] = event.detail;
-      return JSON.stringify(body);
+      if (event.format === 'event' && !dropHeaders) return originalText(record);
+      const mail = record.json.mail as JsonObject;
+      const spliced = dropHeaders || record.text === null ? null : splicedEventBody(event, record.text, mail);
+      return spliced ?? reserializedEventBody(event, mail, dropHeaders);
     }
     default: {
       const unreachable: never = format;
