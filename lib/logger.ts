@@ -26,7 +26,7 @@ function parkedFields(record: ParkedRecord, logRecipients: boolean) {
 
 /** Logs what an operator must know about a batch: every record parked or left for retry, and one summary line. */
 export function logReport(report: BatchReport, logRecipients: boolean): void {
-  for (const plan of report.planned) {
+  for (const plan of report.notable) {
     if (plan.outcome.kind === 'skipped') logger.info('input skipped', { notice: plan.outcome.notice });
   }
   for (const record of report.parked) {
@@ -44,7 +44,7 @@ export function logReport(report: BatchReport, logRecipients: boolean): void {
       ...parkedFields(record, logRecipients),
     });
   }
-  for (const plan of report.planned) {
+  for (const plan of report.notable) {
     if (plan.outcome.kind !== 'event') continue;
     const { event } = plan.outcome;
     for (const step of plan.steps) {

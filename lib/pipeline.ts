@@ -24,8 +24,7 @@ export type PlannedStep =
 
 /**
  * What a plan keeps of a normalized event: what the report's readers (logs, parking) use once the record is routed
- * and rendered. A batch keeps every plan until it is published, and young-generation GC copies what is kept: the
- * whole event (its `detail`, `tags`, a dozen strings) would be copied for nothing (docs/performance.md).
+ * and rendered, not the whole event (its `detail`, `tags`, a dozen strings).
  */
 export type PlannedEvent = Pick<FeedbackEvent, 'messageId' | 'type' | 'recipients'>;
 
@@ -119,7 +118,11 @@ export type ItemStatus = 'ok' | 'retry';
 export interface BatchReport {
   /** Trigger item index -> status; `retry` when any of its deliveries may still succeed later. */
   items: Map<number, ItemStatus>;
-  planned: PlannedRecord[];
+  /**
+   * The plans a reader of the report needs, in batch order: skipped inputs and the records that were not simply
+   * delivered (poison, a failed or retried delivery). A delivered record's plan is not kept.
+   */
+  notable: PlannedRecord[];
   /** The publish outcomes other than `ok` (retryable, poison), per message key. */
   failed: Map<string, Exclude<PublishOutcome, { status: 'ok' }>>;
   parked: ParkedRecord[];
@@ -175,13 +178,9 @@ function parkedRecord(outcome: PlannedOutcome, code: string, reason: string, del
  * failure: the report says, per trigger item, whether it must be retried.
  */
 export async function processBatch(outcomes: Outcome[], deps: BridgeDeps): Promise<BatchReport> {
-  const session = deps.publisher.open();
-  const add = (message: OutboundMessage) => session.add(message);
-  return deliverPlanned(
-    outcomes.map((outcome, i) => planOutcome(outcome, i, deps.routes, add)),
-    session,
-    deps,
-  );
+  const batch = new Batch(deps, (index) => outcomes[index]);
+  for (const outcome of outcomes) batch.plan(outcome);
+  return batch.finish();
 }
 
 /** Trigger items read between two pauses of {@link processDocument}. */
@@ -194,90 +193,167 @@ const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
  * as it is read, while its parsed tree and text are young (no second parse for a conversion or a pass-through), and
  * its messages go to the publish session at once. Every few hundred trigger items the reader pauses for a turn of
  * the event loop, so the requests filled so far go out and their messages are let go of (docs/performance.md).
+ * A record whose delivery fails is read again from its trigger item, for its parking message and logs.
  */
 export async function processDocument(doc: unknown, text: string | null, deps: BridgeDeps): Promise<BatchReport> {
-  const session = deps.publisher.open();
-  const add = (message: OutboundMessage) => session.add(message);
-  const planned: PlannedRecord[] = [];
-  const sink = feedbackSink((outcome) => planned.push(planOutcome(outcome, planned.length, deps.routes, add)));
   const items = triggerItems(doc, text);
+  const batch = new Batch(deps, (_, item, nth) => {
+    const outcomes: Outcome[] = [];
+    items.unwrap(item, feedbackSink((outcome) => outcomes.push(outcome)));
+    return outcomes[nth];
+  });
+  const sink = feedbackSink((outcome) => batch.plan(outcome));
   for (let i = 0; i < items.count; i++) {
     items.unwrap(i, sink);
     if (i % ITEMS_BETWEEN_PAUSES === ITEMS_BETWEEN_PAUSES - 1) await pause();
   }
-  return deliverPlanned(planned, session, deps);
-}
-
-/** Finishes publishing what was planned, parks the poison and reports per trigger item. */
-async function deliverPlanned(planned: PlannedRecord[], session: PublishSession, deps: BridgeDeps): Promise<BatchReport> {
-  const now = (deps.now ?? (() => new Date()))();
-  const items = new Map<number, ItemStatus>();
-  const counts: BatchCounts = { records: 0, delivered: 0, skippedFormat: 0, dropped: 0, skippedInputs: 0, parked: 0, retry: 0, routed: new Map() };
-  for (const plan of planned) {
-    items.set(itemOf(plan.outcome), items.get(itemOf(plan.outcome)) ?? 'ok');
-    if (plan.outcome.kind === 'skipped') counts.skippedInputs++;
-    else counts.records++;
-  }
-  const results = await session.finish();
-
-  const failed: BatchReport['failed'] = new Map();
-  // Built only for a publisher that answers out of order; results usually line up with the steps (below).
-  let byKey: Map<string, PublishOutcome> | undefined;
-
-  const routed = new RoutedCounter(counts.routed);
-  const poison: Array<{ item: number; record: ParkedRecord }> = [];
-  // Messages were added in plan and step order, and a session answers in that order: the n-th publish step's
-  // outcome is results[n] when its key says so (checked: a publisher that reorders still gets the lookup by key).
-  let n = 0;
-  for (const plan of planned) {
-    const item = itemOf(plan.outcome);
-    for (const step of plan.steps) {
-      if (step.kind === 'skip') counts.skippedFormat++;
-      else if (step.kind === 'drop') counts.dropped++;
-      else if (step.kind === 'poison') poison.push({ item, record: parkedRecord(plan.outcome, step.code, step.reason, step.delivery, now) });
-      else {
-        const next = results[n++];
-        const result = next !== undefined && next.key === step.key ? next : (byKey ??= new Map(results.map((r) => [r.key, r]))).get(step.key);
-        if (result !== undefined && result.status !== 'ok') failed.set(step.key, result);
-        if (result?.status === 'ok') {
-          counts.delivered++;
-          routed.add(step.delivery.route ?? '(unmatched)', plan.outcome.kind === 'event' ? plan.outcome.event.type : 'unknown');
-        } else if (result?.status === 'poison') {
-          poison.push({ item, record: parkedRecord(plan.outcome, result.code, result.reason, step.delivery, now) });
-        } else {
-          items.set(item, 'retry');
-        }
-      }
-    }
-  }
-
-  const deferred = poison.filter(({ item }) => items.get(item) === 'retry');
-  const { parked, unparked } = await park(
-    poison.filter(({ item }) => items.get(item) !== 'retry'),
-    deps,
-  );
-  for (const { item } of unparked) items.set(item, 'retry');
-  counts.parked = parked.length;
-  for (const status of items.values()) if (status === 'retry') counts.retry++;
-  return { items, planned, failed, parked: parked.map((p) => p.record), unparked: unparked.map((p) => p.record), deferred: deferred.map((p) => p.record), counts };
+  return batch.finish();
 }
 
 /**
- * Counts delivered messages per route and type into `BatchCounts.routed` (keys `route\ttype`, in first-delivery
- * order). Each key string is built once per batch, not once per message: a Map lookup by a fresh string hashes it
- * every time.
+ * Reads outcome `index` of the batch again: the `nth` outcome of trigger `item`, equal to what was read the first time.
  */
-class RoutedCounter {
-  readonly #keys = new Map<string, Map<string, string>>();
+type ReadAgain = (index: number, item: number, nth: number) => Outcome | undefined;
 
-  constructor(readonly counts: Map<string, number>) {}
+const ignoreMessage = (_message: OutboundMessage) => undefined;
 
-  add(route: string, type: string): void {
-    let byType = this.#keys.get(route);
-    if (byType === undefined) this.#keys.set(route, (byType = new Map()));
-    let key = byType.get(type);
-    if (key === undefined) byType.set(type, (key = `${route}\t${type}`));
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+/**
+ * One batch on its way: plans each outcome as it comes, hands its messages to the publish session, and when the
+ * session is done, counts, parks and reports. A batch keeps every record until its messages are settled, and
+ * young-generation GC copies what is kept, so for a record that is simply delivered it keeps a few numbers, not its
+ * plan (docs/performance.md): the plans of the few records that fail are made again from their trigger item.
+ */
+class Batch {
+  readonly #deps: BridgeDeps;
+  readonly #session: PublishSession;
+  readonly #readAgain: ReadAgain;
+  readonly #items = new Map<number, ItemStatus>();
+  readonly #counts: BatchCounts = { records: 0, delivered: 0, skippedFormat: 0, dropped: 0, skippedInputs: 0, parked: 0, retry: 0, routed: new Map() };
+  /** Plans kept whole from the start, by outcome index: skipped inputs and records with a poison step. */
+  readonly #kept = new Map<number, PlannedRecord>();
+  /** Per outcome: its trigger item. */
+  readonly #outcomeItem: number[] = [];
+  /** Per message, in the order added: its key, and its slot in `#slotKeys` (route and type, for the counts). */
+  readonly #messageKeys: string[] = [];
+  readonly #messageSlots: number[] = [];
+  readonly #slotKeys: string[] = [];
+  readonly #slotOf = new Map<string, number>();
+  readonly #add: (message: OutboundMessage) => void;
+
+  constructor(deps: BridgeDeps, readAgain: ReadAgain) {
+    this.#deps = deps;
+    this.#readAgain = readAgain;
+    const session = deps.publisher.open();
+    this.#session = session;
+    this.#add = (message) => {
+      this.#messageKeys.push(message.key);
+      session.add(message);
+    };
+  }
+
+  plan(outcome: Outcome): void {
+    const index = this.#outcomeItem.length;
+    const item = itemOf(outcome);
+    this.#outcomeItem.push(item);
+    if (!this.#items.has(item)) this.#items.set(item, 'ok');
+    const plan = planOutcome(outcome, index, this.#deps.routes, this.#add);
+    if (outcome.kind === 'skipped') this.#counts.skippedInputs++;
+    else this.#counts.records++;
+    let keep = outcome.kind === 'skipped';
+    for (const step of plan.steps) {
+      if (step.kind === 'publish') this.#messageSlots.push(this.#slot(step.delivery.route ?? '(unmatched)', plan.outcome.kind === 'event' ? plan.outcome.event.type : 'unknown'));
+      else if (step.kind === 'skip') this.#counts.skippedFormat++;
+      else if (step.kind === 'drop') this.#counts.dropped++;
+      else keep = true;
+    }
+    if (keep) this.#kept.set(index, plan);
+  }
+
+  async finish(): Promise<BatchReport> {
+    const deps = this.#deps;
+    const now = (deps.now ?? (() => new Date()))();
+    const items = this.#items;
+    const counts = this.#counts;
+    const results = await this.#session.finish();
+    const failed: BatchReport['failed'] = new Map();
+    const poison: Array<{ index: number; item: number; record: ParkedRecord }> = [];
+    // Plans made again for the records with a failed delivery, by outcome index.
+    const again = new Map<number, PlannedRecord>();
+    const delivered = new Array<number>(this.#slotKeys.length).fill(0);
+    const deliveredSlots: number[] = [];
+    // A session answers in the order messages were added; a publisher that does not is still read by key.
+    let position: Map<string, number> | undefined;
+    const keys = this.#messageKeys;
+    for (let n = 0; n < keys.length; n++) {
+      const key = keys[n] as string;
+      const next = results[n];
+      const result = next !== undefined && next.key === key ? next : results[(position ??= new Map(results.map((r, i) => [r.key, i]))).get(key) ?? -1];
+      if (result?.status === 'ok') {
+        counts.delivered++;
+        const slot = this.#messageSlots[n] as number;
+        if (delivered[slot] === 0) deliveredSlots.push(slot);
+        delivered[slot] = (delivered[slot] as number) + 1;
+        continue;
+      }
+      const plan = this.#planAgain(again, key);
+      const item = itemOf(plan.outcome);
+      if (result === undefined || result.status === 'retryable') {
+        if (result !== undefined) failed.set(key, result);
+        items.set(item, 'retry');
+        continue;
+      }
+      failed.set(key, result);
+      const step = plan.steps.find((s) => s.kind === 'publish' && s.key === key) as Extract<PlannedStep, { kind: 'publish' }>;
+      poison.push({ index: plan.index, item, record: parkedRecord(plan.outcome, result.code, result.reason, step.delivery, now) });
+    }
+    for (const slot of deliveredSlots) counts.routed.set(this.#slotKeys[slot] as string, delivered[slot] as number);
+    for (const plan of this.#kept.values()) {
+      for (const step of plan.steps) {
+        if (step.kind === 'poison') poison.push({ index: plan.index, item: itemOf(plan.outcome), record: parkedRecord(plan.outcome, step.code, step.reason, step.delivery, now) });
+      }
+    }
+    // Parked in batch order, as the records came.
+    poison.sort((a, b) => a.index - b.index);
+
+    const deferred = poison.filter(({ item }) => items.get(item) === 'retry');
+    const { parked, unparked } = await park(
+      poison.filter(({ item }) => items.get(item) !== 'retry'),
+      deps,
+    );
+    for (const { item } of unparked) items.set(item, 'retry');
+    counts.parked = parked.length;
+    for (const status of items.values()) if (status === 'retry') counts.retry++;
+    const notable = [...this.#kept.values(), ...again.values()].sort((a, b) => a.index - b.index);
+    return { items, notable, failed, parked: parked.map((p) => p.record), unparked: unparked.map((p) => p.record), deferred: deferred.map((p) => p.record), counts };
+  }
+
+  /** The slot of a (route, type) pair: its `route\ttype` key is built once per batch, not once per message. */
+  #slot(route: string, type: string): number {
+    const key = `${route}\t${type}`;
+    let slot = this.#slotOf.get(key);
+    if (slot === undefined) {
+      slot = this.#slotKeys.push(key) - 1;
+      this.#slotOf.set(key, slot);
+    }
+    return slot;
+  }
+
+  /** The plan of the record that message `key` (`<outcome index>.<delivery>`) came from, made again. */
+  #planAgain(again: Map<number, PlannedRecord>, key: string): PlannedRecord {
+    const index = Number.parseInt(key, 10);
+    const kept = this.#kept.get(index);
+    if (kept !== undefined) return kept;
+    let plan = again.get(index);
+    if (plan === undefined) {
+      const item = this.#outcomeItem[index] as number;
+      let first = index;
+      while (first > 0 && this.#outcomeItem[first - 1] === item) first--;
+      const outcome = this.#readAgain(index, item, index - first);
+      if (outcome === undefined) throw new Error(`outcome ${index} of trigger item ${item} could not be read again`);
+      plan = planOutcome(outcome, index, this.#deps.routes, ignoreMessage);
+      again.set(index, plan);
+    }
+    return plan;
   }
 }
 

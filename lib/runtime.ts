@@ -79,7 +79,7 @@ export class RetryLaterError extends Error {
 export function throwIfRetry(report: BatchReport): void {
   if (report.counts.retry === 0) return;
   const topics = new Map<string, string>();
-  for (const plan of report.planned) for (const step of plan.steps) if (step.kind === 'publish') topics.set(step.key, step.delivery.topicArn);
+  for (const plan of report.notable) for (const step of plan.steps) if (step.kind === 'publish') topics.set(step.key, step.delivery.topicArn);
   const causes = new Set<string>();
   for (const result of report.failed.values()) {
     if (result.status === 'retryable') causes.add(`${result.code} on ${topics.get(result.key) ?? 'an unknown topic'}`);

@@ -117,6 +117,40 @@ describe('processing a batch', () => {
 });
 
 describe('processing a document as the handlers do', () => {
+  it('parks a record its destination refuses with its original text, reading it again from its trigger item', async () => {
+    const event = loadEvent('sqs/multi-delegate-batch.json');
+    const { publisher, sent } = recordingPublisher((m) => (m.topicArn === ACME ? 'poison' : m.topicArn === BILLING && m.key.startsWith('4.') ? 'retryable' : 'ok'));
+    const report = await processDocument(event, null, { routes: routesFor(), publisher, parkingTopicArn: PARKING, now: () => new Date('2026-01-01T00:00:00Z') });
+    const parked = sent.filter((m) => m.topicArn === PARKING).map((m) => JSON.parse(m.body));
+    expect(parked.map((p) => [p.code, p.path, p.route])).toEqual([
+      ['NotFound', 'Records[0].body.Message', 'acme'],
+      ['NotFound', 'Records[1].body.Message', 'acme'],
+      ['NotFound', 'Records[2].body.Message', 'acme'],
+    ]);
+    // The text is the SES record exactly as it came: the SNS Message inside the SQS body.
+    expect(parked.map((p) => p.text)).toEqual(event.Records.slice(0, 3).map((r: { body: string }) => JSON.parse(r.body).Message));
+    expect(parked.map((p) => p.messageId)).toEqual(event.Records.slice(0, 3).map((r: { body: string }) => JSON.parse(JSON.parse(r.body).Message).mail.messageId));
+    // Only the records that were not simply delivered keep their plan in the report.
+    expect(report.notable.map((p) => p.index)).toEqual([0, 1, 2, 4]);
+    expect([...report.failed.keys()]).toEqual(['0.0', '1.0', '2.0', '4.0']);
+    expect([...report.items]).toEqual([[0, 'ok'], [1, 'ok'], [2, 'ok'], [3, 'ok'], [4, 'retry'], [5, 'ok'], [6, 'ok'], [7, 'ok']]);
+    expect(report.counts).toMatchObject({ records: 8, delivered: 2, parked: 3, retry: 1 });
+  });
+
+  it('reads the outcomes of a publisher that answers out of order by their keys', async () => {
+    const answer = (m: OutboundMessage): PublishOutcome => (m.topicArn === BILLING ? { key: m.key, status: 'retryable', code: 'Throttling', reason: 'test' } : { key: m.key, status: 'ok', messageId: `id-${m.key}` });
+    const inOrder: Publisher = { open: () => { const added: OutboundMessage[] = []; return { add: (m) => added.push(m), finish: async () => added.map(answer) }; } };
+    const reversed: Publisher = { open: () => { const added: OutboundMessage[] = []; return { add: (m) => added.push(m), finish: async () => added.map(answer).reverse() }; } };
+    const event = loadEvent('sqs/multi-delegate-batch.json');
+    const deps = (publisher: Publisher) => ({ routes: routesFor(), publisher, parkingTopicArn: PARKING });
+    const a = await processDocument(event, null, deps(inOrder));
+    const b = await processDocument(event, null, deps(reversed));
+    expect(b.items).toEqual(a.items);
+    expect(b.failed).toEqual(a.failed);
+    expect(b.counts).toEqual(a.counts);
+    expect(a.counts.retry).toBe(3);
+  });
+
   it('sends full requests while the batch is still being read, so it never holds all of its messages', async () => {
     const sample = loadEvent('sqs/multi-delegate-batch.json');
     const event = { Records: Array.from({ length: 3_000 }, (_, i) => ({ ...sample.Records[i % sample.Records.length], messageId: `m-${i}` })) };
