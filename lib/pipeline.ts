@@ -237,7 +237,7 @@ class Batch {
   readonly #messageKeys: string[] = [];
   readonly #messageSlots: number[] = [];
   readonly #slotKeys: string[] = [];
-  readonly #slotOf = new Map<string, number>();
+  readonly #slotOf = new Map<string, Map<string, number>>();
   readonly #add: (message: OutboundMessage) => void;
 
   constructor(deps: BridgeDeps, readAgain: ReadAgain) {
@@ -329,11 +329,12 @@ class Batch {
 
   /** The slot of a (route, type) pair: its `route\ttype` key is built once per batch, not once per message. */
   #slot(route: string, type: string): number {
-    const key = `${route}\t${type}`;
-    let slot = this.#slotOf.get(key);
+    let byType = this.#slotOf.get(route);
+    if (byType === undefined) this.#slotOf.set(route, (byType = new Map()));
+    let slot = byType.get(type);
     if (slot === undefined) {
-      slot = this.#slotKeys.push(key) - 1;
-      this.#slotOf.set(key, slot);
+      slot = this.#slotKeys.push(`${route}\t${type}`) - 1;
+      byType.set(type, slot);
     }
     return slot;
   }

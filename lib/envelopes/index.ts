@@ -50,15 +50,18 @@ function stringOrNull(value: unknown): string | null {
 
 // A batch comes from a handful of topics: each record's transport keeps the one copy of its topic ARN, not its own.
 const SHARED_STRINGS = new Map<string, string>();
+// Most records come from the same topic as the one before: comparing with it is cheaper than hashing a fresh string.
+let lastShared = '';
 
 function sharedString(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  if (value === lastShared) return lastShared;
   const shared = SHARED_STRINGS.get(value);
-  if (shared !== undefined) return shared;
+  if (shared !== undefined) return (lastShared = shared);
   // Bounded: a long-lived container must not collect every ARN it ever saw.
   if (SHARED_STRINGS.size >= 100) SHARED_STRINGS.clear();
   SHARED_STRINGS.set(value, value);
-  return value;
+  return (lastShared = value);
 }
 
 /** True for an object that claims to be an SES record (legacy notification or event-publishing record). */

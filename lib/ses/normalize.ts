@@ -129,7 +129,12 @@ const IDENTITY_ARNS = new Map<string, IdentityArn>();
 const MAX_IDENTITY_ARNS = 1_000;
 
 /** `arn:aws:ses:us-east-1:888888888888:identity/example.com` -> account and identity; nulls when not that shape. */
+let lastArn = '';
+let lastParsed: IdentityArn = { account: null, identity: null };
+
 function parseIdentityArn(arn: string): IdentityArn {
+  // Records of a batch often name the identity of the record before: a string compare spares hashing a fresh one.
+  if (arn === lastArn) return lastParsed;
   let parsed = IDENTITY_ARNS.get(arn);
   if (parsed === undefined) {
     const parts = arn.split(':', 6);
@@ -141,6 +146,8 @@ function parseIdentityArn(arn: string): IdentityArn {
     if (IDENTITY_ARNS.size >= MAX_IDENTITY_ARNS) IDENTITY_ARNS.clear();
     IDENTITY_ARNS.set(arn, parsed);
   }
+  lastArn = arn;
+  lastParsed = parsed;
   return parsed;
 }
 
