@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const quick = argv.includes('--quick');
-  const settings: Settings = { quick, seed: 20260101, records: 10_000, warmupRounds: quick ? 2 : 3, rounds: quick ? 7 : 15, coldRuns: quick ? 5 : 20 };
+  const settings: Settings = { quick, seed: 20260101, records: 10_000, warmupRounds: quick ? 2 : 3, rounds: quick ? 7 : 25, coldRuns: quick ? 5 : 20 };
   const started = Date.now();
   const work = mkdtempSync(path.join(os.tmpdir(), 'ses-bridge-bench-'));
   try {
