@@ -23,7 +23,16 @@ export function parseSnsTopicArn(value: string): TopicArn | null {
   return { partition: m[1]!, region: m[2]!, accountId: m[3]!, name: fifo ? `${m[4]}.fifo` : m[4]!, fifo };
 }
 
-/** True for a standard (not FIFO) SNS topic ARN: the only kind SES notifies and the bridge publishes to. */
+/**
+ * The parts of a standard (not FIFO) SNS topic ARN, or null: the only kind SES notifies ("SES does not support FIFO
+ * type topics", configure-sns-notifications) and the bridge publishes to (it sends no MessageGroupId).
+ */
+export function parseStandardTopicArn(value: string): TopicArn | null {
+  const topic = parseSnsTopicArn(value);
+  return topic !== null && !topic.fifo ? topic : null;
+}
+
+/** True for a standard (not FIFO) SNS topic ARN. */
 export function isStandardTopicArn(value: string): boolean {
-  return parseSnsTopicArn(value)?.fifo === false;
+  return parseStandardTopicArn(value) !== null;
 }

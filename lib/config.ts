@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '#lib/errors';
-import { isSnsTopicArn, parseRoutesText, type RoutesConfig } from '#lib/routing/config';
+import { isStandardTopicArn } from '#lib/arn';
+import { parseRoutesText, type RoutesConfig } from '#lib/routing/config';
 
 export const PublishMode = { sns: 'sns', dryRun: 'dry-run', auto: 'auto' } as const;
 export type PublishMode = (typeof PublishMode)[keyof typeof PublishMode];
@@ -77,7 +78,7 @@ export function loadRoutesFile(file: string, env: NodeJS.ProcessEnv = process.en
 export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   const routesFile = env.ROUTES_FILE || DEFAULT_ROUTES_FILE;
   const parkingTopic = env.PARKING_TOPIC || null;
-  if (parkingTopic !== null && !isSnsTopicArn(parkingTopic) && !/^[A-Za-z0-9_-]{1,256}$/.test(parkingTopic)) {
+  if (parkingTopic !== null && !isStandardTopicArn(parkingTopic) && !/^[A-Za-z0-9_-]{1,256}$/.test(parkingTopic)) {
     throw new ConfigError(`must be an SNS topic ARN or topic name, got "${parkingTopic}"`, 'PARKING_TOPIC');
   }
   return {
@@ -96,7 +97,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
  */
 export function parkingTopicArn(config: Pick<BridgeConfig, 'parkingTopic' | 'publish'>, invokedFunctionArn: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
   const { parkingTopic } = config;
-  if (parkingTopic === null || isSnsTopicArn(parkingTopic)) return parkingTopic;
+  if (parkingTopic === null || isStandardTopicArn(parkingTopic)) return parkingTopic;
   const parts = invokedFunctionArn?.split(':') ?? [];
   if (parts.length >= 5) return `arn:${parts[1]}:sns:${parts[3]}:${parts[4]}:${parkingTopic}`;
   // `serverless invoke local` (IS_LOCAL) gives no function ARN; locally, and in any dry run, a placeholder account

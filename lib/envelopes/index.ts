@@ -143,10 +143,8 @@ export function triggerItems(doc: unknown, text: string | null): TriggerItems {
     if (Array.isArray(doc.records) && ('deliveryStreamArn' in doc || 'invocationId' in doc)) {
       const firehose = doc.records;
       const deliveryStreamArn = stringOrNull(doc.deliveryStreamArn);
-      return {
-        count: firehose.length,
-        unwrap: (i, out) => guarded(out, 'records', i, firehose[i], (rec, item, sink) => unwrapFirehoseRecord(rec, item, deliveryStreamArn, sink)),
-      };
+      const unwrapRecord = (rec: unknown, item: number, sink: IntakeSink) => unwrapFirehoseRecord(rec, item, deliveryStreamArn, sink);
+      return { count: firehose.length, unwrap: (i, out) => guarded(out, 'records', i, firehose[i], unwrapRecord) };
     }
   }
   return { count: 1, unwrap: (_, out) => unwrapSingle(doc, text, out) };

@@ -5,7 +5,6 @@
  * (event-publishing-add-event-destination-sns).
  */
 import { createHash } from 'node:crypto';
-import { type TopicArn, parseSnsTopicArn } from '#lib/arn';
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
@@ -20,7 +19,6 @@ export interface IdentityArn {
   identity: string;
 }
 
-export type { TopicArn } from '#lib/arn';
 
 /** True for a 12-digit AWS account id. */
 export function isAccountId(value: unknown): value is string {
@@ -36,13 +34,6 @@ export function isRegion(value: unknown): value is string {
 export function parseIdentityArn(value: string): IdentityArn | null {
   const m = IDENTITY_ARN.exec(value);
   return m ? { partition: m[1]!, region: m[2]!, accountId: m[3]!, identity: m[4]! } : null;
-}
-
-/** The parts of a standard SNS topic ARN, or null when the text is not one. */
-export function parseTopicArn(value: string): TopicArn | null {
-  // Standard topics only: "SES does not support FIFO type topics" (configure-sns-notifications).
-  const topic = parseSnsTopicArn(value);
-  return topic !== null && !topic.fifo ? topic : null;
 }
 
 /** `arn:aws:ses:<region>:<account>:identity/<identity>`. */

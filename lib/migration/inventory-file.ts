@@ -1,5 +1,6 @@
 /** Reading and checking inventory files: a plan is only as good as the inventories it merges. */
-import { isAccountId, isRegion, isSesName, parseIdentityArn, parseTopicArn } from '#lib/migration/arn';
+import { parseStandardTopicArn } from '#lib/arn';
+import { isAccountId, isRegion, isSesName, parseIdentityArn } from '#lib/migration/arn';
 import {
   type ConfigurationSetInfo,
   type Inventory,
@@ -10,7 +11,7 @@ import {
 } from '#lib/migration/types';
 import { array, boolean, child, fail, isIsoTime, nullableString, object, parseJsonText, string, withSource } from '#lib/migration/validate';
 
-const isTopicArn = (s: string) => parseTopicArn(s) !== null;
+const isTopicArn = (s: string) => parseStandardTopicArn(s) !== null;
 
 function parseTopicSetting(value: unknown, path: string): TopicSetting {
   const obj = object(value, path, 'an object with topicArn and headersEnabled');
@@ -33,7 +34,7 @@ function parseIdentity(value: unknown, path: string, inventory: { accountId: str
   const notifications = {} as NotificationSettings;
   for (const type of NOTIFICATION_TYPES) {
     const setting = parseTopicSetting(notificationsObj[type], child(child(path, 'notifications'), type));
-    const topic = setting.topicArn === null ? null : parseTopicArn(setting.topicArn);
+    const topic = setting.topicArn === null ? null : parseStandardTopicArn(setting.topicArn);
     // SES requires the topic in the identity's region (configure-sns-notifications, "Important").
     if (topic && topic.region !== arn.region) fail(child(child(child(path, 'notifications'), type), 'topicArn'), `is in ${topic.region}; SES notification topics must be in the identity's region ${arn.region}`);
     notifications[type] = setting;

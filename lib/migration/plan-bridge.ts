@@ -3,7 +3,8 @@
  * routes each notification to the delegate that sent the mail (by `mail.sendingAccountId` and `mail.sourceArn`) in the
  * format its consumers parse, and the owner's own previous topics keep getting what they got.
  */
-import { parseTopicArn, sesName } from '#lib/migration/arn';
+import { parseStandardTopicArn } from '#lib/arn';
+import { sesName } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
 import {
   MANUAL_REVERT,
@@ -73,7 +74,7 @@ export function buildRoutes(identities: PlannedIdentity[], format: RouteFormat):
   const names = new Set<string>();
   const routes: RoutesDocument['routes'] = [];
   for (const draft of routeDrafts(identities)) {
-    const topicName = parseTopicArn(draft.topicArn)?.name ?? 'topic';
+    const topicName = parseStandardTopicArn(draft.topicArn)?.name ?? 'topic';
     let name = sesName(draft.kind === 'owner' ? 'owner' : 'delegate', draft.account, topicName);
     for (let n = 2; names.has(name); n++) name = sesName(draft.kind === 'owner' ? 'owner' : 'delegate', draft.account, topicName, String(n));
     names.add(name);
@@ -95,7 +96,7 @@ export function buildRoutes(identities: PlannedIdentity[], format: RouteFormat):
 
 /** Adds the bridge steps; returns the warnings and the routes file. */
 export function planBridge(merged: Merged, options: PlanOptions, steps: StepList): { warnings: string[]; routes: RoutesDocument } {
-  const bridgeTopic = parseTopicArn(options.bridgeTopicArn ?? '');
+  const bridgeTopic = parseStandardTopicArn(options.bridgeTopicArn ?? '');
   if (bridgeTopic === null) throw new MigrationRefusal([`--bridge-topic must be the standard SNS topic ARN of the bridge's intake topic, got ${JSON.stringify(options.bridgeTopicArn ?? null)}`]);
   const bridgeTopicArn = options.bridgeTopicArn!;
   const format = options.format ?? 'notification';
@@ -113,7 +114,7 @@ export function planBridge(merged: Merged, options: PlanOptions, steps: StepList
   const targets = groupBy(routes.routes, (r) => r.to.topicArn);
   const publishSteps: string[] = [];
   for (const [topicArn, topicRoutes] of targets) {
-    const topic = parseTopicArn(topicArn)!;
+    const topic = parseStandardTopicArn(topicArn)!;
     const isOwner = topicRoutes.every((r) => r.when.sendingAccountId === undefined);
     const sameAccount = topic.accountId === bridgeTopic.accountId;
     publishSteps.push(

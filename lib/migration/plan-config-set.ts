@@ -4,7 +4,8 @@
  * (sending-authorization-delegate-sender-tasks-notifications, "Event publishing through a configuration set";
  * event-publishing-add-event-destination-sns). The owner changes nothing.
  */
-import { configurationSetArn, parseTopicArn, sesName } from '#lib/migration/arn';
+import { parseStandardTopicArn } from '#lib/arn';
+import { configurationSetArn, sesName } from '#lib/migration/arn';
 import {
   MANUAL_REVERT,
   type Merged,
@@ -32,7 +33,7 @@ interface Group {
 
 function destinationsOf(sub: LegacySubscription): Group['destinations'] {
   const byTopic = groupBy(subscribedTypes(sub), (type) => sub.topics[type]!.topicArn);
-  return [...byTopic.entries()].map(([topicArn, types]) => ({ topicArn, types, name: sesName('legacy', parseTopicArn(topicArn)?.name ?? topicArn) }));
+  return [...byTopic.entries()].map(([topicArn, types]) => ({ topicArn, types, name: sesName('legacy', parseStandardTopicArn(topicArn)?.name ?? topicArn) }));
 }
 
 /** One configuration set per delegate and region, or one per distinct topic mapping when its identities differ. */
@@ -73,7 +74,7 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
     for (const [topicArn, uses] of topics) {
       const sets = uses.map((u) => u.set);
       const id = steps.add({
-        slug: `topic-policy-${parseTopicArn(topicArn)?.name ?? 'topic'}`,
+        slug: `topic-policy-${parseStandardTopicArn(topicArn)?.name ?? 'topic'}`,
         phase: 'prepare',
         role: 'delegate',
         account: delegate,

@@ -2,8 +2,9 @@
  * Reading the files `apply`, `verify`, `rollback` and the Lambda act on: plan.json, journal lines, verify reports.
  * They drive SES calls, so every action is checked field by field before anything runs.
  */
+import { parseStandardTopicArn } from '#lib/arn';
 import { isObject } from '#lib/json';
-import { isAccountId, isRegion, isSesName, parseIdentityArn, parseTopicArn } from '#lib/migration/arn';
+import { isAccountId, isRegion, isSesName, parseIdentityArn } from '#lib/migration/arn';
 import { planDigest } from '#lib/migration/plan';
 import {
   type Action,
@@ -20,7 +21,7 @@ import {
 } from '#lib/migration/types';
 import { array, boolean, child, fail, isIsoTime, nullableString, object, oneOf, parseJsonText, string, withSource } from '#lib/migration/validate';
 
-const isTopicArn = (s: string) => parseTopicArn(s) !== null;
+const isTopicArn = (s: string) => parseStandardTopicArn(s) !== null;
 const EVENT_TYPES = Object.values(EVENT_TYPE_OF);
 const MANUAL_KINDS = ['sns-topic-policy', 'kms-key-policy', 'name-configuration-set', 'deploy-routes'] as const;
 const API_NAMES = [

@@ -4,8 +4,9 @@
  * identity and fire for every send from it, so this works for exactly one delegate per identity, and only when the
  * owner does not need those types for itself.
  */
+import { parseStandardTopicArn } from '#lib/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
-import { parseTopicArn } from '#lib/migration/arn';
+
 import {
   MANUAL_REVERT,
   type Merged,
@@ -65,7 +66,7 @@ export function planOwnerTopic(merged: Merged, steps: StepList): string[] {
     policyStep.set(
       topicArn,
       steps.add({
-        slug: `topic-policy-${parseTopicArn(topicArn)?.name ?? 'topic'}`,
+        slug: `topic-policy-${parseStandardTopicArn(topicArn)?.name ?? 'topic'}`,
         phase: 'prepare',
         role: 'delegate',
         account: use.account,

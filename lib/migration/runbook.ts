@@ -2,7 +2,8 @@
  * `runbook.md`: the plan for people. What changes where, in which order, who must do it, the policies to add and how
  * to roll back. Deterministic (no clock reads), so it is golden-file tested and diffs cleanly between plan runs.
  */
-import { parseTopicArn } from '#lib/migration/arn';
+import { parseStandardTopicArn } from '#lib/arn';
+
 import { NOTIFICATION_TYPES, type Phase, type Plan, type PlannedIdentity, type Role, type Step } from '#lib/migration/types';
 import { cleanupDependencies } from '#lib/migration/plan-common';
 
@@ -33,7 +34,7 @@ function json(value: unknown): string {
 }
 
 function topicName(arn: string | null): string {
-  return arn === null ? '-' : code(parseTopicArn(arn)?.name ?? arn);
+  return arn === null ? '-' : code(parseStandardTopicArn(arn)?.name ?? arn);
 }
 
 function apiText(step: Step): string {

@@ -3,7 +3,8 @@
  * the new path to the SES mailbox simulator (success@, bounce@, complaint@simulator.amazonses.com, which count against
  * neither quota nor reputation: SES developer guide "Using the mailbox simulator"). Also the gate of the cleanup phase.
  */
-import { isEmailIdentity, parseTopicArn } from '#lib/migration/arn';
+import { parseStandardTopicArn } from '#lib/arn';
+import { isEmailIdentity } from '#lib/migration/arn';
 import { cleanupDependencies } from '#lib/migration/plan-common';
 import { type StateReader, describeState, readState, sameState, targetState } from '#lib/migration/state';
 import {
@@ -114,7 +115,7 @@ function testPaths(plan: Plan, accountId: string): TestPath[] {
           expect: (t) => {
             const own = id.owner!.notifications[t].topicArn;
             if (plan.strategy === 'owner-topic') return `a ${t} notification on ${id.subscriptions[0]?.topics[t]?.topicArn ?? 'the delegate topic'} (the owner's own mail now notifies the delegate's topic)`;
-            return `a ${t} notification on the bridge intake topic ${bridge}${own ? `, routed to the owner's ${parseTopicArn(own)?.name ?? own}` : ', dropped by the routes (the owner had no topic)'}`;
+            return `a ${t} notification on the bridge intake topic ${bridge}${own ? `, routed to the owner's ${parseStandardTopicArn(own)?.name ?? own}` : ', dropped by the routes (the owner had no topic)'}`;
           },
         });
       }

@@ -37,8 +37,6 @@ export interface RoutesConfig {
 const ROUTE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
-/** True for a standard SNS topic ARN. Standard only: the bridge publishes without the MessageGroupId FIFO requires. */
-export const isSnsTopicArn = isStandardTopicArn;
 
 /** A bad field, found while validating; turned into a ConfigError naming the file. */
 class FieldError extends Error {
@@ -76,7 +74,7 @@ function parseDestination(value: unknown, path: string): Destination {
   const { topicArn, format = 'original' } = value;
   if (typeof topicArn !== 'string') fail(`${path}.topicArn`, `is required: the ARN of the SNS topic to publish to`);
   if (topicArn.endsWith('.fifo')) fail(`${path}.topicArn`, 'is a FIFO topic; only standard SNS topics are supported');
-  if (!isSnsTopicArn(topicArn)) fail(`${path}.topicArn`, `is not an SNS topic ARN: "${topicArn}"`);
+  if (!isStandardTopicArn(topicArn)) fail(`${path}.topicArn`, `is not an SNS topic ARN: "${topicArn}"`);
   if (typeof format !== 'string' || !(OUTPUT_FORMATS as readonly string[]).includes(format)) {
     fail(`${path}.format`, `must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   }

@@ -6,7 +6,7 @@
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { type Agent, get as httpsGet } from 'node:https';
-import { parseTopicArn } from './message';
+import { parseSnsTopicArn } from '#lib/arn';
 
 // Only SNS's own certificate files: https, no port, no user info, no query, one path segment of letters and
 // digits. The path pin also keeps the fetch away from SNS's query API on the same host (a GET such as
@@ -33,7 +33,7 @@ export function checkCertUrl(url: string, topicArn?: string): CertUrlCheck {
     return { ok: false, reason: `SigningCertURL ${shown} is not an SNS certificate path (/SimpleNotificationService-*.pem)` };
   }
   if (topicArn !== undefined) {
-    const topic = parseTopicArn(topicArn);
+    const topic = parseSnsTopicArn(topicArn);
     const china = m[2] !== undefined;
     if (topic === null || topic.region !== m[1] || (topic.partition === 'aws-cn') !== china) {
       return { ok: false, reason: `SigningCertURL ${shown} is not in the region of topic ${topicArn}` };

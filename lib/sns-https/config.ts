@@ -4,7 +4,7 @@
  */
 import { envFlag } from '#lib/config';
 import { ConfigError } from '#lib/errors';
-import { parseTopicArn } from './message';
+import { parseSnsTopicArn } from '#lib/arn';
 
 export interface SnsHttpsConfig {
   /** Topic ARNs allowed to post; anything else is refused with 403 before the body is read. */
@@ -48,7 +48,7 @@ export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
   listText.split(',').forEach((raw, i) => {
     const arn = raw.trim();
     if (arn === '') return;
-    if (parseTopicArn(arn) === null) {
+    if (parseSnsTopicArn(arn) === null) {
       throw new ConfigError(`entry ${i + 1} "${arn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)`, ENV.allowedTopicArns);
     }
     allowed.add(arn);

@@ -7,7 +7,7 @@
  * unsubscribe the endpoint, you call the ConfirmSubscription action with an AWS signature").
  */
 import { ConfirmSubscriptionCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { parseTopicArn } from './message';
+import { parseSnsTopicArn } from '#lib/arn';
 
 /** Confirms a subscription; resolves to the subscription ARN SNS returns. */
 export type ConfirmSubscription = (topicArn: string, token: string) => Promise<{ subscriptionArn: string | null }>;
@@ -21,7 +21,7 @@ export type SnsClientFactory = (region: string) => Pick<SNSClient, 'send'>;
  */
 export function confirmWithSns(clientFor: SnsClientFactory): ConfirmSubscription {
   return async (topicArn, token) => {
-    const topic = parseTopicArn(topicArn);
+    const topic = parseSnsTopicArn(topicArn);
     if (topic === null) throw new Error(`${topicArn} is not an SNS topic ARN`);
     const out = await clientFor(topic.region).send(
       new ConfirmSubscriptionCommand({ TopicArn: topicArn, Token: token, AuthenticateOnUnsubscribe: 'true' }),

@@ -33,9 +33,6 @@ export interface SnsHttpMessage {
   body: Record<string, unknown>;
 }
 
-/** Partition and region of an SNS topic ARN (the signing certificate must come from them), or null. */
-export const parseTopicArn = parseSnsTopicArn;
-
 // Every field except Message and Subject has a fixed shape with no line break. That matters for the signature:
 // the string to sign is "name\nvalue\n" pairs, so a value containing "\nTimestamp\n..." could otherwise make one
 // signed string read as a different set of fields. With only Message free-form (and first in byte order) and
@@ -80,7 +77,7 @@ export function parseSnsHttpBody(text: string): SnsHttpMessage {
   const type = requireString(body, 'Type');
   if (!MESSAGE_TYPES.has(type)) throw new MalformedMessageError(`Type "${type.slice(0, 64)}" is not an SNS HTTP message type`);
   const topicArn = requireString(body, 'TopicArn');
-  if (parseTopicArn(topicArn) === null) throw new MalformedMessageError('TopicArn is not an SNS topic ARN');
+  if (parseSnsTopicArn(topicArn) === null) throw new MalformedMessageError('TopicArn is not an SNS topic ARN');
   const msg: SnsHttpMessage = {
     Type: type as SnsMessageType,
     MessageId: requireString(body, 'MessageId'),
