@@ -18,8 +18,13 @@ export const INTAKE_TOPIC_ARN = `arn:aws:sns:${REGION}:${OWNER_ACCOUNT}:ses-feed
 export const INTAKE_QUEUE_ARN = `arn:aws:sqs:${REGION}:${OWNER_ACCOUNT}:ses-feedback-intake`;
 
 /** 20 sending accounts, one route each; two accounts share each of the 10 destination topics. */
-export const SENDING_ACCOUNTS: readonly string[] = Array.from({ length: 20 }, (_, i) => String(210000000000 + i * 1_010_101));
-export const DESTINATION_TOPICS: readonly string[] = Array.from({ length: 10 }, (_, i) => `arn:aws:sns:${REGION}:${SENDING_ACCOUNTS[i * 2]}:ses-feedback-${i}`);
+export const SENDING_ACCOUNTS: readonly string[] = Array.from({ length: 20 }, (_, i) =>
+  String(210000000000 + i * 1_010_101),
+);
+export const DESTINATION_TOPICS: readonly string[] = Array.from(
+  { length: 10 },
+  (_, i) => `arn:aws:sns:${REGION}:${SENDING_ACCOUNTS[i * 2]}:ses-feedback-${i}`,
+);
 
 /** SES record types the generator writes, with their share of the mix and the formats they come in. */
 export const MIX = [
@@ -70,7 +75,10 @@ function pick<T>(random: Random, items: readonly T[]): T {
 
 function hex(random: Random, length: number): string {
   let out = '';
-  while (out.length < length) out += Math.floor(random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  while (out.length < length)
+    out += Math.floor(random() * 0x1_0000_0000)
+      .toString(16)
+      .padStart(8, '0');
   return out.slice(0, length);
 }
 
@@ -86,9 +94,29 @@ function uuid(random: Random): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-const FIRST_NAMES = ['jane', 'mary', 'richard', 'ahmed', 'li', 'sofia', 'kwame', 'olga', 'pedro', 'yuki', 'noah', 'amara'];
+const FIRST_NAMES = [
+  'jane',
+  'mary',
+  'richard',
+  'ahmed',
+  'li',
+  'sofia',
+  'kwame',
+  'olga',
+  'pedro',
+  'yuki',
+  'noah',
+  'amara',
+];
 const DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example.com', 'corp.example.net'];
-const SUBJECTS = ['Your order has shipped', 'Weekly digest', 'Reset your password', 'Invoice 2026-0142 is ready', 'Welcome aboard', 'Action required: confirm your address'];
+const SUBJECTS = [
+  'Your order has shipped',
+  'Weekly digest',
+  'Reset your password',
+  'Invoice 2026-0142 is ready',
+  'Welcome aboard',
+  'Action required: confirm your address',
+];
 const USER_AGENTS = [
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36',
@@ -131,7 +159,13 @@ interface MailParts {
 }
 
 /** The `mail` object: legacy notifications carry sourceIp and callerIdentity, event records carry tags instead. */
-function buildMail(random: Random, format: 'notification' | 'event', account: string, ms: number, targetBytes: number): MailParts {
+function buildMail(
+  random: Random,
+  format: 'notification' | 'event',
+  account: string,
+  ms: number,
+  targetBytes: number,
+): MailParts {
   const delegated = random() < 0.8;
   const domain = delegated ? 'example.com' : `sender${account.slice(-3)}.example.org`;
   const identityAccount = delegated ? OWNER_ACCOUNT : account;
@@ -150,7 +184,10 @@ function buildMail(random: Random, format: 'notification' | 'event', account: st
     { name: 'Message-ID', value: headerMessageId },
     { name: 'MIME-Version', value: '1.0' },
     { name: 'Content-Type', value: `multipart/alternative; boundary="----=_Part_${hex(random, 12)}"` },
-    { name: 'List-Unsubscribe', value: `<https://${domain}/unsubscribe?u=${hex(random, 24)}>, <mailto:unsubscribe@${domain}?subject=${hex(random, 16)}>` },
+    {
+      name: 'List-Unsubscribe',
+      value: `<https://${domain}/unsubscribe?u=${hex(random, 24)}>, <mailto:unsubscribe@${domain}?subject=${hex(random, 16)}>`,
+    },
     { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
     { name: 'X-SES-CONFIGURATION-SET', value: configurationSet },
     { name: 'Feedback-ID', value: `1.${REGION}.${base64(random, 44)}=:AmazonSES` },
@@ -165,7 +202,13 @@ function buildMail(random: Random, format: 'notification' | 'event', account: st
     destination: recipients,
     headersTruncated: false,
     headers,
-    commonHeaders: { from: [`"Example ${account.slice(-3)}" <${source}>`], date: rfc2822(ms), to: recipients, messageId: headerMessageId, subject },
+    commonHeaders: {
+      from: [`"Example ${account.slice(-3)}" <${source}>`],
+      date: rfc2822(ms),
+      to: recipients,
+      messageId: headerMessageId,
+      subject,
+    },
   };
   const sourceIp = `203.0.113.${Math.floor(random() * 254) + 1}`;
   const caller = `delegate-${account.slice(-4)}`;
@@ -198,13 +241,27 @@ function detailFor(random: Random, type: CorpusType, parts: MailParts): Record<s
   const mta = `dsn; a${Math.floor(random() * 90) + 10}-${Math.floor(random() * 90) + 10}.smtp-out.amazonses.com`;
   switch (type) {
     case 'Delivery':
-      return { timestamp: at, processingTimeMillis: Math.floor(random() * 4000), recipients, smtpResponse: '250 2.6.0 Message received', remoteMtaIp: `192.0.2.${Math.floor(random() * 254) + 1}`, reportingMTA: mta.slice(5) };
+      return {
+        timestamp: at,
+        processingTimeMillis: Math.floor(random() * 4000),
+        recipients,
+        smtpResponse: '250 2.6.0 Message received',
+        remoteMtaIp: `192.0.2.${Math.floor(random() * 254) + 1}`,
+        reportingMTA: mta.slice(5),
+      };
     case 'Bounce': {
       const permanent = random() < 0.7;
       return {
         bounceType: permanent ? 'Permanent' : 'Transient',
-        bounceSubType: permanent ? pick(random, ['General', 'NoEmail', 'Suppressed']) : pick(random, ['General', 'MailboxFull']),
-        bouncedRecipients: recipients.slice(0, 1).map((emailAddress) => ({ emailAddress, action: 'failed', status: '5.1.1', diagnosticCode: `smtp; 550 5.1.1 <${emailAddress}>: Recipient address rejected: User unknown in virtual mailbox table` })),
+        bounceSubType: permanent
+          ? pick(random, ['General', 'NoEmail', 'Suppressed'])
+          : pick(random, ['General', 'MailboxFull']),
+        bouncedRecipients: recipients.slice(0, 1).map((emailAddress) => ({
+          emailAddress,
+          action: 'failed',
+          status: '5.1.1',
+          diagnosticCode: `smtp; 550 5.1.1 <${emailAddress}>: Recipient address rejected: User unknown in virtual mailbox table`,
+        })),
         timestamp: at,
         feedbackId: `0100018d${hex(random, 8)}-${uuid(random)}-000000`,
         remoteMtaIp: `192.0.2.${Math.floor(random() * 254) + 1}`,
@@ -224,27 +281,50 @@ function detailFor(random: Random, type: CorpusType, parts: MailParts): Record<s
     case 'Send':
       return {};
     case 'Open':
-      return { timestamp: at, userAgent: pick(random, USER_AGENTS), ipAddress: `192.0.2.${Math.floor(random() * 254) + 1}` };
+      return {
+        timestamp: at,
+        userAgent: pick(random, USER_AGENTS),
+        ipAddress: `192.0.2.${Math.floor(random() * 254) + 1}`,
+      };
     case 'Click':
-      return { timestamp: at, ipAddress: `192.0.2.${Math.floor(random() * 254) + 1}`, userAgent: pick(random, USER_AGENTS), link: `https://example.com/p/${hex(random, 12)}?utm_source=ses`, linkTags: { campaign: [`c-${hex(random, 6)}`] } };
+      return {
+        timestamp: at,
+        ipAddress: `192.0.2.${Math.floor(random() * 254) + 1}`,
+        userAgent: pick(random, USER_AGENTS),
+        link: `https://example.com/p/${hex(random, 12)}?utm_source=ses`,
+        linkTags: { campaign: [`c-${hex(random, 6)}`] },
+      };
     case 'DeliveryDelay':
       return {
         timestamp: at,
         delayType: 'TransientCommunicationFailure',
         expirationTime: isoAt(ms + 86_400_000),
-        delayedRecipients: recipients.map((emailAddress) => ({ emailAddress, status: '4.4.1', diagnosticCode: 'smtp; 421 4.4.1 Unable to connect to remote host' })),
+        delayedRecipients: recipients.map((emailAddress) => ({
+          emailAddress,
+          status: '4.4.1',
+          diagnosticCode: 'smtp; 421 4.4.1 Unable to connect to remote host',
+        })),
       };
     case 'Reject':
       return { reason: 'Bad content' };
     case 'Rendering Failure':
-      return { templateName: `template-${hex(random, 4)}`, errorMessage: 'Attribute \'attributeName\' is not present in the rendering data.' };
+      return {
+        templateName: `template-${hex(random, 4)}`,
+        errorMessage: "Attribute 'attributeName' is not present in the rendering data.",
+      };
     case 'Subscription':
       return {
         contactList: 'newsletter',
         timestamp: at,
         source: 'UnsubscribeHeader',
-        newTopicPreferences: { unsubscribeAll: true, topicSubscriptionStatus: [{ topicName: 'weekly', subscriptionStatus: 'OptOut' }] },
-        oldTopicPreferences: { unsubscribeAll: false, topicSubscriptionStatus: [{ topicName: 'weekly', subscriptionStatus: 'OptIn' }] },
+        newTopicPreferences: {
+          unsubscribeAll: true,
+          topicSubscriptionStatus: [{ topicName: 'weekly', subscriptionStatus: 'OptOut' }],
+        },
+        oldTopicPreferences: {
+          unsubscribeAll: false,
+          topicSubscriptionStatus: [{ topicName: 'weekly', subscriptionStatus: 'OptIn' }],
+        },
       };
     default: {
       const unreachable: never = type;
@@ -284,7 +364,10 @@ export function generateRecord(random: Random, index: number): CorpusRecord {
   const parts = buildMail(random, format, sendingAccountId, Date.UTC(2026, 0, 1) + index * 1500, targetBytes);
   const detail = detailFor(random, entry.type, parts);
   const key = DETAIL_KEY[entry.type];
-  const record = format === 'notification' ? { notificationType: entry.type, [key]: detail, mail: parts.mail } : { eventType: entry.type, mail: parts.mail, [key]: detail };
+  const record =
+    format === 'notification'
+      ? { notificationType: entry.type, [key]: detail, mail: parts.mail }
+      : { eventType: entry.type, mail: parts.mail, [key]: detail };
   let text = JSON.stringify(record);
   // The detail object was not in the mail's size budget: give back Received hops until the record is in range.
   const headers = parts.mail.headers as Array<{ name: string }>;
@@ -316,7 +399,10 @@ export function snsSqsBody(message: string, index: number, random: Random): stri
     ['SignatureVersion', '1'],
     ['Signature', `${base64(random, 342)}==`],
     ['SigningCertURL', `https://sns.${REGION}.amazonaws.com/SimpleNotificationService-${hex(random, 32)}.pem`],
-    ['UnsubscribeURL', `https://sns.${REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${INTAKE_TOPIC_ARN}:${uuid(random)}`],
+    [
+      'UnsubscribeURL',
+      `https://sns.${REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${INTAKE_TOPIC_ARN}:${uuid(random)}`,
+    ],
   ];
   return `{\n${fields.map(([k, v]) => `  ${JSON.stringify(k)} : ${JSON.stringify(v)}`).join(',\n')}\n}`;
 }
@@ -348,7 +434,12 @@ export function sqsOfSnsEvent(records: readonly CorpusRecord[], seed: number): S
         messageId: uuid(random),
         receiptHandle: `AQEB${base64(random, 380)}`,
         body,
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.UTC(2026, 0, 1) + i * 1500 + 3100), SenderId: 'AIDAIENQZJOLO23YVJ4VO', ApproximateFirstReceiveTimestamp: String(Date.UTC(2026, 0, 1) + i * 1500 + 3200) },
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.UTC(2026, 0, 1) + i * 1500 + 3100),
+          SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+          ApproximateFirstReceiveTimestamp: String(Date.UTC(2026, 0, 1) + i * 1500 + 3200),
+        },
         messageAttributes: {},
         md5OfBody: createHash('md5').update(body).digest('hex'),
         eventSource: 'aws:sqs',
@@ -384,7 +475,9 @@ export function eventUpToBytes(limitBytes: number, seed: number): { event: SqsEv
  * `notification` is what delegates migrating off cross-account notifications ask for: legacy records pass through
  * as their original text, event records of the three legacy types are converted, the other types are skipped.
  */
-export function benchRoutes(format: 'notification' | 'event' | 'original' | 'normalized' = 'notification'): RoutesConfig {
+export function benchRoutes(
+  format: 'notification' | 'event' | 'original' | 'normalized' = 'notification',
+): RoutesConfig {
   return {
     routes: SENDING_ACCOUNTS.map((account, i) => ({
       name: `delegate-${i}`,

@@ -4,7 +4,7 @@
  * Lambda-sized SQS batch run through the packaged route-sqs handler.
  */
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
@@ -16,7 +16,12 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 
 /** The environment of a machine with no AWS account (serverless package must not need one). */
 function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    SLS_TELEMETRY_DISABLED: '1',
+    ...extra,
+  };
   for (const key of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete env[key];
   return env;
 }
@@ -30,7 +35,10 @@ export async function packageFunctions(dir: string): Promise<Record<string, numb
     maxBuffer: 64 * 1024 * 1024,
   });
   const zips: Record<string, number> = {};
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.zip')).sort()) zips[file.slice(0, -4)] = statSync(path.join(dir, file)).size;
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.zip'))
+    .sort())
+    zips[file.slice(0, -4)] = statSync(path.join(dir, file)).size;
   return zips;
 }
 
@@ -75,7 +83,8 @@ export function extractZip(zipFile: string, dir: string): string[] {
 export async function buildReferenceBundle(outfile: string): Promise<number> {
   await build({
     stdin: {
-      contents: "import { SNSClient } from '@aws-sdk/client-sns';\nexport const client = new SNSClient({ region: process.env.AWS_REGION ?? 'us-east-1' });\n",
+      contents:
+        "import { SNSClient } from '@aws-sdk/client-sns';\nexport const client = new SNSClient({ region: process.env.AWS_REGION ?? 'us-east-1' });\n",
       resolveDir: REPO_ROOT,
       sourcefile: 'reference-client-sns.ts',
       loader: 'ts',
@@ -124,7 +133,12 @@ function runChild(script: string, args: string[], env: NodeJS.ProcessEnv, stdout
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(answer);
-      else reject(new Error(`${path.basename(script)} ${args.map((a) => path.basename(a)).join(' ')} exited ${code}: ${err.slice(-2000)}`));
+      else
+        reject(
+          new Error(
+            `${path.basename(script)} ${args.map((a) => path.basename(a)).join(' ')} exited ${code}: ${err.slice(-2000)}`,
+          ),
+        );
     });
   });
 }
@@ -133,7 +147,11 @@ function runChild(script: string, args: string[], env: NodeJS.ProcessEnv, stdout
  * Cold `require` of each bundle, each time in a fresh `node` process, `runs` times; bundles take turns so a
  * noisy moment of the machine falls on all of them alike. Milliseconds of the require call alone.
  */
-export async function coldRequire(bundles: Record<string, string>, runs: number, onRun?: (name: string, ms: number) => void): Promise<Record<string, Spread & { runs: number[] }>> {
+export async function coldRequire(
+  bundles: Record<string, string>,
+  runs: number,
+  onRun?: (name: string, ms: number) => void,
+): Promise<Record<string, Spread & { runs: number[] }>> {
   const script = path.join(__dirname, 'require-child.cjs');
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(bundles).map((name) => [name, []]));
   for (let i = 0; i < runs; i++) {
@@ -162,7 +180,11 @@ export interface RssResult {
  * Peak RSS of one SQS batch at Lambda's payload limit through the packaged route-sqs handler, in a fresh process,
  * with the dry-run sink (BRIDGE_PUBLISH=dry-run: messages are written to the child's stdout, which is discarded).
  */
-export async function peakRss(handlerFile: string, eventFile: string, routesFile: string): Promise<Omit<RssResult, 'records' | 'eventBytes'>> {
+export async function peakRss(
+  handlerFile: string,
+  eventFile: string,
+  routesFile: string,
+): Promise<Omit<RssResult, 'records' | 'eventBytes'>> {
   const script = path.join(__dirname, 'rss-child.cjs');
   const env = lambdaEnv({ ROUTES_FILE: routesFile, BRIDGE_PUBLISH: 'dry-run', PARKING_TOPIC: 'bench-parking' });
   const linesFile = `${eventFile}.published.ndjson`;

@@ -33,15 +33,35 @@ const Timed = z.looseObject({ timestamp: optionalString });
 
 /** The type-specific objects, with the fields the normalizer reads. */
 const DETAILS = {
-  Bounce: { key: 'bounce', type: 'bounce', schema: Timed.extend({ bouncedRecipients: Addressed }), recipients: 'bouncedRecipients' },
-  Complaint: { key: 'complaint', type: 'complaint', schema: Timed.extend({ complainedRecipients: Addressed }), recipients: 'complainedRecipients' },
-  Delivery: { key: 'delivery', type: 'delivery', schema: Timed.extend({ recipients: stringList }), recipients: 'recipients' },
+  Bounce: {
+    key: 'bounce',
+    type: 'bounce',
+    schema: Timed.extend({ bouncedRecipients: Addressed }),
+    recipients: 'bouncedRecipients',
+  },
+  Complaint: {
+    key: 'complaint',
+    type: 'complaint',
+    schema: Timed.extend({ complainedRecipients: Addressed }),
+    recipients: 'complainedRecipients',
+  },
+  Delivery: {
+    key: 'delivery',
+    type: 'delivery',
+    schema: Timed.extend({ recipients: stringList }),
+    recipients: 'recipients',
+  },
   Send: { key: 'send', type: 'send', schema: z.looseObject({}).optional(), recipients: null },
   Reject: { key: 'reject', type: 'reject', schema: z.looseObject({}), recipients: null },
   Open: { key: 'open', type: 'open', schema: Timed, recipients: null },
   Click: { key: 'click', type: 'click', schema: Timed, recipients: null },
   'Rendering Failure': { key: 'failure', type: 'rendering_failure', schema: z.looseObject({}), recipients: null },
-  DeliveryDelay: { key: 'deliveryDelay', type: 'delivery_delay', schema: Timed.extend({ delayedRecipients: Addressed }), recipients: 'delayedRecipients' },
+  DeliveryDelay: {
+    key: 'deliveryDelay',
+    type: 'delivery_delay',
+    schema: Timed.extend({ delayedRecipients: Addressed }),
+    recipients: 'delayedRecipients',
+  },
   Subscription: { key: 'subscription', type: 'subscription', schema: Timed, recipients: null },
 } as const;
 type SesType = keyof typeof DETAILS;
@@ -54,11 +74,17 @@ function recordSchema(discriminator: 'eventType' | 'notificationType', type: Ses
 
 const EventRecord = z.discriminatedUnion(
   'eventType',
-  (Object.keys(DETAILS) as SesType[]).map((type) => recordSchema('eventType', type)) as unknown as [ReturnType<typeof recordSchema>, ...Array<ReturnType<typeof recordSchema>>],
+  (Object.keys(DETAILS) as SesType[]).map((type) => recordSchema('eventType', type)) as unknown as [
+    ReturnType<typeof recordSchema>,
+    ...Array<ReturnType<typeof recordSchema>>,
+  ],
 );
 const NotificationRecord = z.discriminatedUnion(
   'notificationType',
-  LEGACY.map((type) => recordSchema('notificationType', type)) as unknown as [ReturnType<typeof recordSchema>, ...Array<ReturnType<typeof recordSchema>>],
+  LEGACY.map((type) => recordSchema('notificationType', type)) as unknown as [
+    ReturnType<typeof recordSchema>,
+    ...Array<ReturnType<typeof recordSchema>>,
+  ],
 );
 /** A type SES adds later is kept as `unknown`, as the bridge does, rather than failing the batch. */
 const FutureRecord = z.looseObject({ eventType: z.string(), mail: Mail });

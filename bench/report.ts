@@ -33,7 +33,15 @@ export interface Report {
   zipBytes: Record<string, number>;
   referenceBundleBytes: number;
   coldRequireMs: Record<string, Spread & { ratioToReference: number }>;
-  peakRss: { maxRssMB: number; baselineMaxRssMB: number; records: number; eventBytes: number; delivered: number | null; batchItemFailures: number | null; ms: number | null };
+  peakRss: {
+    maxRssMB: number;
+    baselineMaxRssMB: number;
+    records: number;
+    eventBytes: number;
+    delivered: number | null;
+    batchItemFailures: number | null;
+    ms: number | null;
+  };
   targets: Array<{ figure: string; target: string; value: number; met: boolean }>;
   figures?: Record<string, number>;
 }
@@ -41,22 +49,31 @@ export interface Report {
 const START = '<!-- bench:results:start (written by npm run bench; edit bench/report.ts instead) -->';
 const END = '<!-- bench:results:end -->';
 
-const fmtSpread = (s: Spread, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
+const fmtSpread = (s: Spread, digits = 2) =>
+  `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
 
 /** The results section: what ran where, every figure with its spread, and each target met or missed. */
 export function renderMarkdown(r: Report): string {
   const lines: string[] = [];
   lines.push(`Run \`${r.command}\` on ${r.generatedAt.slice(0, 10)}, ${r.durationSeconds} s.`);
   lines.push('');
-  lines.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, ${r.machine.platform}; Node ${r.machine.node} (V8 ${r.machine.v8}).`);
-  lines.push(`Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+  lines.push(
+    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, ${r.machine.platform}; Node ${r.machine.node} (V8 ${r.machine.v8}).`,
+  );
+  lines.push(
+    `Versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+  );
   lines.push('');
   lines.push(
     `Corpus: ${r.corpus.records.toLocaleString('en-US')} SES records (seed ${r.corpus.seed}), ${r.corpus.recordBytes.min}-${r.corpus.recordBytes.max} bytes each (median ${r.corpus.recordBytes.median}), ` +
       `${(r.corpus.sqsBodyBytes / 1024 / 1024).toFixed(1)} MB of SQS bodies; ${r.method.warmupRounds} warm-up rounds, then ${r.method.rounds} timed rounds.`,
   );
   lines.push('');
-  lines.push('| contestant | ms per batch, median (min-max) | records/s | µs/record | throughput vs floor, median (min-max) |');
+  lines.push(
+    '| contestant | ms per batch, median (min-max) | records/s | µs/record | throughput vs floor, median (min-max) |',
+  );
   lines.push('|---|---|---|---|---|');
   const vsFloor: Record<Contestant, string> = {
     floor: '1',
@@ -67,7 +84,9 @@ export function renderMarkdown(r: Report): string {
     powertools: fmtSpread(r.ratios['powertools/floor']),
   };
   for (const [name, t] of Object.entries(r.throughput) as Array<[Contestant, Report['throughput'][Contestant]]>) {
-    lines.push(`| \`${name}\` | ${fmtSpread(t.ms, 1)} | ${t.recordsPerSecond.toLocaleString('en-US')} | ${t.usPerRecord} | ${vsFloor[name]} |`);
+    lines.push(
+      `| \`${name}\` | ${fmtSpread(t.ms, 1)} | ${t.recordsPerSecond.toLocaleString('en-US')} | ${t.usPerRecord} | ${vsFloor[name]} |`,
+    );
   }
   lines.push('');
   lines.push(
@@ -76,7 +95,9 @@ export function renderMarkdown(r: Report): string {
   );
   lines.push('');
   const e = r.errorPaths;
-  lines.push(`Error path for the same bad record (${e.case}): bridge \`${e.bridge?.path}\` ("${e.bridge?.message}", other records delivered); Powertools \`${e.powertools.path}\` ("${e.powertools.message}", ${e.powertools.otherRecords}).`);
+  lines.push(
+    `Error path for the same bad record (${e.case}): bridge \`${e.bridge?.path}\` ("${e.bridge?.message}", other records delivered); Powertools \`${e.powertools.path}\` ("${e.powertools.message}", ${e.powertools.otherRecords}).`,
+  );
   lines.push('');
   lines.push('| figure | value | target | met |');
   lines.push('|---|---|---|---|');
@@ -110,6 +131,9 @@ export function updatePerformanceDoc(file: string, section: string): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n';
   const start = text.indexOf(START);
   const end = text.indexOf(END);
-  const next = start >= 0 && end > start ? `${text.slice(0, start)}${block}${text.slice(end + END.length)}` : `${text.trimEnd()}\n\n## Results\n\n${block}\n`;
+  const next =
+    start >= 0 && end > start
+      ? `${text.slice(0, start)}${block}${text.slice(end + END.length)}`
+      : `${text.trimEnd()}\n\n## Results\n\n${block}\n`;
   writeFileSync(file, next);
 }

@@ -11,7 +11,10 @@ async function main() {
   const answer = { records: event.Records.length };
   if (mode === 'handler') {
     const { handler } = require(handlerFile);
-    const context = { invokedFunctionArn: 'arn:aws:lambda:us-east-1:888888888888:function:ses-notification-bridge-bench-route-sqs', awsRequestId: 'bench' };
+    const context = {
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:888888888888:function:ses-notification-bridge-bench-route-sqs',
+      awsRequestId: 'bench',
+    };
     const start = process.hrtime.bigint();
     const response = await handler(event, context);
     answer.ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -22,6 +25,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+  process.stderr.write(`${err?.stack ? err.stack : err}\n`);
   process.exit(1);
 });

@@ -7,13 +7,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readFeedback } from '#lib/intake';
-import { LAMBDA_PAYLOAD_LIMIT_BYTES, MIX, LEGACY_SHARE, benchRoutes, eventUpToBytes, generateRecords, sqsOfSnsEvent, type SqsEvent } from './corpus';
-import { REPO_ROOT, buildReferenceBundle, coldRequire, extractZip, packageFunctions, peakRss } from './fixed-costs';
+import {
+  benchRoutes,
+  eventUpToBytes,
+  generateRecords,
+  LAMBDA_PAYLOAD_LIMIT_BYTES,
+  LEGACY_SHARE,
+  MIX,
+  type SqsEvent,
+  sqsOfSnsEvent,
+} from './corpus';
+import { buildReferenceBundle, coldRequire, extractZip, packageFunctions, peakRss, REPO_ROOT } from './fixed-costs';
 import { safeParseWithPowertools } from './powertools';
 import { type Report, renderMarkdown, updatePerformanceDoc } from './report';
 import { countSnsRequests } from './sns-requests';
 import { median, round, roundSpread } from './stats';
-import { CONTESTANTS, RATIOS, measureThroughput } from './throughput';
+import { CONTESTANTS, measureThroughput, RATIOS } from './throughput';
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --help]
 
@@ -45,7 +54,9 @@ function progress(message: string): void {
 }
 
 function versionOf(pkg: string): string {
-  return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }
+  ).version;
 }
 
 function machine() {
@@ -85,12 +96,24 @@ function errorPaths(event: SqsEvent): Report['errorPaths'] {
   record.body = JSON.stringify(envelope);
   const problem = readFeedback(bad).find((o) => o.kind === 'problem');
   const powertools = safeParseWithPowertools(bad);
-  const issues = powertools.success ? [] : ((powertools.error.cause as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues ?? []);
-  const jsonPath = (parts: PropertyKey[]) => parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+  const issues = powertools.success
+    ? []
+    : ((powertools.error.cause as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues ?? []);
+  const jsonPath = (parts: PropertyKey[]) =>
+    parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
   return {
     case: 'Records[1]: mail.destination[1] is the number 42',
-    bridge: problem?.kind === 'problem' ? { path: problem.problem.path, message: problem.problem.message, otherRecords: 'delivered' } : null,
-    powertools: { path: issues[0] ? jsonPath(issues[0].path) : null, message: issues[0]?.message ?? null, otherRecords: powertools.success ? 'delivered' : 'the whole batch fails (parse) or is reported failed (safeParse)' },
+    bridge:
+      problem?.kind === 'problem'
+        ? { path: problem.problem.path, message: problem.problem.message, otherRecords: 'delivered' }
+        : null,
+    powertools: {
+      path: issues[0] ? jsonPath(issues[0].path) : null,
+      message: issues[0]?.message ?? null,
+      otherRecords: powertools.success
+        ? 'delivered'
+        : 'the whole batch fails (parse) or is reported failed (safeParse)',
+    },
   };
 }
 
@@ -105,7 +128,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const quick = argv.includes('--quick');
-  const settings: Settings = { quick, seed: 20260101, records: 10_000, warmupRounds: quick ? 2 : 3, rounds: quick ? 7 : 25, coldRuns: quick ? 5 : 20 };
+  const settings: Settings = {
+    quick,
+    seed: 20260101,
+    records: 10_000,
+    warmupRounds: quick ? 2 : 3,
+    rounds: quick ? 7 : 25,
+    coldRuns: quick ? 5 : 20,
+  };
   const started = Date.now();
   const work = mkdtempSync(path.join(os.tmpdir(), 'ses-bridge-bench-'));
   try {
@@ -116,11 +146,16 @@ async function main(argv: string[]): Promise<number> {
     const mix: Record<string, number> = {};
     for (const r of records) mix[`${r.type}/${r.format}`] = (mix[`${r.type}/${r.format}`] ?? 0) + 1;
 
-    progress(`throughput: ${settings.warmupRounds} warm-up + ${settings.rounds} timed rounds of ${CONTESTANTS.join(', ')}`);
+    progress(
+      `throughput: ${settings.warmupRounds} warm-up + ${settings.rounds} timed rounds of ${CONTESTANTS.join(', ')}`,
+    );
     const throughput = await measureThroughput(event, {
       warmupRounds: settings.warmupRounds,
       rounds: settings.rounds,
-      onRound: (round, ms, warmup) => progress(`  round ${round + 1}${warmup ? ' (warm-up)' : ''}: ${CONTESTANTS.map((c) => `${c} ${ms[c].toFixed(0)} ms`).join(', ')}`),
+      onRound: (round, ms, warmup) =>
+        progress(
+          `  round ${round + 1}${warmup ? ' (warm-up)' : ''}: ${CONTESTANTS.map((c) => `${c} ${ms[c].toFixed(0)} ms`).join(', ')}`,
+        ),
     });
 
     progress('error paths: one bad record through both parsers');
@@ -158,7 +193,11 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(routesFile, JSON.stringify(benchRoutes('notification')));
     const sqsHandler = bundles['route-sqs'];
     if (sqsHandler === undefined) throw new Error('serverless package produced no route-sqs.zip');
-    const rss = { ...(await peakRss(sqsHandler, eventFile, routesFile)), records: big.event.Records.length, eventBytes: Buffer.byteLength(big.text) };
+    const rss = {
+      ...(await peakRss(sqsHandler, eventFile, routesFile)),
+      records: big.event.Records.length,
+      eventBytes: Buffer.byteLength(big.text),
+    };
 
     const reference = cold['reference (client-sns only)']!;
     const report: Report = {
@@ -180,10 +219,13 @@ async function main(argv: string[]): Promise<number> {
         warmupRounds: settings.warmupRounds,
         rounds: settings.rounds,
         coldRuns: settings.coldRuns,
-        normalize: 'readFeedbackInto with a consumer that counts events (the handlers read this way; their consumer routes and renders)',
+        normalize:
+          'readFeedbackInto with a consumer that counts events (the handlers read this way; their consumer routes and renders)',
         'normalize-kept': 'readFeedback: every outcome in one array, kept to the end of the batch',
-        pipeline: 'processDocument (20 routes keyed on sendingAccountId, notification format) with the real SNS publisher (group by topic, PublishBatch of 10 sent as each fills, entries with Id, Message, MessageAttributes) sending to an in-process client that accepts every entry',
-        ratios: 'throughput ratios within each round (ms of the reference / ms of the contestant), min/median/max over the timed rounds',
+        pipeline:
+          'processDocument (20 routes keyed on sendingAccountId, notification format) with the real SNS publisher (group by topic, PublishBatch of 10 sent as each fills, entries with Id, Message, MessageAttributes) sending to an in-process client that accepts every entry',
+        ratios:
+          'throughput ratios within each round (ms of the reference / ms of the contestant), min/median/max over the timed rounds',
       },
       throughput: Object.fromEntries(
         CONTESTANTS.map((c) => [
@@ -196,14 +238,26 @@ async function main(argv: string[]): Promise<number> {
           },
         ]),
       ) as Report['throughput'],
-      ratios: Object.fromEntries(RATIOS.map((name) => [name, roundSpread(throughput.ratios[name])])) as Report['ratios'],
+      ratios: Object.fromEntries(
+        RATIOS.map((name) => [name, roundSpread(throughput.ratios[name])]),
+      ) as Report['ratios'],
       pipelineSink: throughput.sink,
       errorPaths: errors,
       sns,
       zipBytes,
       referenceBundleBytes: referenceBytes,
-      coldRequireMs: Object.fromEntries(Object.entries(cold).map(([name, s]) => [name, { ...roundSpread(s, 1), ratioToReference: round(s.median / reference.median, 2) }])),
-      peakRss: { ...rss, maxRssMB: round(rss.maxRssMB, 1), baselineMaxRssMB: round(rss.baselineMaxRssMB, 1), ms: rss.ms === null ? null : round(rss.ms, 1) },
+      coldRequireMs: Object.fromEntries(
+        Object.entries(cold).map(([name, s]) => [
+          name,
+          { ...roundSpread(s, 1), ratioToReference: round(s.median / reference.median, 2) },
+        ]),
+      ),
+      peakRss: {
+        ...rss,
+        maxRssMB: round(rss.maxRssMB, 1),
+        baselineMaxRssMB: round(rss.baselineMaxRssMB, 1),
+        ms: rss.ms === null ? null : round(rss.ms, 1),
+      },
       targets: [],
     };
     report.targets = targetsOf(report);
@@ -228,14 +282,49 @@ function targetsOf(r: Report): Report['targets'] {
   const zips = Object.entries(r.zipBytes);
   const cold = Object.entries(r.coldRequireMs).filter(([name]) => !name.startsWith('reference'));
   return [
-    { figure: 'normalize/floor (median)', target: '>= 0.85', value: r.ratios['normalize/floor'].median, met: r.ratios['normalize/floor'].median >= 0.85 },
-    { figure: 'pipeline/floor (median)', target: '>= 0.60', value: r.ratios['pipeline/floor'].median, met: r.ratios['pipeline/floor'].median >= 0.6 },
+    {
+      figure: 'normalize/floor (median)',
+      target: '>= 0.85',
+      value: r.ratios['normalize/floor'].median,
+      met: r.ratios['normalize/floor'].median >= 0.85,
+    },
+    {
+      figure: 'pipeline/floor (median)',
+      target: '>= 0.60',
+      value: r.ratios['pipeline/floor'].median,
+      met: r.ratios['pipeline/floor'].median >= 0.6,
+    },
     // Like for like: the Powertools parser returns every record in an array, so the bridge is held to it keeping its events too.
-    { figure: 'normalize-kept/powertools (median)', target: '>= 1.4', value: r.ratios['normalize-kept/powertools'].median, met: r.ratios['normalize-kept/powertools'].median >= 1.4 },
-    { figure: 'SNS requests per 1,000 records to 10 topics', target: '<= 110', value: round(r.sns.oneInvocation.requestsPer1000Published, 1), met: r.sns.oneInvocation.requestsPer1000Published <= 110 },
-    ...zips.map(([name, bytes]) => ({ figure: `${name}.zip KB`, target: '<= 150', value: round(bytes / 1024, 1), met: bytes <= 150 * 1024 })),
-    ...cold.map(([name, s]) => ({ figure: `${name} cold require / client-sns reference`, target: '<= 1.2', value: s.ratioToReference, met: s.ratioToReference <= 1.2 })),
-    { figure: 'peak RSS of one 6 MB SQS batch, MB', target: '<= 200', value: r.peakRss.maxRssMB, met: r.peakRss.maxRssMB <= 200 },
+    {
+      figure: 'normalize-kept/powertools (median)',
+      target: '>= 1.4',
+      value: r.ratios['normalize-kept/powertools'].median,
+      met: r.ratios['normalize-kept/powertools'].median >= 1.4,
+    },
+    {
+      figure: 'SNS requests per 1,000 records to 10 topics',
+      target: '<= 110',
+      value: round(r.sns.oneInvocation.requestsPer1000Published, 1),
+      met: r.sns.oneInvocation.requestsPer1000Published <= 110,
+    },
+    ...zips.map(([name, bytes]) => ({
+      figure: `${name}.zip KB`,
+      target: '<= 150',
+      value: round(bytes / 1024, 1),
+      met: bytes <= 150 * 1024,
+    })),
+    ...cold.map(([name, s]) => ({
+      figure: `${name} cold require / client-sns reference`,
+      target: '<= 1.2',
+      value: s.ratioToReference,
+      met: s.ratioToReference <= 1.2,
+    })),
+    {
+      figure: 'peak RSS of one 6 MB SQS batch, MB',
+      target: '<= 200',
+      value: r.peakRss.maxRssMB,
+      met: r.peakRss.maxRssMB <= 200,
+    },
   ];
 }
 

@@ -10,7 +10,7 @@ import { createSnsPublisher } from '#lib/publish/sns';
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes } from '#lib/routing/index';
 import { startFakeSns } from '#test/support/fake-sns-server';
-import { DESTINATION_TOPICS, type SqsEvent, benchRoutes } from './corpus';
+import { benchRoutes, DESTINATION_TOPICS, type SqsEvent } from './corpus';
 import { PARKING_TOPIC_ARN } from './throughput';
 
 export interface SnsRequestCount {
@@ -28,7 +28,11 @@ export interface SnsRequestCount {
  * Runs `event`'s records through readFeedback + processBatch with the SNS publisher against a fresh test server,
  * `batchSize` records per invocation, every record to one of the 10 destination topics.
  */
-export async function countSnsRequests(event: SqsEvent, batchSize: number, format: 'original' | 'notification'): Promise<SnsRequestCount> {
+export async function countSnsRequests(
+  event: SqsEvent,
+  batchSize: number,
+  format: 'original' | 'notification',
+): Promise<SnsRequestCount> {
   const fake = await startFakeSns();
   try {
     for (const arn of [...DESTINATION_TOPICS, PARKING_TOPIC_ARN]) {
@@ -40,26 +44,47 @@ export async function countSnsRequests(event: SqsEvent, batchSize: number, forma
       clientFor: (region) => {
         let client = clients.get(region);
         if (client === undefined) {
-          client = new SNSClient({ ...fake.clientConfig(region), maxAttempts: 1, requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true } });
+          client = new SNSClient({
+            ...fake.clientConfig(region),
+            maxAttempts: 1,
+            requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true },
+          });
           clients.set(region, client);
         }
         return client;
       },
     });
-    const deps = { routes: compileRoutes(parseRoutesConfig(benchRoutes(format), 'bench routes')), publisher, parkingTopicArn: PARKING_TOPIC_ARN };
+    const deps = {
+      routes: compileRoutes(parseRoutesConfig(benchRoutes(format), 'bench routes')),
+      publisher,
+      parkingTopicArn: PARKING_TOPIC_ARN,
+    };
     let published = 0;
     let invocations = 0;
     for (let start = 0; start < event.Records.length; start += batchSize) {
       const report = await processBatch(readFeedback({ Records: event.Records.slice(start, start + batchSize) }), deps);
-      if (report.counts.retry > 0 || report.counts.parked > 0) throw new Error(`SNS request count: ${report.counts.retry} retried and ${report.counts.parked} parked records; expected none`);
+      if (report.counts.retry > 0 || report.counts.parked > 0)
+        throw new Error(
+          `SNS request count: ${report.counts.retry} retried and ${report.counts.parked} parked records; expected none`,
+        );
       published += report.counts.delivered;
       invocations++;
     }
     for (const client of clients.values()) client.destroy();
     const publishBatchRequests = fake.state.requestCount('PublishBatch');
     const requests = fake.state.requestCount();
-    if (fake.state.published.length !== published) throw new Error(`the SNS test server holds ${fake.state.published.length} messages, the bridge reports ${published}`);
-    return { records: event.Records.length, invocations, published, publishBatchRequests, requests, requestsPer1000Published: (requests / published) * 1000 };
+    if (fake.state.published.length !== published)
+      throw new Error(
+        `the SNS test server holds ${fake.state.published.length} messages, the bridge reports ${published}`,
+      );
+    return {
+      records: event.Records.length,
+      invocations,
+      published,
+      publishBatchRequests,
+      requests,
+      requestsPer1000Published: (requests / published) * 1000,
+    };
   } finally {
     await fake.close();
   }

@@ -7,10 +7,11 @@
  * Ratios are throughput ratios taken within a round (floor ms / contestant ms), so a noisy moment of the machine
  * slows both sides of a ratio; their spread across rounds is reported, not one value.
  */
-import vm from 'node:vm';
+
 import v8 from 'node:v8';
+import vm from 'node:vm';
 import { readFeedback, readFeedbackInto } from '#lib/intake';
-import { processDocument, type BridgeDeps } from '#lib/pipeline';
+import { type BridgeDeps, processDocument } from '#lib/pipeline';
 import { createSnsPublisher } from '#lib/publish/sns';
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes } from '#lib/routing/index';
@@ -142,7 +143,14 @@ export interface ThroughputResult {
 export async function measureThroughput(event: SqsEvent, options: ThroughputOptions): Promise<ThroughputResult> {
   const gc = exposeGc();
   const pipeline = createPipeline('notification');
-  const runners: Record<Contestant, (event: SqsEvent) => number | Promise<number>> = { floor, 'floor-kept': floorKept, normalize, 'normalize-kept': normalizeKept, pipeline: pipeline.run, powertools };
+  const runners: Record<Contestant, (event: SqsEvent) => number | Promise<number>> = {
+    floor,
+    'floor-kept': floorKept,
+    normalize,
+    'normalize-kept': normalizeKept,
+    pipeline: pipeline.run,
+    powertools,
+  };
   const results = {} as Record<Contestant, number>;
   const roundsMs = Object.fromEntries(CONTESTANTS.map((c) => [c, []])) as unknown as Record<Contestant, number[]>;
   const total = options.warmupRounds + options.rounds;
@@ -155,7 +163,8 @@ export async function measureThroughput(event: SqsEvent, options: ThroughputOpti
       const start = process.hrtime.bigint();
       const result = await runners[name](event);
       ms[name] = Number(process.hrtime.bigint() - start) / 1e6;
-      if (results[name] !== undefined && results[name] !== result) throw new Error(`${name} returned ${result}, earlier ${results[name]}`);
+      if (results[name] !== undefined && results[name] !== result)
+        throw new Error(`${name} returned ${result}, earlier ${results[name]}`);
       results[name] = result;
     }
     if (!warmup) for (const name of CONTESTANTS) roundsMs[name].push(ms[name]);
@@ -165,10 +174,12 @@ export async function measureThroughput(event: SqsEvent, options: ThroughputOpti
   return {
     roundsMs,
     ms: Object.fromEntries(CONTESTANTS.map((c) => [c, spread(roundsMs[c])])) as Record<Contestant, Spread>,
-    ratios: Object.fromEntries(RATIOS.map((name) => {
-      const [a, b] = name.split('/') as [Contestant, Contestant];
-      return [name, ratio(a, b)];
-    })) as Record<RatioName, Spread>,
+    ratios: Object.fromEntries(
+      RATIOS.map((name) => {
+        const [a, b] = name.split('/') as [Contestant, Contestant];
+        return [name, ratio(a, b)];
+      }),
+    ) as Record<RatioName, Spread>,
     results,
     sink: { ...pipeline.stats },
   };

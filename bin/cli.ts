@@ -1,8 +1,8 @@
 /** What every `ses-bridge` command shares: its shape, its I/O and reading its input files. */
 import { readFileSync, writeSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError, describeError, ProblemCode } from '#lib/errors';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { splitDocuments } from '#lib/envelopes/index';
+import { describeError, ProblemCode, UsageError } from '#lib/errors';
 import { readFeedback } from '#lib/intake';
 import type { Outcome } from '#lib/ses/types';
 
@@ -53,7 +53,12 @@ function writeAll(fd: number, text: string): void {
 /** Parses a command's arguments; unknown options are a UsageError that names the option. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     throw new UsageError(describeError(err));
   }
@@ -65,7 +70,10 @@ export function problemLine(fields: Record<string, unknown>): string {
 }
 
 /** Reads each input (a path, or '-' for stdin); inputs that cannot be read are reported, not thrown. */
-export function readInputs(files: string[], io: Io): { inputs: Array<{ file: string; text: string }>; unreadable: number } {
+export function readInputs(
+  files: string[],
+  io: Io,
+): { inputs: Array<{ file: string; text: string }>; unreadable: number } {
   const inputs: Array<{ file: string; text: string }> = [];
   let unreadable = 0;
   for (const file of files.length === 0 ? ['-'] : files) {
@@ -74,7 +82,9 @@ export function readInputs(files: string[], io: Io): { inputs: Array<{ file: str
     } catch (err) {
       unreadable++;
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeError(err);
-      io.stderr(problemLine({ level: 'error', code: 'unreadable_file', message: `cannot read ${file}: ${reason}`, file }));
+      io.stderr(
+        problemLine({ level: 'error', code: 'unreadable_file', message: `cannot read ${file}: ${reason}`, file }),
+      );
     }
   }
   return { inputs, unreadable };
@@ -90,7 +100,10 @@ export interface Origin {
  * Reads every document of every input and hands each outcome to `onOutcome`, in input order. Documents that are not
  * JSON become `invalid_json` problems, so one broken line never hides the records beside it.
  */
-export function forEachOutcome(inputs: Array<{ file: string; text: string }>, onOutcome: (outcome: Outcome, origin: Origin) => void): void {
+export function forEachOutcome(
+  inputs: Array<{ file: string; text: string }>,
+  onOutcome: (outcome: Outcome, origin: Origin) => void,
+): void {
   for (const { file, text } of inputs) {
     for (const doc of splitDocuments(text)) {
       const origin = { file, index: doc.index };
@@ -105,7 +118,17 @@ export function forEachOutcome(inputs: Array<{ file: string; text: string }>, on
 
 /** The outcome of a document that is not JSON: an `invalid_json` problem keeping its text. */
 export function unparsableDocument(error: string, text: string): Outcome {
-  return { kind: 'problem', problem: { code: ProblemCode.invalidJson, message: `document is ${error}`, path: '', item: 0, transport: null, text } };
+  return {
+    kind: 'problem',
+    problem: {
+      code: ProblemCode.invalidJson,
+      message: `document is ${error}`,
+      path: '',
+      item: 0,
+      transport: null,
+      text,
+    },
+  };
 }
 
 /** The stderr line for a rejected input or a skipped document. */

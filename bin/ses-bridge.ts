@@ -1,6 +1,6 @@
 /** `ses-bridge`: the command-line face of the bridge. Each command lives in bin/commands/<name>.ts. */
-import { UsageError, describeError } from '#lib/errors';
-import { type Command, type Io, ExitCode, processIo } from './cli';
+import { describeError, UsageError } from '#lib/errors';
+import { type Command, ExitCode, type Io, processIo } from './cli';
 import { command as demoCommand } from './commands/demo';
 import { command as migrateCommand } from './commands/migrate';
 import { command as normalizeCommand } from './commands/normalize';

@@ -11,7 +11,10 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   return handleMigrationEvent(event, {
     accountId: accountOfInvocation(context.invokedFunctionArn, process.env),
     // One retry policy: the migration's own (throttling backoff), not the SDK's on top of it.
-    clients: (region) => ({ ses: sesClient(region, { maxAttempts: 1 }), sesv2: sesv2Client(region, { maxAttempts: 1 }) }),
+    clients: (region) => ({
+      ses: sesClient(region, { maxAttempts: 1 }),
+      sesv2: sesv2Client(region, { maxAttempts: 1 }),
+    }),
     paceMs: paceFromEnv(process.env),
   });
 }

@@ -7,7 +7,10 @@
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { processEvent, throwIfRetry } from '#lib/runtime';
 
-export async function handler(event: FirehoseTransformationEvent, context: Context): Promise<FirehoseTransformationResult> {
+export async function handler(
+  event: FirehoseTransformationEvent,
+  context: Context,
+): Promise<FirehoseTransformationResult> {
   throwIfRetry(await processEvent(event, context));
   return { records: event.records.map(({ recordId, data }) => ({ recordId, result: 'Ok', data })) };
 }

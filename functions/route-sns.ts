@@ -5,8 +5,15 @@
 import type { Context, SNSEvent } from 'aws-lambda';
 import { processEvent, throwIfRetry } from '#lib/runtime';
 
-export async function handler(event: SNSEvent, context: Context): Promise<{ delivered: number; parked: number; skipped: number }> {
+export async function handler(
+  event: SNSEvent,
+  context: Context,
+): Promise<{ delivered: number; parked: number; skipped: number }> {
   const report = await processEvent(event, context);
   throwIfRetry(report);
-  return { delivered: report.counts.delivered, parked: report.counts.parked, skipped: report.counts.skippedInputs + report.counts.dropped };
+  return {
+    delivered: report.counts.delivered,
+    parked: report.counts.parked,
+    skipped: report.counts.skippedInputs + report.counts.dropped,
+  };
 }

@@ -8,7 +8,7 @@ import { logger } from '#lib/logger';
 import { CertificateStore, httpsCertFetcher } from '#lib/sns-https/certs';
 import { loadSnsHttpsConfig } from '#lib/sns-https/config';
 import { confirmWithSns } from '#lib/sns-https/confirm';
-import { RecentMessageIds, type SnsHttpsDeps, handleSnsHttpsRequest } from '#lib/sns-https/handle';
+import { handleSnsHttpsRequest, RecentMessageIds, type SnsHttpsDeps } from '#lib/sns-https/handle';
 import { pipelineOnNotification } from '#lib/sns-https/notify';
 import { type HttpResponse, requestFromEvent } from '#lib/sns-https/request';
 import { TEST_CERT_PEM, TEST_CERT_URL } from '#lib/sns-https/test-certificate';

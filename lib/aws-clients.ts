@@ -72,14 +72,22 @@ interface ClientState {
 }
 
 // Module state is created lazily and never throws at load time (osls `invoke local` hangs on a throwing module).
-const state: ClientState = { settings: { ...DEFAULT_CLIENT_SETTINGS, endpoints: {} }, factory: undefined, cache: new Map() };
+const state: ClientState = {
+  settings: { ...DEFAULT_CLIENT_SETTINGS, endpoints: {} },
+  factory: undefined,
+  cache: new Map(),
+};
 
 /**
  * Changes the settings of clients built from now on (and drops the cached ones). Call it at cold start, from the
  * config module, or in tests.
  */
 export function configureClients(settings: Partial<AwsClientSettings>): void {
-  state.settings = { ...state.settings, ...settings, endpoints: { ...state.settings.endpoints, ...settings.endpoints } };
+  state.settings = {
+    ...state.settings,
+    ...settings,
+    endpoints: { ...state.settings.endpoints, ...settings.endpoints },
+  };
   resetClients();
 }
 
@@ -103,20 +111,40 @@ export function resetClientSettings(): void {
 
 /** The SNS client for a region (cached per region and options). */
 export function snsClient(region: string, options: ClientOptions = {}): SNSClient {
-  return cached('sns', region, options, () => state.factory?.sns?.(region, options) ?? new SNSClient(clientConfig('sns', region, options)));
+  return cached(
+    'sns',
+    region,
+    options,
+    () => state.factory?.sns?.(region, options) ?? new SNSClient(clientConfig('sns', region, options)),
+  );
 }
 
 /** The SES v1 client for a region: identity notification topics exist only in the v1 API. */
 export function sesClient(region: string, options: ClientOptions = {}): SESClient {
-  return cached('ses', region, options, () => state.factory?.ses?.(region, options) ?? new SESClient(clientConfig('ses', region, options)));
+  return cached(
+    'ses',
+    region,
+    options,
+    () => state.factory?.ses?.(region, options) ?? new SESClient(clientConfig('ses', region, options)),
+  );
 }
 
 /** The SES v2 client for a region (configuration sets and event destinations). */
 export function sesv2Client(region: string, options: ClientOptions = {}): SESv2Client {
-  return cached('sesv2', region, options, () => state.factory?.sesv2?.(region, options) ?? new SESv2Client(clientConfig('sesv2', region, options)));
+  return cached(
+    'sesv2',
+    region,
+    options,
+    () => state.factory?.sesv2?.(region, options) ?? new SESv2Client(clientConfig('sesv2', region, options)),
+  );
 }
 
-function cached<T extends { destroy(): void }>(service: AwsService, region: string, options: ClientOptions, build: () => T): T {
+function cached<T extends { destroy(): void }>(
+  service: AwsService,
+  region: string,
+  options: ClientOptions,
+  build: () => T,
+): T {
   const key = `${service}|${region}|${options.maxAttempts ?? ''}`;
   let client = state.cache.get(key) as T | undefined;
   if (client === undefined) {
@@ -127,11 +155,18 @@ function cached<T extends { destroy(): void }>(service: AwsService, region: stri
 }
 
 /** The constructor config every client shares; exported for tests and diagnostics. */
-export function clientConfig(service: AwsService, region: string, options: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+export function clientConfig(
+  service: AwsService,
+  region: string,
+  options: ClientOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+) {
   const { settings } = state;
   const endpoint = settings.endpoints[service];
   const effectiveEndpoint = endpoint ?? configuredEndpoint(service, env);
-  const credentials = settings.credentials ?? (effectiveEndpoint !== undefined && isLoopback(effectiveEndpoint) ? LOOPBACK_CREDENTIALS : undefined);
+  const credentials =
+    settings.credentials ??
+    (effectiveEndpoint !== undefined && isLoopback(effectiveEndpoint) ? LOOPBACK_CREDENTIALS : undefined);
   return {
     region,
     maxAttempts: options.maxAttempts ?? settings.maxAttempts,

@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '#lib/errors';
 import { isStandardTopicArn } from '#lib/arn';
+import { ConfigError } from '#lib/errors';
 import { parseRoutesText, type RoutesConfig } from '#lib/routing/config';
 
 export const PublishMode = { sns: 'sns', dryRun: 'dry-run', auto: 'auto' } as const;
@@ -41,7 +41,8 @@ export function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = env[name];
   if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value) || Number(value) === 0) throw new ConfigError(`must be a positive whole number, got "${value}"`, name);
+  if (!/^\d+$/.test(value) || Number(value) === 0)
+    throw new ConfigError(`must be a positive whole number, got "${value}"`, name);
   return Number(value);
 }
 
@@ -52,9 +53,10 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
 export function resolvePublishMode(env: NodeJS.ProcessEnv): 'sns' | 'dry-run' {
   const mode = env.BRIDGE_PUBLISH ?? PublishMode.auto;
   if (mode === PublishMode.sns || mode === PublishMode.dryRun) return mode;
-  if (mode !== PublishMode.auto) throw new ConfigError(`must be "sns", "dry-run" or "auto", got "${mode}"`, 'BRIDGE_PUBLISH');
+  if (mode !== PublishMode.auto)
+    throw new ConfigError(`must be "sns", "dry-run" or "auto", got "${mode}"`, 'BRIDGE_PUBLISH');
   const deployed = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_LOCAL !== 'true';
-  return deployed || Boolean(env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL) ? 'sns' : 'dry-run';
+  return deployed || env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL ? 'sns' : 'dry-run';
 }
 
 /**
@@ -63,7 +65,9 @@ export function resolvePublishMode(env: NodeJS.ProcessEnv): 'sns' | 'dry-run' {
  */
 export function loadRoutesFile(file: string, env: NodeJS.ProcessEnv = process.env): RoutesConfig {
   const roots = env.LAMBDA_TASK_ROOT ? [env.LAMBDA_TASK_ROOT, process.cwd()] : [process.cwd()];
-  const resolved = roots.map((root) => path.resolve(root, file)).find((candidate) => existsSync(candidate)) ?? path.resolve(roots[0] as string, file);
+  const resolved =
+    roots.map((root) => path.resolve(root, file)).find((candidate) => existsSync(candidate)) ??
+    path.resolve(roots[0] as string, file);
   let text: string;
   try {
     text = readFileSync(resolved, 'utf8');
@@ -95,13 +99,18 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
  * The parking topic's ARN: PARKING_TOPIC as given when it is an ARN, else completed with the region and account of
  * the running function (from its invoked ARN, arn:aws:lambda:REGION:ACCOUNT:function:NAME).
  */
-export function parkingTopicArn(config: Pick<BridgeConfig, 'parkingTopic' | 'publish'>, invokedFunctionArn: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
+export function parkingTopicArn(
+  config: Pick<BridgeConfig, 'parkingTopic' | 'publish'>,
+  invokedFunctionArn: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
   const { parkingTopic } = config;
   if (parkingTopic === null || isStandardTopicArn(parkingTopic)) return parkingTopic;
   const parts = invokedFunctionArn?.split(':') ?? [];
   if (parts.length >= 5) return `arn:${parts[1]}:sns:${parts[3]}:${parts[4]}:${parkingTopic}`;
   // `serverless invoke local` (IS_LOCAL) gives no function ARN; locally, and in any dry run, a placeholder account
   // does (pass PARKING_TOPIC=<ARN> to park on a real topic).
-  if (config.publish === 'dry-run' || env.IS_LOCAL === 'true') return `arn:aws:sns:${env.AWS_REGION || 'us-east-1'}:000000000000:${parkingTopic}`;
+  if (config.publish === 'dry-run' || env.IS_LOCAL === 'true')
+    return `arn:aws:sns:${env.AWS_REGION || 'us-east-1'}:000000000000:${parkingTopic}`;
   throw new ConfigError(`is a topic name, and the function's ARN is unknown: give the topic ARN`, 'PARKING_TOPIC');
 }

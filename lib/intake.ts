@@ -3,7 +3,7 @@
  * and the CLI share, so every trigger rejects and skips exactly the same inputs.
  */
 import { type IntakeSink, unwrapDocumentInto } from '#lib/envelopes/index';
-import { InvalidRecordError, ProblemCode, describeError } from '#lib/errors';
+import { describeError, InvalidRecordError, ProblemCode } from '#lib/errors';
 import { safeStringify } from '#lib/json';
 import { normalizeRecord } from '#lib/ses/normalize';
 import type { Outcome, SesRecord } from '#lib/ses/types';

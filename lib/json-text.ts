@@ -113,7 +113,12 @@ function keyIndex(text: string, start: number, end: number, keys: readonly strin
  * before it allowed), or null when no whole object starts there. With `innerKeys`, the members of that name in the
  * value of `keys[0]` too, found in the same pass: a caller that wants both would otherwise scan that value twice.
  */
-export function findMembers(text: string, start: number, keys: readonly string[], innerKeys: readonly string[] | null = null): ObjectMembers | null {
+export function findMembers(
+  text: string,
+  start: number,
+  keys: readonly string[],
+  innerKeys: readonly string[] | null = null,
+): ObjectMembers | null {
   const open = skipWhitespace(text, start);
   if (text.charCodeAt(open) !== OPEN_BRACE) return null;
   const members: MemberSpan[] = [];
@@ -158,7 +163,12 @@ export function memberOf(object: ObjectMembers, key: number): MemberSpan | null 
  * `"tags":{}`, or '' to remove it), then `appended` (members joined by commas, or '') added last. The members kept
  * keep their text and order; only the whitespace around the members edited may go.
  */
-export function rewriteMembers(text: string, object: ObjectMembers, replacements: readonly string[], appended: string): string {
+export function rewriteMembers(
+  text: string,
+  object: ObjectMembers,
+  replacements: readonly string[],
+  appended: string,
+): string {
   let out = '{';
   let from = object.start + 1;
   for (const member of object.members) {

@@ -39,10 +39,13 @@ export function logReport(report: BatchReport, logRecipients: boolean): void {
     });
   }
   for (const record of report.deferred) {
-    logger.warn('record refused by a destination; parked once its other deliveries settle (or kept whole in the dead-letter queue)', {
-      correlation_id: record.messageId,
-      ...parkedFields(record, logRecipients),
-    });
+    logger.warn(
+      'record refused by a destination; parked once its other deliveries settle (or kept whole in the dead-letter queue)',
+      {
+        correlation_id: record.messageId,
+        ...parkedFields(record, logRecipients),
+      },
+    );
   }
   for (const plan of report.notable) {
     if (plan.outcome.kind !== 'event') continue;
@@ -67,7 +70,8 @@ export function logReport(report: BatchReport, logRecipients: boolean): void {
   const routes: Record<string, Record<string, number>> = {};
   for (const [key, n] of routed) {
     const [route, type] = key.split('\t') as [string, string];
-    (routes[route] ??= {})[type] = n;
+    routes[route] ??= {};
+    routes[route][type] = n;
   }
   logger.info('batch processed', { ...counts, routes });
 }

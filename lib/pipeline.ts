@@ -5,14 +5,21 @@
  * for retry by its trigger. Nothing is swallowed.
  */
 import { createHash } from 'node:crypto';
-import { type CompiledRoutes, type Delivery, route, unmatchedDelivery } from '#lib/routing/index';
-import { render } from '#lib/render/index';
-import { feedbackSink } from '#lib/intake';
 import { triggerItems } from '#lib/envelopes/index';
 import { describeError } from '#lib/errors';
+import { feedbackSink } from '#lib/intake';
 import { safeStringify } from '#lib/json';
 import { payloadBytes, publishAll } from '#lib/publish/index';
-import { SNS_MAX_PAYLOAD_BYTES, type MessageAttribute, type OutboundMessage, type PublishOutcome, type PublishSession, type Publisher } from '#lib/publish/types';
+import {
+  type MessageAttribute,
+  type OutboundMessage,
+  type Publisher,
+  type PublishOutcome,
+  type PublishSession,
+  SNS_MAX_PAYLOAD_BYTES,
+} from '#lib/publish/types';
+import { render } from '#lib/render/index';
+import { type CompiledRoutes, type Delivery, route, unmatchedDelivery } from '#lib/routing/index';
 import type { EventType, FeedbackEvent, Outcome, SesRecord, Transport } from '#lib/ses/types';
 
 /** What happens to one (record, destination) pair, or to a record that has none. */
@@ -29,7 +36,9 @@ export type PlannedStep =
 export type PlannedEvent = Pick<FeedbackEvent, 'messageId' | 'type' | 'recipients'>;
 
 /** An outcome as a plan keeps it: an event outcome with its {@link PlannedEvent}, the others as they are. */
-export type PlannedOutcome = { kind: 'event'; event: PlannedEvent; record: SesRecord } | Exclude<Outcome, { kind: 'event' }>;
+export type PlannedOutcome =
+  | { kind: 'event'; event: PlannedEvent; record: SesRecord }
+  | Exclude<Outcome, { kind: 'event' }>;
 
 export interface PlannedRecord {
   /** Index of the outcome in the batch. */
@@ -49,33 +58,67 @@ export const PoisonCode = {
  * Routes and renders one outcome. Each rendered message goes to `emit` (a publish session), not into the plan: a
  * batch keeps its plans to the end, and a message need only live until its request is sent. Pure: no I/O.
  */
-export function planOutcome(outcome: Outcome, index: number, routes: CompiledRoutes, emit: (message: OutboundMessage) => void): PlannedRecord {
+export function planOutcome(
+  outcome: Outcome,
+  index: number,
+  routes: CompiledRoutes,
+  emit: (message: OutboundMessage) => void,
+): PlannedRecord {
   if (outcome.kind === 'skipped') return { index, outcome, steps: [] };
   if (outcome.kind === 'problem') {
-    return { index, outcome, steps: [{ kind: 'poison', code: outcome.problem.code, reason: outcome.problem.message, delivery: null }] };
+    return {
+      index,
+      outcome,
+      steps: [{ kind: 'poison', code: outcome.problem.code, reason: outcome.problem.message, delivery: null }],
+    };
   }
   const { event, record } = outcome;
-  const kept: PlannedOutcome = { kind: 'event', event: { messageId: event.messageId, type: event.type, recipients: event.recipients }, record };
+  const kept: PlannedOutcome = {
+    kind: 'event',
+    event: { messageId: event.messageId, type: event.type, recipients: event.recipients },
+    record,
+  };
   let deliveries = route(routes, event);
   if (deliveries.length === 0) {
     const fallback = unmatchedDelivery(routes);
     if (fallback !== null) deliveries = [fallback];
     else if (routes.unmatched.action === 'fail') {
-      return { index, outcome: kept, steps: [{ kind: 'poison', code: PoisonCode.unmatched, reason: 'no route matches this record and unmatched.action is "fail"', delivery: null }] };
+      return {
+        index,
+        outcome: kept,
+        steps: [
+          {
+            kind: 'poison',
+            code: PoisonCode.unmatched,
+            reason: 'no route matches this record and unmatched.action is "fail"',
+            delivery: null,
+          },
+        ],
+      };
     } else return { index, outcome: kept, steps: [{ kind: 'drop' }] };
   }
   const steps: PlannedStep[] = [];
   deliveries.forEach((delivery, d) => {
-    let rendered;
+    let rendered: ReturnType<typeof render>;
     try {
       rendered = render(event, record, delivery.topicArn, delivery.format);
     } catch (err) {
-      steps.push({ kind: 'poison', code: PoisonCode.renderFailed, reason: `could not render the ${delivery.format} format: ${describeError(err)}`, delivery });
+      steps.push({
+        kind: 'poison',
+        code: PoisonCode.renderFailed,
+        reason: `could not render the ${delivery.format} format: ${describeError(err)}`,
+        delivery,
+      });
       return;
     }
     if (rendered.kind === 'skip') steps.push({ kind: 'skip', delivery, reason: rendered.reason });
     else if (rendered.kind === 'too_large') {
-      steps.push({ kind: 'poison', code: PoisonCode.messageTooLarge, reason: `the ${delivery.format} message is ${rendered.bytes} bytes, over the SNS limit of 262144`, delivery });
+      steps.push({
+        kind: 'poison',
+        code: PoisonCode.messageTooLarge,
+        reason: `the ${delivery.format} message is ${rendered.bytes} bytes, over the SNS limit of 262144`,
+        delivery,
+      });
     } else {
       const key = `${index}.${d}`;
       emit({ key, topicArn: delivery.topicArn, body: rendered.body, attributes: rendered.attributes });
@@ -154,14 +197,32 @@ function itemOf(outcome: PlannedOutcome): number {
   return outcome.kind === 'problem' ? outcome.problem.item : outcome.notice.item;
 }
 
-function parkedRecord(outcome: PlannedOutcome, code: string, reason: string, delivery: Delivery | null, now: Date): ParkedRecord {
-  const base = { parkedAt: now.toISOString(), code, reason, route: delivery?.route ?? null, topicArn: delivery?.topicArn ?? null };
+function parkedRecord(
+  outcome: PlannedOutcome,
+  code: string,
+  reason: string,
+  delivery: Delivery | null,
+  now: Date,
+): ParkedRecord {
+  const base = {
+    parkedAt: now.toISOString(),
+    code,
+    reason,
+    route: delivery?.route ?? null,
+    topicArn: delivery?.topicArn ?? null,
+  };
   let rest: Pick<ParkedRecord, 'messageId' | 'type' | 'path' | 'transport' | 'text'>;
   if (outcome.kind === 'event') {
     const { event, record } = outcome;
     // safeStringify: a record without text (EventBridge) nested deeper than JSON.stringify can go must not crash the
     // batch; it is parked without its text, with the reason that says why.
-    rest = { messageId: event.messageId, type: event.type, path: record.path, transport: record.transport, text: record.text ?? safeStringify(record.json) };
+    rest = {
+      messageId: event.messageId,
+      type: event.type,
+      path: record.path,
+      transport: record.transport,
+      text: record.text ?? safeStringify(record.json),
+    };
   } else if (outcome.kind === 'problem') {
     const { path, transport, text } = outcome.problem;
     rest = { messageId: null, type: null, path, transport, text };
@@ -169,7 +230,10 @@ function parkedRecord(outcome: PlannedOutcome, code: string, reason: string, del
     rest = { messageId: null, type: null, path: outcome.notice.path, transport: outcome.notice.transport, text: null };
   }
   // Not the path: it holds the item's position in its batch, which changes when the item is redelivered.
-  const parkId = createHash('sha256').update(`${code}\n${base.topicArn ?? ''}\n${rest.messageId ?? ''}\n${rest.text ?? rest.path}`).digest('hex').slice(0, 32);
+  const parkId = createHash('sha256')
+    .update(`${code}\n${base.topicArn ?? ''}\n${rest.messageId ?? ''}\n${rest.text ?? rest.path}`)
+    .digest('hex')
+    .slice(0, 32);
   return { parkId, ...base, ...rest };
 }
 
@@ -199,7 +263,10 @@ export async function processDocument(doc: unknown, text: string | null, deps: B
   const items = triggerItems(doc, text);
   const batch = new Batch(deps, (_, item, nth) => {
     const outcomes: Outcome[] = [];
-    items.unwrap(item, feedbackSink((outcome) => outcomes.push(outcome)));
+    items.unwrap(
+      item,
+      feedbackSink((outcome) => outcomes.push(outcome)),
+    );
     return outcomes[nth];
   });
   const sink = feedbackSink((outcome) => batch.plan(outcome));
@@ -228,7 +295,16 @@ class Batch {
   readonly #session: PublishSession;
   readonly #readAgain: ReadAgain;
   readonly #items = new Map<number, ItemStatus>();
-  readonly #counts: BatchCounts = { records: 0, delivered: 0, skippedFormat: 0, dropped: 0, skippedInputs: 0, parked: 0, retry: 0, routed: new Map() };
+  readonly #counts: BatchCounts = {
+    records: 0,
+    delivered: 0,
+    skippedFormat: 0,
+    dropped: 0,
+    skippedInputs: 0,
+    parked: 0,
+    retry: 0,
+    routed: new Map(),
+  };
   /** Plans kept whole from the start, by outcome index: skipped inputs and records with a poison step. */
   readonly #kept = new Map<number, PlannedRecord>();
   /** Per outcome: its trigger item. */
@@ -261,7 +337,13 @@ class Batch {
     else this.#counts.records++;
     let keep = outcome.kind === 'skipped';
     for (const step of plan.steps) {
-      if (step.kind === 'publish') this.#messageSlots.push(this.#slot(step.delivery.route ?? '(unmatched)', plan.outcome.kind === 'event' ? plan.outcome.event.type : 'unknown'));
+      if (step.kind === 'publish')
+        this.#messageSlots.push(
+          this.#slot(
+            step.delivery.route ?? '(unmatched)',
+            plan.outcome.kind === 'event' ? plan.outcome.event.type : 'unknown',
+          ),
+        );
       else if (step.kind === 'skip') this.#counts.skippedFormat++;
       else if (step.kind === 'drop') this.#counts.dropped++;
       else keep = true;
@@ -283,11 +365,15 @@ class Batch {
     const deliveredSlots: number[] = [];
     // A session answers in the order messages were added; a publisher that does not is still read by key.
     let position: Map<string, number> | undefined;
+    const positionOf = (key: string): number => {
+      position ??= new Map(results.map((r, i) => [r.key, i]));
+      return position.get(key) ?? -1;
+    };
     const keys = this.#messageKeys;
     for (let n = 0; n < keys.length; n++) {
       const key = keys[n] as string;
       const next = results[n];
-      const result = next !== undefined && next.key === key ? next : results[(position ??= new Map(results.map((r, i) => [r.key, i]))).get(key) ?? -1];
+      const result = next !== undefined && next.key === key ? next : results[positionOf(key)];
       if (result?.status === 'ok') {
         counts.delivered++;
         const slot = this.#messageSlots[n] as number;
@@ -303,13 +389,25 @@ class Batch {
         continue;
       }
       failed.set(key, result);
-      const step = plan.steps.find((s) => s.kind === 'publish' && s.key === key) as Extract<PlannedStep, { kind: 'publish' }>;
-      poison.push({ index: plan.index, item, record: parkedRecord(plan.outcome, result.code, result.reason, step.delivery, now) });
+      const step = plan.steps.find((s) => s.kind === 'publish' && s.key === key) as Extract<
+        PlannedStep,
+        { kind: 'publish' }
+      >;
+      poison.push({
+        index: plan.index,
+        item,
+        record: parkedRecord(plan.outcome, result.code, result.reason, step.delivery, now),
+      });
     }
     for (const slot of deliveredSlots) counts.routed.set(this.#slotKeys[slot] as string, delivered[slot] as number);
     for (const plan of this.#kept.values()) {
       for (const step of plan.steps) {
-        if (step.kind === 'poison') poison.push({ index: plan.index, item: itemOf(plan.outcome), record: parkedRecord(plan.outcome, step.code, step.reason, step.delivery, now) });
+        if (step.kind === 'poison')
+          poison.push({
+            index: plan.index,
+            item: itemOf(plan.outcome),
+            record: parkedRecord(plan.outcome, step.code, step.reason, step.delivery, now),
+          });
       }
     }
     // Parked in batch order, as the records came.
@@ -324,13 +422,24 @@ class Batch {
     counts.parked = parked.length;
     for (const status of items.values()) if (status === 'retry') counts.retry++;
     const notable = [...this.#kept.values(), ...again.values()].sort((a, b) => a.index - b.index);
-    return { items, notable, failed, parked: parked.map((p) => p.record), unparked: unparked.map((p) => p.record), deferred: deferred.map((p) => p.record), counts };
+    return {
+      items,
+      notable,
+      failed,
+      parked: parked.map((p) => p.record),
+      unparked: unparked.map((p) => p.record),
+      deferred: deferred.map((p) => p.record),
+      counts,
+    };
   }
 
   /** The slot of a (route, type) pair: its `route\ttype` key is built once per batch, not once per message. */
   #slot(route: string, type: string): number {
     let byType = this.#slotOf.get(route);
-    if (byType === undefined) this.#slotOf.set(route, (byType = new Map()));
+    if (byType === undefined) {
+      byType = new Map();
+      this.#slotOf.set(route, byType);
+    }
     let slot = byType.get(type);
     if (slot === undefined) {
       slot = this.#slotKeys.push(`${route}\t${type}`) - 1;
@@ -367,7 +476,13 @@ async function park(poison: Array<{ item: number; record: ParkedRecord }>, deps:
     const bodies = parkingBodies(record);
     bodies.forEach((body, part) => {
       // Each part is its own message to deduplicate; bridgeId as on delivered messages, parkId groups the parts.
-      const bridgeId = bodies.length === 1 ? record.parkId : createHash('sha256').update(`${record.parkId}\n${part + 1}/${bodies.length}`).digest('hex').slice(0, 32);
+      const bridgeId =
+        bodies.length === 1
+          ? record.parkId
+          : createHash('sha256')
+              .update(`${record.parkId}\n${part + 1}/${bodies.length}`)
+              .digest('hex')
+              .slice(0, 32);
       messages.push({ key: `park.${i}.${part}`, topicArn, body, attributes: parkingAttributes(record.code, bridgeId) });
     });
   });
@@ -394,7 +509,9 @@ export function parkingBodies(record: ParkedRecord): string[] {
   const whole = JSON.stringify(record);
   if (payloadBytes({ body: whole, attributes }) <= SNS_MAX_PAYLOAD_BYTES || record.text === null) return [whole];
   const text = record.text;
-  const room = SNS_MAX_PAYLOAD_BYTES - payloadBytes({ body: JSON.stringify({ ...record, text: '', part: 999_999, parts: 999_999 }), attributes });
+  const room =
+    SNS_MAX_PAYLOAD_BYTES -
+    payloadBytes({ body: JSON.stringify({ ...record, text: '', part: 999_999, parts: 999_999 }), attributes });
   // Fields so large that little text fits beside them would make thousands of parts: refuse; the publisher then
   // reports the one message too large, and the item goes to its dead-letter queue whole.
   if (room < 16_384) return [whole];

@@ -3,8 +3,8 @@
  * invocation: a module that throws while loading makes `serverless invoke local` hang), then one call per batch.
  */
 import type { Context } from 'aws-lambda';
-import { loadBridgeConfig, parkingTopicArn, type BridgeConfig } from '#lib/config';
-import { logReport, logger, metrics, recordMetrics } from '#lib/logger';
+import { type BridgeConfig, loadBridgeConfig, parkingTopicArn } from '#lib/config';
+import { logger, logReport, metrics, recordMetrics } from '#lib/logger';
 import { type BatchReport, type BridgeDeps, processDocument } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
 import { createSnsPublisher } from '#lib/publish/sns';
@@ -20,7 +20,10 @@ let current: Runtime | undefined;
 /** Builds the runtime from the environment. Throws ConfigError when the configuration is bad. */
 export function createRuntime(env: NodeJS.ProcessEnv = process.env, invokedFunctionArn?: string): Runtime {
   const config = loadBridgeConfig(env);
-  const publisher = config.publish === 'sns' ? createSnsPublisher({ retry: { maxElapsedMs: config.publishMaxElapsedMs } }) : createDryRunPublisher(process.stdout);
+  const publisher =
+    config.publish === 'sns'
+      ? createSnsPublisher({ retry: { maxElapsedMs: config.publishMaxElapsedMs } })
+      : createDryRunPublisher(process.stdout);
   const parking = parkingTopicArn(config, invokedFunctionArn, env);
   return { config, deps: { routes: compileRoutes(config.routes), publisher, parkingTopicArn: parking } };
 }
@@ -54,7 +57,11 @@ export function setRuntime(next: Runtime | undefined): void {
  * Reads one trigger event (any supported envelope) and processes it, routing each record as it is read: route,
  * render, publish, park; logs and records metrics. `text` is the event's own text when known (an SNS HTTP body).
  */
-export async function processEvent(event: unknown, context?: Pick<Context, 'invokedFunctionArn'>, text: string | null = null): Promise<BatchReport> {
+export async function processEvent(
+  event: unknown,
+  context?: Pick<Context, 'invokedFunctionArn'>,
+  text: string | null = null,
+): Promise<BatchReport> {
   const { deps, config } = runtime(context);
   return reported(await processDocument(event, text, deps), config);
 }
@@ -79,13 +86,17 @@ export class RetryLaterError extends Error {
 export function throwIfRetry(report: BatchReport): void {
   if (report.counts.retry === 0) return;
   const topics = new Map<string, string>();
-  for (const plan of report.notable) for (const step of plan.steps) if (step.kind === 'publish') topics.set(step.key, step.delivery.topicArn);
+  for (const plan of report.notable)
+    for (const step of plan.steps) if (step.kind === 'publish') topics.set(step.key, step.delivery.topicArn);
   const causes = new Set<string>();
   for (const result of report.failed.values()) {
     if (result.status === 'retryable') causes.add(`${result.code} on ${topics.get(result.key) ?? 'an unknown topic'}`);
   }
   for (const record of report.unparked) causes.add(`${record.code} (could not be parked)`);
-  for (const record of report.deferred) causes.add(`${record.code} on ${record.topicArn ?? 'no destination'} (parked once the rest is delivered)`);
+  for (const record of report.deferred)
+    causes.add(`${record.code} on ${record.topicArn ?? 'no destination'} (parked once the rest is delivered)`);
   const shown = [...causes].slice(0, 3).join(', ') + (causes.size > 3 ? `, and ${causes.size - 3} more` : '');
-  throw new RetryLaterError(`${report.counts.retry} of ${report.items.size} records could not be delivered yet; Lambda will retry the event. Last failures: ${shown}`);
+  throw new RetryLaterError(
+    `${report.counts.retry} of ${report.items.size} records could not be delivered yet; Lambda will retry the event. Last failures: ${shown}`,
+  );
 }

@@ -29,7 +29,7 @@ function checkTopics(arns, what) {
 async function publishTopicArns({ resolveVariable }) {
   const file = await param(resolveVariable, 'routesFile', 'config/routes.example.json');
   const doc = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', file), 'utf8'));
-  const topics = new Set((doc.routes || []).map((r) => r && r.to && r.to.topicArn).filter(Boolean));
+  const topics = new Set((doc.routes || []).map((r) => r?.to?.topicArn).filter(Boolean));
   if (doc.unmatched && doc.unmatched.action === 'deliver' && doc.unmatched.to) topics.add(doc.unmatched.to.topicArn);
   if (topics.size === 0) throw new Error(`${file}: no destination topics; the bridge would have nothing to publish to`);
   return checkTopics([...topics], file);
@@ -42,7 +42,12 @@ async function intakeSubscriptions({ resolveVariable }) {
   topics.forEach((arn, i) => {
     resources[`IntakeSubscription${i}`] = {
       Type: 'AWS::SNS::Subscription',
-      Properties: { TopicArn: arn, Protocol: 'sqs', Endpoint: { 'Fn::GetAtt': ['IntakeQueue', 'Arn'] }, Region: arn.split(':')[3] },
+      Properties: {
+        TopicArn: arn,
+        Protocol: 'sqs',
+        Endpoint: { 'Fn::GetAtt': ['IntakeQueue', 'Arn'] },
+        Region: arn.split(':')[3],
+      },
     };
   });
   return { Resources: resources };
@@ -50,12 +55,17 @@ async function intakeSubscriptions({ resolveVariable }) {
 
 /** Topic ARNs allowed to send to the intake queue: the stack's own intake topic and the param's topics. */
 async function intakeSourceArns({ resolveVariable }) {
-  return [{ Ref: 'IntakeTopic' }, ...checkTopics(list(await param(resolveVariable, 'intakeTopicArns', '')), 'param intakeTopicArns')];
+  return [
+    { Ref: 'IntakeTopic' },
+    ...checkTopics(list(await param(resolveVariable, 'intakeTopicArns', '')), 'param intakeTopicArns'),
+  ];
 }
 
 /** SNS events of route-sns: direct subscriptions to the comma-separated param directTopicArns (default none). */
 async function directSnsEvents({ resolveVariable }) {
-  return checkTopics(list(await param(resolveVariable, 'directTopicArns', '')), 'param directTopicArns').map((arn) => ({ sns: { arn } }));
+  return checkTopics(list(await param(resolveVariable, 'directTopicArns', '')), 'param directTopicArns').map((arn) => ({
+    sns: { arn },
+  }));
 }
 
 /** The sns:Publish resources: the routes file's destinations plus the stack's parking topic. */

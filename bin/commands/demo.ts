@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ROUTES_FILE, loadRoutesFile, resolvePublishMode } from '#lib/config';
 import { splitDocuments } from '#lib/envelopes/index';
@@ -39,7 +39,14 @@ function eventFiles(paths: string[]): string[] {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export const command: Command = {
@@ -50,13 +57,18 @@ export const command: Command = {
     const { values, positionals } = parseCommandArgs(argv, { routes: { type: 'string' }, out: { type: 'string' } });
     const routesFile = values.routes ?? DEFAULT_ROUTES_FILE;
     const routes = compileRoutes(loadRoutesFile(routesFile, {}));
-    const mode = resolvePublishMode({ BRIDGE_PUBLISH: io.env.BRIDGE_PUBLISH, AWS_ENDPOINT_URL_SNS: io.env.AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL: io.env.AWS_ENDPOINT_URL });
+    const mode = resolvePublishMode({
+      BRIDGE_PUBLISH: io.env.BRIDGE_PUBLISH,
+      AWS_ENDPOINT_URL_SNS: io.env.AWS_ENDPOINT_URL_SNS,
+      AWS_ENDPOINT_URL: io.env.AWS_ENDPOINT_URL,
+    });
     const out = values.out ?? DEFAULT_OUT;
     if (mode === 'dry-run') {
       mkdirSync(path.dirname(out), { recursive: true });
       writeFileSync(out, '');
     }
-    const publisher = mode === 'sns' ? createSnsPublisher() : createDryRunPublisher((text: string) => appendFileSync(out, text));
+    const publisher =
+      mode === 'sns' ? createSnsPublisher() : createDryRunPublisher((text: string) => appendFileSync(out, text));
     const files = eventFiles(positionals.length > 0 ? positionals : DEFAULT_EVENT_DIRS);
 
     const perRoute = new Map<string, number>();
@@ -66,7 +78,10 @@ export const command: Command = {
       for (const doc of splitDocuments(io.readInput(file))) {
         // Each document is one trigger invocation, as Lambda would deliver it.
         const deps = { routes, publisher, parkingTopicArn: null };
-        const report = doc.error === undefined ? await processDocument(doc.value, doc.text, deps) : await processBatch([unparsableDocument(doc.error, doc.text)], deps);
+        const report =
+          doc.error === undefined
+            ? await processDocument(doc.value, doc.text, deps)
+            : await processBatch([unparsableDocument(doc.error, doc.text)], deps);
         for (const [key, n] of report.counts.routed) perRoute.set(key, (perRoute.get(key) ?? 0) + n);
         totals.records += report.counts.records;
         totals.delivered += report.counts.delivered;

@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sesClient, sesv2Client } from '#lib/aws-clients';
-import { ConfigError, UsageError, describeError } from '#lib/errors';
-import { isAccountId, isRegion } from '#lib/migration/arn';
+import { ConfigError, describeError, UsageError } from '#lib/errors';
 import { applyPlan, rollbackJournal } from '#lib/migration/apply';
+import { isAccountId, isRegion } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
 import { buildInventory } from '#lib/migration/inventory';
 import { parseInventoryText } from '#lib/migration/inventory-file';
@@ -13,9 +13,17 @@ import { DEFAULT_RETRY } from '#lib/migration/retry';
 import { renderRunbook } from '#lib/migration/runbook';
 import { SesSession } from '#lib/migration/ses';
 import { StateReader } from '#lib/migration/state';
-import { PHASES, type Phase, ROUTE_FORMATS, type RouteFormat, STRATEGIES, type Strategy, type StepOutcome } from '#lib/migration/types';
-import { cleanupGate, verifyPlan } from '#lib/migration/verify';
+import {
+  PHASES,
+  type Phase,
+  ROUTE_FORMATS,
+  type RouteFormat,
+  STRATEGIES,
+  type StepOutcome,
+  type Strategy,
+} from '#lib/migration/types';
 import { parseJsonText } from '#lib/migration/validate';
+import { cleanupGate, verifyPlan } from '#lib/migration/verify';
 import { type Command, ExitCode, type Io, parseCommandArgs } from '../cli';
 
 const usage = `Usage: ses-bridge migrate <inventory|plan|apply|verify|rollback> [options]
@@ -86,7 +94,10 @@ function wholeNumber(value: string | undefined, name: string, fallback: number):
 
 function accountIdOption(value: string | undefined, required: boolean): string | null {
   if (value === undefined) {
-    if (required) throw new UsageError('--account-id is required: the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)');
+    if (required)
+      throw new UsageError(
+        '--account-id is required: the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)',
+      );
     return null;
   }
   if (!isAccountId(value)) throw new UsageError(`--account-id must be a 12-digit account id, got "${value}"`);
@@ -94,17 +105,29 @@ function accountIdOption(value: string | undefined, required: boolean): string |
 }
 
 function phasesOption(values: string[] | undefined): Phase[] {
-  const phases = (values ?? ['prepare,switch']).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  for (const phase of phases) if (!(PHASES as readonly string[]).includes(phase)) throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
-  if (phases.includes('cleanup') && phases.length > 1) throw new UsageError('--phase cleanup runs alone, after verify passed for the other phases');
+  const phases = (values ?? ['prepare,switch'])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const phase of phases)
+    if (!(PHASES as readonly string[]).includes(phase))
+      throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
+  if (phases.includes('cleanup') && phases.length > 1)
+    throw new UsageError('--phase cleanup runs alone, after verify passed for the other phases');
   return phases as Phase[];
 }
 
 function session(values: { 'pace-ms'?: string; 'retry-base-ms'?: string }, io: Io): SesSession {
   return new SesSession({
-    clients: (region) => ({ ses: sesClient(region, { maxAttempts: 1 }), sesv2: sesv2Client(region, { maxAttempts: 1 }) }),
+    clients: (region) => ({
+      ses: sesClient(region, { maxAttempts: 1 }),
+      sesv2: sesv2Client(region, { maxAttempts: 1 }),
+    }),
     paceMs: wholeNumber(values['pace-ms'], 'pace-ms', 1000),
-    retry: { ...DEFAULT_RETRY, baseDelayMs: wholeNumber(values['retry-base-ms'], 'retry-base-ms', DEFAULT_RETRY.baseDelayMs) },
+    retry: {
+      ...DEFAULT_RETRY,
+      baseDelayMs: wholeNumber(values['retry-base-ms'], 'retry-base-ms', DEFAULT_RETRY.baseDelayMs),
+    },
     onRetry: (e) => io.stderr(`${e.label}: ${e.kind} (${e.error}); retry ${e.attempt} in ${e.delayMs} ms\n`),
   });
 }
@@ -141,7 +164,8 @@ async function inventory(argv: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const list = (values.identities ?? []).flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
   if (values.all && list.length > 0) throw new UsageError('give --identities or --all, not both');
-  if (!values.all && list.length === 0) throw new UsageError('give --identities LIST (names or identity ARNs) or --all');
+  if (!values.all && list.length === 0)
+    throw new UsageError('give --identities LIST (names or identity ARNs) or --all');
   const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   if (!region) throw new UsageError('--region is required (or set AWS_REGION)');
   if (!isRegion(region)) throw new UsageError(`--region must be a region such as us-east-1, got "${region}"`);
@@ -156,7 +180,9 @@ async function inventory(argv: string[], io: Io): Promise<number> {
   });
   const text = `${JSON.stringify(result, null, 2)}\n`;
   for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
-  io.stderr(`inventory: ${result.identities.length} identities of ${result.accountId} in ${region}, ${Date.now() - started} ms, calls ${JSON.stringify(ses.callCounts())}\n`);
+  io.stderr(
+    `inventory: ${result.identities.length} identities of ${result.accountId} in ${region}, ${Date.now() - started} ms, calls ${JSON.stringify(ses.callCounts())}\n`,
+  );
   if (values.out) {
     writeOut(values.out, text);
     io.stdout(`${values.out}\n`);
@@ -175,15 +201,20 @@ async function plan(argv: string[], io: Io): Promise<number> {
     out: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (!values.inventory?.length) throw new UsageError('--inventory FILE is required (repeat it for the owner\'s and each delegate\'s inventory)');
+  if (!values.inventory?.length)
+    throw new UsageError("--inventory FILE is required (repeat it for the owner's and each delegate's inventory)");
   const strategy = values.strategy as Strategy | undefined;
-  if (!strategy || !STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}`);
-  if (values.format !== undefined && !(ROUTE_FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be one of ${ROUTE_FORMATS.join(', ')}, got "${values.format}"`);
-  if (strategy === 'bridge' && !values['bridge-topic']) throw new UsageError('--strategy bridge needs --bridge-topic ARN, the bridge intake topic');
+  if (!strategy || !STRATEGIES.includes(strategy))
+    throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}`);
+  if (values.format !== undefined && !(ROUTE_FORMATS as readonly string[]).includes(values.format))
+    throw new UsageError(`--format must be one of ${ROUTE_FORMATS.join(', ')}, got "${values.format}"`);
+  if (strategy === 'bridge' && !values['bridge-topic'])
+    throw new UsageError('--strategy bridge needs --bridge-topic ARN, the bridge intake topic');
   if (strategy !== 'bridge' && (values['bridge-topic'] || values.format || values['bridge-principal'])) {
     throw new UsageError('--bridge-topic, --bridge-principal and --format apply to --strategy bridge only');
   }
-  if (strategy !== 'config-set' && values['config-set-name']) throw new UsageError('--config-set-name applies to --strategy config-set only');
+  if (strategy !== 'config-set' && values['config-set-name'])
+    throw new UsageError('--config-set-name applies to --strategy config-set only');
   const inventories = values.inventory.map((file) => parseInventoryText(readFile(io, file, 'inventory'), file));
   const result = buildPlan(inventories, {
     strategy,
@@ -226,15 +257,30 @@ async function apply(argv: string[], io: Io): Promise<number> {
   const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
   const progress = (line: string) => io.stderr(`${line}\n`);
   if (phases.includes('cleanup')) {
-    const reports = (values.verified ?? []).map((file) => parseVerifyReport(parseJsonText(readFile(io, file, 'verify report'), file), file));
+    const reports = (values.verified ?? []).map((file) =>
+      parseVerifyReport(parseJsonText(readFile(io, file, 'verify report'), file), file),
+    );
     const reasons = cleanupGate(thePlan, accountId, reports);
     // This account's own earlier steps are read back live too: a report may be stale.
-    const own = await verifyPlan(thePlan, { reader, accountId, phases: ['prepare', 'switch'], sendTest: false, progress });
-    if (!own.passed) reasons.push(`the live state of account ${accountId} drifted from the plan since: run verify and fix it first`);
-    if (reasons.length > 0) throw new MigrationRefusal(reasons, 'Cleanup removes the legacy cross-account settings for good; it runs only after verify passed everywhere.');
+    const own = await verifyPlan(thePlan, {
+      reader,
+      accountId,
+      phases: ['prepare', 'switch'],
+      sendTest: false,
+      progress,
+    });
+    if (!own.passed)
+      reasons.push(`the live state of account ${accountId} drifted from the plan since: run verify and fix it first`);
+    if (reasons.length > 0)
+      throw new MigrationRefusal(
+        reasons,
+        'Cleanup removes the legacy cross-account settings for good; it runs only after verify passed everywhere.',
+      );
   }
   const journalFile = values.journal ?? `journal-${accountId}.ndjson`;
-  io.stderr(`apply: plan ${thePlan.planId} (${thePlan.strategy}), account ${accountId}, phases ${phases.join(',')}, ${values.execute ? `EXECUTE, journal ${journalFile}` : 'dry run (add --execute to change anything)'}\n`);
+  io.stderr(
+    `apply: plan ${thePlan.planId} (${thePlan.strategy}), account ${accountId}, phases ${phases.join(',')}, ${values.execute ? `EXECUTE, journal ${journalFile}` : 'dry run (add --execute to change anything)'}\n`,
+  );
   const started = Date.now();
   const result = await applyPlan(thePlan, {
     reader,
@@ -245,8 +291,12 @@ async function apply(argv: string[], io: Io): Promise<number> {
     progress,
   });
   const counts = summarize(result.outcomes);
-  io.stderr(`apply: ${JSON.stringify(counts)} in ${Date.now() - started} ms; SES calls ${JSON.stringify(reader.session.callCounts())}, retries ${reader.session.retries}\n`);
-  io.stdout(`${JSON.stringify({ planId: thePlan.planId, accountId, phases, execute: values.execute === true, journal: values.execute ? journalFile : null, counts, outcomes: result.outcomes })}\n`);
+  io.stderr(
+    `apply: ${JSON.stringify(counts)} in ${Date.now() - started} ms; SES calls ${JSON.stringify(reader.session.callCounts())}, retries ${reader.session.retries}\n`,
+  );
+  io.stdout(
+    `${JSON.stringify({ planId: thePlan.planId, accountId, phases, execute: values.execute === true, journal: values.execute ? journalFile : null, counts, outcomes: result.outcomes })}\n`,
+  );
   return result.ok ? ExitCode.ok : ExitCode.rejected;
 }
 
@@ -263,27 +313,43 @@ async function verify(argv: string[], io: Io): Promise<number> {
   if (!values.plan) throw new UsageError('--plan FILE is required');
   const accountId = accountIdOption(values['account-id'], true)!;
   const phases = values.phase ? values.phase.flatMap((v) => v.split(',')).map((v) => v.trim()) : ['prepare', 'switch'];
-  for (const phase of phases) if (!(PHASES as readonly string[]).includes(phase)) throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
+  for (const phase of phases)
+    if (!(PHASES as readonly string[]).includes(phase))
+      throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
   const reader = new StateReader(session(values, io));
   const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
-  const report = await verifyPlan(thePlan, { reader, accountId, phases: phases as Phase[], sendTest: values['send-test'] === true, progress: (line) => io.stderr(`${line}\n`) });
+  const report = await verifyPlan(thePlan, {
+    reader,
+    accountId,
+    phases: phases as Phase[],
+    sendTest: values['send-test'] === true,
+    progress: (line) => io.stderr(`${line}\n`),
+  });
   const text = `${JSON.stringify(report, null, 2)}\n`;
   if (values.out) writeOut(values.out, text);
   const counts: Record<string, number> = {};
   for (const c of report.checks) counts[c.status] = (counts[c.status] ?? 0) + 1;
-  io.stderr(`verify: ${report.passed ? 'PASSED' : 'FAILED'} ${JSON.stringify(counts)}${report.sendTests.length ? `, ${report.sendTests.filter((t) => t.error === null).length}/${report.sendTests.length} test sends` : ''}\n`);
+  io.stderr(
+    `verify: ${report.passed ? 'PASSED' : 'FAILED'} ${JSON.stringify(counts)}${report.sendTests.length ? `, ${report.sendTests.filter((t) => t.error === null).length}/${report.sendTests.length} test sends` : ''}\n`,
+  );
   io.stdout(text);
   return report.passed ? ExitCode.ok : ExitCode.rejected;
 }
 
 async function rollback(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { ...common, journal: { type: 'string' }, execute: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...common,
+    journal: { type: 'string' },
+    execute: { type: 'boolean' },
+  });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.journal) throw new UsageError('--journal FILE is required (the file apply --execute wrote)');
   const reader = new StateReader(session(values, io));
   const entries = parseJournalText(readFile(io, values.journal, 'journal'), values.journal);
   const undoFile = `${values.journal}.rollback`;
-  io.stderr(`rollback: ${entries.length} journaled changes, ${values.execute ? `EXECUTE, undo journal ${undoFile}` : 'dry run (add --execute to change anything)'}\n`);
+  io.stderr(
+    `rollback: ${entries.length} journaled changes, ${values.execute ? `EXECUTE, undo journal ${undoFile}` : 'dry run (add --execute to change anything)'}\n`,
+  );
   const result = await rollbackJournal(entries, {
     reader,
     execute: values.execute === true,
@@ -292,11 +358,19 @@ async function rollback(argv: string[], io: Io): Promise<number> {
   });
   const counts = summarize(result.outcomes);
   io.stderr(`rollback: ${JSON.stringify(counts)}\n`);
-  io.stdout(`${JSON.stringify({ journal: values.journal, execute: values.execute === true, counts, outcomes: result.outcomes })}\n`);
+  io.stdout(
+    `${JSON.stringify({ journal: values.journal, execute: values.execute === true, counts, outcomes: result.outcomes })}\n`,
+  );
   return result.ok ? ExitCode.ok : ExitCode.rejected;
 }
 
-const RUN: Record<Subcommand, (argv: string[], io: Io) => Promise<number>> = { inventory, plan, apply, verify, rollback };
+const RUN: Record<Subcommand, (argv: string[], io: Io) => Promise<number>> = {
+  inventory,
+  plan,
+  apply,
+  verify,
+  rollback,
+};
 
 export const command: Command = {
   name: 'migrate',
@@ -310,7 +384,8 @@ export const command: Command = {
       return ExitCode.ok;
     }
     if (name === undefined) throw new UsageError('which step? inventory, plan, apply, verify or rollback');
-    if (!SUBCOMMANDS.includes(name as Subcommand)) throw new UsageError(`unknown migrate command "${name}": expected ${SUBCOMMANDS.join(', ')}`);
+    if (!SUBCOMMANDS.includes(name as Subcommand))
+      throw new UsageError(`unknown migrate command "${name}": expected ${SUBCOMMANDS.join(', ')}`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(subUsage(name as Subcommand));
       return ExitCode.ok;
@@ -319,7 +394,9 @@ export const command: Command = {
       return await RUN[name as Subcommand](rest, io);
     } catch (err) {
       if (err instanceof MigrationRefusal) {
-        io.stderr(`ses-bridge migrate ${name}: refused:\n${err.reasons.map((r) => `  - ${r}`).join('\n')}\n${err.hint ? `${err.hint}\n` : ''}`);
+        io.stderr(
+          `ses-bridge migrate ${name}: refused:\n${err.reasons.map((r) => `  - ${r}`).join('\n')}\n${err.hint ? `${err.hint}\n` : ''}`,
+        );
         return ExitCode.rejected;
       }
       if (err instanceof ConfigError) {
@@ -328,7 +405,9 @@ export const command: Command = {
       }
       if (err instanceof UsageError) throw err;
       // An AWS error (access denied, no such identity...): the command failed, the usage was fine.
-      io.stderr(`ses-bridge migrate ${name}: failed: ${err instanceof Error && err.name !== 'Error' ? `${err.name}: ` : ''}${describeError(err)}\n`);
+      io.stderr(
+        `ses-bridge migrate ${name}: failed: ${err instanceof Error && err.name !== 'Error' ? `${err.name}: ` : ''}${describeError(err)}\n`,
+      );
       return ExitCode.rejected;
     }
   },

@@ -35,7 +35,22 @@ export const command: Command = {
       const line = safeStringify(values.raw ? { ...outcome.event, raw: outcome.record.json } : outcome.event);
       if (line === null) {
         rejected++;
-        io.stderr(reportLine({ kind: 'problem', problem: { code: 'invalid_record', message: 'record is nested too deeply to serialize', path: outcome.record.path, item: outcome.record.item, transport: outcome.record.transport, text: outcome.record.text } }, origin));
+        io.stderr(
+          reportLine(
+            {
+              kind: 'problem',
+              problem: {
+                code: 'invalid_record',
+                message: 'record is nested too deeply to serialize',
+                path: outcome.record.path,
+                item: outcome.record.item,
+                transport: outcome.record.transport,
+                text: outcome.record.text,
+              },
+            },
+            origin,
+          ),
+        );
         return;
       }
       out.push(line);

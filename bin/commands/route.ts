@@ -48,7 +48,9 @@ export const command: Command = {
           const { route, topicArn, format } = step.delivery;
           const line = { messageId, type, route, topicArn, format };
           const message = messages.get(step.key) as OutboundMessage;
-          out.push(JSON.stringify(values.emit ? { ...line, message: message.body, attributes: message.attributes } : line));
+          out.push(
+            JSON.stringify(values.emit ? { ...line, message: message.body, attributes: message.attributes } : line),
+          );
         } else if (step.kind === 'skip') {
           const { route, topicArn, format } = step.delivery;
           out.push(JSON.stringify({ messageId, type, route, topicArn, format, action: 'skip', reason: step.reason }));
@@ -56,7 +58,18 @@ export const command: Command = {
           out.push(JSON.stringify({ messageId, type, route: null, action: 'drop' }));
         } else {
           rejected++;
-          io.stderr(problemLine({ level: 'error', code: step.code, message: step.reason, file: origin.file, index: origin.index, path: outcome.record.path, messageId, route: step.delivery?.route ?? null }));
+          io.stderr(
+            problemLine({
+              level: 'error',
+              code: step.code,
+              message: step.reason,
+              file: origin.file,
+              index: origin.index,
+              path: outcome.record.path,
+              messageId,
+              route: step.delivery?.route ?? null,
+            }),
+          );
         }
       }
       if (out.length >= 1000) io.stdout(`${out.splice(0).join('\n')}\n`);

@@ -1,9 +1,9 @@
-import { UsageError, describeError } from '#lib/errors';
+import { describeError, UsageError } from '#lib/errors';
 import { isObject } from '#lib/json';
 import { CertFetchError, CertificateStore, checkCertUrl, httpsCertFetcher } from '#lib/sns-https/certs';
 import { MalformedMessageError, parseSnsHttpBody } from '#lib/sns-https/message';
 import { checkTimestamp, verifySignature } from '#lib/sns-https/verify';
-import { type Command, type Io, ExitCode, parseCommandArgs } from '../cli';
+import { type Command, ExitCode, type Io, parseCommandArgs } from '../cli';
 
 const usage = `Usage: ses-bridge sns-verify [--cert URL=PEMFILE ...] [--max-age SECONDS] [--fetch] FILE ...
 
@@ -70,7 +70,7 @@ function bodyText(text: string): string {
 }
 
 async function verifyText(text: string, opts: Options, now: number): Promise<{ valid: boolean; reason: string }> {
-  let msg;
+  let msg: ReturnType<typeof parseSnsHttpBody>;
   try {
     msg = parseSnsHttpBody(bodyText(text));
   } catch (err) {
@@ -80,7 +80,10 @@ async function verifyText(text: string, opts: Options, now: number): Promise<{ v
   const pin = checkCertUrl(msg.SigningCertURL, msg.TopicArn);
   if (!pin.ok) return { valid: false, reason: pin.reason };
   if (!opts.fetch && !opts.certs.has(msg.SigningCertURL)) {
-    return { valid: false, reason: `no certificate supplied for ${msg.SigningCertURL} (pass --cert ${msg.SigningCertURL}=PEMFILE, or --fetch)` };
+    return {
+      valid: false,
+      reason: `no certificate supplied for ${msg.SigningCertURL} (pass --cert ${msg.SigningCertURL}=PEMFILE, or --fetch)`,
+    };
   }
   const signature = await verifySignature(msg, opts.certs, now);
   if (!signature.ok) return { valid: false, reason: signature.reason };
@@ -88,10 +91,18 @@ async function verifyText(text: string, opts: Options, now: number): Promise<{ v
     const fresh = checkTimestamp(msg, now, opts.maxAgeSeconds);
     if (!fresh.ok) return { valid: false, reason: fresh.reason };
   }
-  return { valid: true, reason: `${msg.Type} from ${msg.TopicArn} signed with SignatureVersion ${msg.SignatureVersion}` };
+  return {
+    valid: true,
+    reason: `${msg.Type} from ${msg.TopicArn} signed with SignatureVersion ${msg.SignatureVersion}`,
+  };
 }
 
-async function verifyFile(file: string, io: Io, opts: Options, now: number): Promise<{ valid: boolean; reason: string }> {
+async function verifyFile(
+  file: string,
+  io: Io,
+  opts: Options,
+  now: number,
+): Promise<{ valid: boolean; reason: string }> {
   let text: string;
   try {
     text = io.readInput(file);

@@ -3,8 +3,8 @@
  * or raw delivery in the body), EventBridge events, Firehose transformation events and NDJSON (Firehose S3 objects).
  * Each SES record keeps its original text so it can be re-published byte for byte.
  */
-import { ProblemCode, joinPath } from '#lib/errors';
-import { type JsonObject, isObject, kindOf, safeStringify } from '#lib/json';
+import { joinPath, ProblemCode } from '#lib/errors';
+import { isObject, type JsonObject, kindOf, safeStringify } from '#lib/json';
 import type { IntakeItem, SesRecord, Transport } from '#lib/ses/types';
 
 /** EventBridge detail-types of SES email events; other aws.ses detail-types are skipped. */
@@ -57,11 +57,15 @@ function sharedString(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   if (value === lastShared) return lastShared;
   const shared = SHARED_STRINGS.get(value);
-  if (shared !== undefined) return (lastShared = shared);
+  if (shared !== undefined) {
+    lastShared = shared;
+    return shared;
+  }
   // Bounded: a long-lived container must not collect every ARN it ever saw.
   if (SHARED_STRINGS.size >= 100) SHARED_STRINGS.clear();
   SHARED_STRINGS.set(value, value);
-  return (lastShared = value);
+  lastShared = value;
+  return value;
 }
 
 /** True for an object that claims to be an SES record (legacy notification or event-publishing record). */
@@ -143,7 +147,8 @@ export function triggerItems(doc: unknown, text: string | null): TriggerItems {
     if (Array.isArray(doc.records) && ('deliveryStreamArn' in doc || 'invocationId' in doc)) {
       const firehose = doc.records;
       const deliveryStreamArn = stringOrNull(doc.deliveryStreamArn);
-      const unwrapRecord = (rec: unknown, item: number, sink: IntakeSink) => unwrapFirehoseRecord(rec, item, deliveryStreamArn, sink);
+      const unwrapRecord = (rec: unknown, item: number, sink: IntakeSink) =>
+        unwrapFirehoseRecord(rec, item, deliveryStreamArn, sink);
       return { count: firehose.length, unwrap: (i, out) => guarded(out, 'records', i, firehose[i], unwrapRecord) };
     }
   }
@@ -163,7 +168,13 @@ function unwrapSingle(doc: unknown, text: string | null, out: IntakeSink): void 
 }
 
 /** Unwraps `root[item]`; what it throws on becomes a problem of that item alone (see {@link unreadable}). */
-function guarded(out: IntakeSink, root: string, item: number, value: unknown, unwrap: (value: unknown, item: number, out: IntakeSink) => void): void {
+function guarded(
+  out: IntakeSink,
+  root: string,
+  item: number,
+  value: unknown,
+  unwrap: (value: unknown, item: number, out: IntakeSink) => void,
+): void {
   try {
     unwrap(value, item, out);
   } catch (err) {
@@ -176,12 +187,28 @@ function guarded(out: IntakeSink, root: string, item: number, value: unknown, un
  * `unsupported_input` problem with its text, so it is parked and never takes the rest of its batch down.
  */
 function unreadable(out: IntakeSink, path: string, item: number, value: unknown, err: unknown): void {
-  problem(out, ProblemCode.unsupportedInput, `${path} could not be read: ${err instanceof Error ? err.message : String(err)}`, path, item, null, safeStringify(value));
+  problem(
+    out,
+    ProblemCode.unsupportedInput,
+    `${path} could not be read: ${err instanceof Error ? err.message : String(err)}`,
+    path,
+    item,
+    null,
+    safeStringify(value),
+  );
 }
 
 function unwrapLambdaRecord(rec: unknown, i: number, out: IntakeSink): void {
   if (!isObject(rec)) {
-    problem(out, ProblemCode.unsupportedInput, `expected a Lambda event record object, got ${kindOf(rec)}`, `Records[${i}]`, i, null, null);
+    problem(
+      out,
+      ProblemCode.unsupportedInput,
+      `expected a Lambda event record object, got ${kindOf(rec)}`,
+      `Records[${i}]`,
+      i,
+      null,
+      null,
+    );
   } else if (isObject(rec.Sns)) {
     const sns = rec.Sns;
     const transport: Transport = {
@@ -194,7 +221,12 @@ function unwrapLambdaRecord(rec: unknown, i: number, out: IntakeSink): void {
   } else if (typeof rec.body === 'string') {
     unwrapSqsBody(rec, rec.body, i, out);
   } else {
-    const source = typeof rec.eventSource === 'string' ? rec.eventSource : typeof rec.EventSource === 'string' ? rec.EventSource : 'unknown';
+    const source =
+      typeof rec.eventSource === 'string'
+        ? rec.eventSource
+        : typeof rec.EventSource === 'string'
+          ? rec.EventSource
+          : 'unknown';
     problem(
       out,
       ProblemCode.unsupportedInput,
@@ -232,22 +264,51 @@ function unwrapSqsBody(rec: Json, body: string, item: number, out: IntakeSink): 
  * `envelopeText` is the envelope's own JSON text when it is part of the event (an SQS body): a record then reads its
  * text again from there when it needs it, rather than keeping a copy (see {@link UnwrappedRecord}).
  */
-function unwrapSnsEnvelope(env: Json, messagePlace: Place, item: number, transport: Transport, out: IntakeSink, envPlace: Place, envelopeText: string | null = null): void {
+function unwrapSnsEnvelope(
+  env: Json,
+  messagePlace: Place,
+  item: number,
+  transport: Transport,
+  out: IntakeSink,
+  envPlace: Place,
+  envelopeText: string | null = null,
+): void {
   const type = env.Type;
   if (type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation') {
     out.push({
       kind: 'skipped',
-      notice: { message: `SNS ${type} for ${stringOrNull(env.TopicArn) ?? 'an unknown topic'} is not feedback`, path: pathAt(envPlace, item), item, transport },
+      notice: {
+        message: `SNS ${type} for ${stringOrNull(env.TopicArn) ?? 'an unknown topic'} is not feedback`,
+        path: pathAt(envPlace, item),
+        item,
+        transport,
+      },
     });
     return;
   }
   if (type !== 'Notification') {
-    problem(out, ProblemCode.unsupportedInput, `SNS message Type "${String(type)}" is not supported: expected Notification`, joinPath(pathAt(envPlace, item), 'Type'), item, transport, null);
+    problem(
+      out,
+      ProblemCode.unsupportedInput,
+      `SNS message Type "${String(type)}" is not supported: expected Notification`,
+      joinPath(pathAt(envPlace, item), 'Type'),
+      item,
+      transport,
+      null,
+    );
     return;
   }
   const message = env.Message;
   if (typeof message !== 'string') {
-    problem(out, ProblemCode.unsupportedInput, `SNS Notification has no Message text: got ${kindOf(message)}`, pathAt(messagePlace, item), item, transport, safeStringify(env));
+    problem(
+      out,
+      ProblemCode.unsupportedInput,
+      `SNS Notification has no Message text: got ${kindOf(message)}`,
+      pathAt(messagePlace, item),
+      item,
+      transport,
+      safeStringify(env),
+    );
     return;
   }
   const parsed = parseText(message, messagePlace, item, transport, out);
@@ -269,11 +330,27 @@ function unwrapEventBridge(doc: Json, out: IntakeSink): void {
     detailType,
   };
   if (doc.source !== 'aws.ses') {
-    problem(out, ProblemCode.notSes, `EventBridge event from source "${String(doc.source)}" is not SES feedback: expected source "aws.ses"`, 'source', 0, transport, null);
+    problem(
+      out,
+      ProblemCode.notSes,
+      `EventBridge event from source "${String(doc.source)}" is not SES feedback: expected source "aws.ses"`,
+      'source',
+      0,
+      transport,
+      null,
+    );
     return;
   }
   if (!SES_EVENTBRIDGE_DETAIL_TYPES.has(detailType)) {
-    out.push({ kind: 'skipped', notice: { message: `EventBridge aws.ses event "${detailType}" is not email feedback`, path: 'detail-type', item: 0, transport } });
+    out.push({
+      kind: 'skipped',
+      notice: {
+        message: `EventBridge aws.ses event "${detailType}" is not email feedback`,
+        path: 'detail-type',
+        item: 0,
+        transport,
+      },
+    });
     return;
   }
   // EventBridge delivers the record as a parsed object: there is no original text to keep.
@@ -284,7 +361,15 @@ function unwrapFirehoseRecord(rec: unknown, i: number, deliveryStreamArn: string
   const recordId = isObject(rec) ? stringOrNull(rec.recordId) : null;
   const transport: Transport = { kind: 'firehose', recordId, deliveryStreamArn };
   if (!isObject(rec) || typeof rec.data !== 'string') {
-    problem(out, ProblemCode.unsupportedInput, 'Firehose record has no base64 "data" string', `records[${i}]`, i, transport, null);
+    problem(
+      out,
+      ProblemCode.unsupportedInput,
+      'Firehose record has no base64 "data" string',
+      `records[${i}]`,
+      i,
+      transport,
+      null,
+    );
     return;
   }
   // SES writes each record followed by a newline (docs: event-publishing-retrieving-firehose-contents).
@@ -302,16 +387,40 @@ function parseText(text: string, place: Place, item: number, transport: Transpor
   const first = firstNonSpace(text);
   if (first !== '{' && first !== '[') {
     if (text.trim() === SES_TOPIC_VALIDATED_NOTICE) {
-      out.push({ kind: 'skipped', notice: { message: 'SES event destination validation notice is not feedback', path: pathAt(place, item), item, transport } });
+      out.push({
+        kind: 'skipped',
+        notice: {
+          message: 'SES event destination validation notice is not feedback',
+          path: pathAt(place, item),
+          item,
+          transport,
+        },
+      });
     } else {
-      problem(out, ProblemCode.notSes, `message is plain text, not an SES JSON record: ${preview(text)}`, pathAt(place, item), item, transport, text);
+      problem(
+        out,
+        ProblemCode.notSes,
+        `message is plain text, not an SES JSON record: ${preview(text)}`,
+        pathAt(place, item),
+        item,
+        transport,
+        text,
+      );
     }
     return undefined;
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    problem(out, ProblemCode.invalidJson, `message is ${parseErrorMessage(err)}`, pathAt(place, item), item, transport, text);
+    problem(
+      out,
+      ProblemCode.invalidJson,
+      `message is ${parseErrorMessage(err)}`,
+      pathAt(place, item),
+      item,
+      transport,
+      text,
+    );
     return undefined;
   }
 }
@@ -337,7 +446,14 @@ class UnwrappedRecord implements SesRecord {
   readonly #envelope: string | null;
   readonly #place: Place;
 
-  constructor(tree: Json, text: string | null, envelope: string | null, readonly transport: Transport, place: Place, readonly item: number) {
+  constructor(
+    tree: Json,
+    text: string | null,
+    envelope: string | null,
+    readonly transport: Transport,
+    place: Place,
+    readonly item: number,
+  ) {
     this.#tree = tree;
     this.#text = text;
     this.#envelope = envelope;
@@ -366,25 +482,64 @@ class UnwrappedRecord implements SesRecord {
 }
 
 /** Pushes an SES record, or skips SES's subscription notice. */
-function classifyRecord(value: Json, text: string | null, envelope: string | null, transport: Transport, place: Place, item: number, out: IntakeSink): void {
+function classifyRecord(
+  value: Json,
+  text: string | null,
+  envelope: string | null,
+  transport: Transport,
+  place: Place,
+  item: number,
+  out: IntakeSink,
+): void {
   // Identity-notification setup messages carry no mail object: SES sends them once per topic configured.
   if (value.notificationType === 'AmazonSnsSubscriptionSucceeded') {
-    out.push({ kind: 'skipped', notice: { message: 'SES AmazonSnsSubscriptionSucceeded notice is not feedback', path: pathAt(place, item), item, transport } });
+    out.push({
+      kind: 'skipped',
+      notice: {
+        message: 'SES AmazonSnsSubscriptionSucceeded notice is not feedback',
+        path: pathAt(place, item),
+        item,
+        transport,
+      },
+    });
     return;
   }
   out.push({ kind: 'record', record: new UnwrappedRecord(value, text, envelope, transport, place, item) });
 }
 
-function classify(value: unknown, text: string | null, transport: Transport, place: Place, item: number, out: IntakeSink): void {
+function classify(
+  value: unknown,
+  text: string | null,
+  transport: Transport,
+  place: Place,
+  item: number,
+  out: IntakeSink,
+): void {
   if (looksLikeSesRecord(value)) {
     classifyRecord(value, text, null, transport, place, item, out);
     return;
   }
   const what = isObject(value) ? 'a JSON object without notificationType, eventType or mail' : kindOf(value);
-  problem(out, ProblemCode.notSes, `not an SES record: ${what}`, pathAt(place, item), item, transport, text ?? safeStringify(value));
+  problem(
+    out,
+    ProblemCode.notSes,
+    `not an SES record: ${what}`,
+    pathAt(place, item),
+    item,
+    transport,
+    text ?? safeStringify(value),
+  );
 }
 
-function problem(out: IntakeSink, code: ProblemCode, message: string, path: string, item: number, transport: Transport | null, text: string | null): void {
+function problem(
+  out: IntakeSink,
+  code: ProblemCode,
+  message: string,
+  path: string,
+  item: number,
+  transport: Transport | null,
+  text: string | null,
+): void {
   out.push({ kind: 'problem', problem: { code, message, path, item, transport, text } });
 }
 
@@ -400,7 +555,6 @@ function preview(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 60)}...` : oneLine);
 }
-
 
 function snsHttpTransport(doc: Json): Transport {
   return { kind: 'sns-http', messageId: stringOrNull(doc.MessageId), topicArn: stringOrNull(doc.TopicArn) };

@@ -5,7 +5,15 @@
  */
 import { parseIdentityArn } from '#lib/migration/arn';
 import { errorCode } from '#lib/migration/ses';
-import { type StateReader, describeState, equalState, readState, sameState, targetState, writeState } from '#lib/migration/state';
+import {
+  describeState,
+  equalState,
+  readState,
+  type StateReader,
+  sameState,
+  targetState,
+  writeState,
+} from '#lib/migration/state';
 import type { Action, JournalEntry, Phase, Plan, Step, StepOutcome } from '#lib/migration/types';
 
 export interface ApplyOptions {
@@ -37,17 +45,28 @@ function message(err: unknown): string {
 async function prefetch(reader: StateReader, actions: Array<{ region: string; action: Action }>): Promise<void> {
   const byRegion = new Map<string, string[]>();
   for (const { region, action } of actions) {
-    if (action.api.startsWith('ses:') && 'Identity' in action.params) byRegion.set(region, [...(byRegion.get(region) ?? []), action.params.Identity]);
+    if (action.api.startsWith('ses:') && 'Identity' in action.params)
+      byRegion.set(region, [...(byRegion.get(region) ?? []), action.params.Identity]);
   }
   for (const [region, identities] of byRegion) await reader.prefetch(region, identities);
 }
 
 /** The steps `apply` would run for an account and phases, and why each other step is skipped. */
-export function selectSteps(plan: Plan, accountId: string, phases: Phase[]): Array<{ step: Step; skip: string | null }> {
+export function selectSteps(
+  plan: Plan,
+  accountId: string,
+  phases: Phase[],
+): Array<{ step: Step; skip: string | null }> {
   return plan.steps.map((step) => {
     if (step.account !== accountId) return { step, skip: `runs in account ${step.account} (${step.role})` };
     if (!phases.includes(step.phase)) {
-      return { step, skip: step.phase === 'cleanup' ? 'cleanup: run apply --phase cleanup --verified <reports> once verify passed' : `phase ${step.phase} not selected` };
+      return {
+        step,
+        skip:
+          step.phase === 'cleanup'
+            ? 'cleanup: run apply --phase cleanup --verified <reports> once verify passed'
+            : `phase ${step.phase} not selected`,
+      };
     }
     return { step, skip: null };
   });
@@ -65,10 +84,20 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<RunR
   const outcomes: StepOutcome[] = [];
   let stopped = false;
   try {
-    await prefetch(reader, runnable.map(({ step }) => ({ region: step.region, action: step.action })));
+    await prefetch(
+      reader,
+      runnable.map(({ step }) => ({ region: step.region, action: step.action })),
+    );
   } catch (err) {
     progress(`apply: reading the identities' notification attributes failed: ${message(err)}`);
-    return { outcomes: selected.map(({ step }) => ({ stepId: step.id, status: 'failed', message: `not run: ${message(err)}` })), ok: false };
+    return {
+      outcomes: selected.map(({ step }) => ({
+        stepId: step.id,
+        status: 'failed',
+        message: `not run: ${message(err)}`,
+      })),
+      ok: false,
+    };
   }
   let n = 0;
   for (const { step, skip } of selected) {
@@ -93,7 +122,13 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<RunR
       const target = targetState(action, current);
       if (sameState(current, target)) {
         progress(`${tag}: unchanged (${describeState(current)})`);
-        outcomes.push({ stepId: step.id, status: 'unchanged', message: describeState(current), before: current, after: current });
+        outcomes.push({
+          stepId: step.id,
+          status: 'unchanged',
+          message: describeState(current),
+          before: current,
+          after: current,
+        });
         continue;
       }
       const change = `${describeState(current)} -> ${describeState(target)}`;
@@ -103,7 +138,17 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<RunR
         continue;
       }
       await writeState(reader, step.region, action, target, current);
-      options.journal?.({ v: 1, planId: plan.planId, stepId: step.id, account: step.account, region: step.region, at: (options.now?.() ?? new Date()).toISOString(), action, before: current, after: target });
+      options.journal?.({
+        v: 1,
+        planId: plan.planId,
+        stepId: step.id,
+        account: step.account,
+        region: step.region,
+        at: (options.now?.() ?? new Date()).toISOString(),
+        action,
+        before: current,
+        after: target,
+      });
       progress(`${tag}: changed ${change}`);
       outcomes.push({ stepId: step.id, status: 'changed', message: change, before: current, after: target });
     } catch (err) {
@@ -135,7 +180,10 @@ export async function rollbackJournal(entries: JournalEntry[], options: Rollback
   const outcomes: StepOutcome[] = [];
   let stopped = false;
   const reversed = [...entries].reverse();
-  await prefetch(reader, reversed.map((e) => ({ region: e.region, action: e.action }))).catch(() => {});
+  await prefetch(
+    reader,
+    reversed.map((e) => ({ region: e.region, action: e.action })),
+  ).catch(() => {});
   for (const [i, entry] of reversed.entries()) {
     const tag = `[${i + 1}/${reversed.length}] ${entry.stepId}`;
     if (stopped) {
@@ -155,17 +203,34 @@ export async function rollbackJournal(entries: JournalEntry[], options: Rollback
         stopped = true;
         const text = `live state is ${describeState(current)}, but apply left ${describeState(entry.after)}: changed by someone else since; not overwriting it (restore ${describeState(entry.before)} by hand, or make it ${describeState(entry.after)} and run rollback again)`;
         progress(`${tag}: CONFLICT: ${text}`);
-        outcomes.push({ stepId: entry.stepId, status: 'conflict', message: text, before: entry.before, after: current });
+        outcomes.push({
+          stepId: entry.stepId,
+          status: 'conflict',
+          message: text,
+          before: entry.before,
+          after: current,
+        });
         continue;
       }
       const change = `${describeState(current)} -> ${describeState(entry.before)}`;
       if (!execute) {
         progress(`${tag}: would restore ${change}`);
-        outcomes.push({ stepId: entry.stepId, status: 'would-change', message: change, before: current, after: entry.before });
+        outcomes.push({
+          stepId: entry.stepId,
+          status: 'would-change',
+          message: change,
+          before: current,
+          after: entry.before,
+        });
         continue;
       }
       await writeState(reader, entry.region, action, entry.before, current);
-      options.journal?.({ ...entry, at: (options.now?.() ?? new Date()).toISOString(), before: current, after: entry.before });
+      options.journal?.({
+        ...entry,
+        at: (options.now?.() ?? new Date()).toISOString(),
+        before: current,
+        after: entry.before,
+      });
       progress(`${tag}: restored ${change}`);
       outcomes.push({ stepId: entry.stepId, status: 'changed', message: change, before: current, after: entry.before });
     } catch (err) {

@@ -19,7 +19,6 @@ export interface IdentityArn {
   identity: string;
 }
 
-
 /** True for a 12-digit AWS account id. */
 export function isAccountId(value: unknown): value is string {
   return typeof value === 'string' && ACCOUNT_ID.test(value);

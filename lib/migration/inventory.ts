@@ -23,7 +23,8 @@ export interface InventoryOptions {
   progress?: (line: string) => void;
 }
 
-const HOW_TO_FIND_ACCOUNT = 'pass --account-id with the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)';
+const HOW_TO_FIND_ACCOUNT =
+  'pass --account-id with the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)';
 
 /** Splits the identity list into own identity names and other accounts' identity ARNs. */
 function classify(items: string[], region: string, accountId: string | null): { own: string[]; foreign: string[] } {
@@ -32,12 +33,24 @@ function classify(items: string[], region: string, accountId: string | null): { 
   for (const item of items) {
     const arn = parseIdentityArn(item);
     if (arn === null) {
-      if (item.startsWith('arn:')) throw new ConfigError(`"${item}" is not an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<name>)`, '--identities');
+      if (item.startsWith('arn:'))
+        throw new ConfigError(
+          `"${item}" is not an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<name>)`,
+          '--identities',
+        );
       own.add(item);
       continue;
     }
-    if (arn.region !== region) throw new ConfigError(`${item} is in ${arn.region}, but --region is ${region}: run one inventory per region`, '--identities');
-    if (accountId === null) throw new ConfigError(`identity ARNs were given, so the tool must know which account is yours: ${HOW_TO_FIND_ACCOUNT}`, '--account-id');
+    if (arn.region !== region)
+      throw new ConfigError(
+        `${item} is in ${arn.region}, but --region is ${region}: run one inventory per region`,
+        '--identities',
+      );
+    if (accountId === null)
+      throw new ConfigError(
+        `identity ARNs were given, so the tool must know which account is yours: ${HOW_TO_FIND_ACCOUNT}`,
+        '--account-id',
+      );
     if (arn.accountId === accountId) own.add(arn.identity);
     else foreign.add(item);
   }
@@ -54,7 +67,8 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
   const progress = options.progress ?? (() => {});
   const warnings: string[] = [];
   let accountId = options.accountId;
-  if (accountId !== null && !isAccountId(accountId)) throw new ConfigError(`must be a 12-digit account id, got "${accountId}"`, '--account-id');
+  if (accountId !== null && !isAccountId(accountId))
+    throw new ConfigError(`must be a 12-digit account id, got "${accountId}"`, '--account-id');
 
   const items = options.identities === 'all' ? await session.listIdentities(region) : options.identities;
   if (options.identities === 'all') progress(`inventory: ListIdentities found ${items.length} identities in ${region}`);
@@ -62,13 +76,17 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
 
   const ownEntries: Array<Omit<InventoryIdentity, 'identityArn' | 'ownerAccountId'>> = [];
   if (own.length > 0) {
-    progress(`inventory: reading notification attributes of ${own.length} own identities (${Math.ceil(own.length / 100)} calls, paced)`);
+    progress(
+      `inventory: reading notification attributes of ${own.length} own identities (${Math.ceil(own.length / 100)} calls, paced)`,
+    );
     const attributes = await session.notificationAttributes(region, own);
     let done = 0;
     for (const name of own) {
       const attrs = attributes.get(name);
       if (attrs === undefined) {
-        warnings.push(`${name}: SES returned no notification attributes (not a verified identity of this account in ${region}?); skipped`);
+        warnings.push(
+          `${name}: SES returned no notification attributes (not a verified identity of this account in ${region}?); skipped`,
+        );
         continue;
       }
       const details = await session.emailIdentity(region, name);
@@ -79,7 +97,10 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
         const owner = parseIdentityArn(resource)!.accountId;
         if (accountId === null) accountId = owner;
         else if (owner !== accountId) {
-          throw new ConfigError(`is ${accountId}, but the policy of ${name} names ${resource} of account ${owner}: are the credentials for another account? ${HOW_TO_FIND_ACCOUNT}`, '--account-id');
+          throw new ConfigError(
+            `is ${accountId}, but the policy of ${name} names ${resource} of account ${owner}: are the credentials for another account? ${HOW_TO_FIND_ACCOUNT}`,
+            '--account-id',
+          );
         }
       }
       ownEntries.push({
@@ -93,7 +114,10 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
     }
   }
   if (accountId === null) {
-    throw new ConfigError(`cannot be derived: no sending authorization policy names an identity ARN of this account; ${HOW_TO_FIND_ACCOUNT}`, '--account-id');
+    throw new ConfigError(
+      `cannot be derived: no sending authorization policy names an identity ARN of this account; ${HOW_TO_FIND_ACCOUNT}`,
+      '--account-id',
+    );
   }
   const self = accountId;
 
@@ -105,7 +129,9 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
       const attrs = attributes.get(arn);
       const parsed = parseIdentityArn(arn)!;
       if (attrs === undefined) {
-        warnings.push(`${arn}: SES returned no notification attributes (no cross-account settings, or the owner does not authorize ${self}); skipped`);
+        warnings.push(
+          `${arn}: SES returned no notification attributes (no cross-account settings, or the owner does not authorize ${self}); skipped`,
+        );
         continue;
       }
       foreignEntries.push({
@@ -128,7 +154,10 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
     if (destinations !== null) configurationSets.push({ name, eventDestinations: destinations });
   }
 
-  const identities = [...ownEntries.map((e) => ({ ...e, identityArn: identityArn(region, self, e.identity), ownerAccountId: self })), ...foreignEntries]
+  const identities = [
+    ...ownEntries.map((e) => ({ ...e, identityArn: identityArn(region, self, e.identity), ownerAccountId: self })),
+    ...foreignEntries,
+  ]
     // Field order as documented, so inventory files diff cleanly.
     .map((e) => ({
       identity: e.identity,
@@ -140,5 +169,12 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
       configurationSet: e.configurationSet,
     }))
     .sort((a, b) => a.identityArn.localeCompare(b.identityArn));
-  return { accountId: self, region, generatedAt: (options.now?.() ?? new Date()).toISOString(), identities, configurationSets, warnings };
+  return {
+    accountId: self,
+    region,
+    generatedAt: (options.now?.() ?? new Date()).toISOString(),
+    identities,
+    configurationSets,
+    warnings,
+  };
 }

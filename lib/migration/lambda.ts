@@ -3,8 +3,9 @@
  * plan, apply / verify one step, or undo one journal entry. Dry run unless `execute: true`, like the CLI.
  */
 import { ConfigError } from '#lib/errors';
-import { isRegion } from '#lib/migration/arn';
+import { isObject } from '#lib/json';
 import { applyPlan, rollbackJournal } from '#lib/migration/apply';
+import { isRegion } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
 import { buildInventory } from '#lib/migration/inventory';
 import { parseInventory } from '#lib/migration/inventory-file';
@@ -15,7 +16,6 @@ import { SesSession } from '#lib/migration/ses';
 import { StateReader } from '#lib/migration/state';
 import { type Plan, ROUTE_FORMATS, type RouteFormat, STRATEGIES, type Strategy } from '#lib/migration/types';
 import { cleanupGate, verifyPlan } from '#lib/migration/verify';
-import { isObject } from '#lib/json';
 
 export interface LambdaDeps {
   clients: ClientsFor;
@@ -29,7 +29,8 @@ export interface LambdaDeps {
 export function paceFromEnv(env: NodeJS.ProcessEnv): number {
   const value = env.MIGRATION_PACE_MS;
   if (value === undefined || value === '') return 1000;
-  if (!/^\d+$/.test(value)) throw new ConfigError(`must be a whole number of milliseconds, got "${value}"`, 'MIGRATION_PACE_MS');
+  if (!/^\d+$/.test(value))
+    throw new ConfigError(`must be a whole number of milliseconds, got "${value}"`, 'MIGRATION_PACE_MS');
   return Number(value);
 }
 
@@ -40,14 +41,18 @@ export function paceFromEnv(env: NodeJS.ProcessEnv): number {
 export function accountOfInvocation(invokedFunctionArn: string | undefined, env: NodeJS.ProcessEnv): string {
   const account = invokedFunctionArn?.split(':')[4] ?? env.MIGRATION_ACCOUNT_ID;
   if (!account || !/^\d{12}$/.test(account)) {
-    throw new ConfigError(`cannot tell which account this function runs in (function ARN ${JSON.stringify(invokedFunctionArn ?? null)}); for a local invoke set the 12-digit id`, 'MIGRATION_ACCOUNT_ID');
+    throw new ConfigError(
+      `cannot tell which account this function runs in (function ARN ${JSON.stringify(invokedFunctionArn ?? null)}); for a local invoke set the 12-digit id`,
+      'MIGRATION_ACCOUNT_ID',
+    );
   }
   return account;
 }
 
 function field<T>(event: Record<string, unknown>, name: string, check: (v: unknown) => v is T, expected: string): T {
   const value = event[name];
-  if (!check(value)) throw new ConfigError(`must be ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`, `event.${name}`);
+  if (!check(value))
+    throw new ConfigError(`must be ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`, `event.${name}`);
   return value;
 }
 
@@ -72,13 +77,35 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
       const region = field(event, 'region', (v): v is string => isRegion(v), 'a region such as us-east-1');
       const identity = field(event, 'identity', isString, 'an identity name or ARN');
       // One identity per invocation: the account's configuration sets are not listed again each time.
-      const inventory = await buildInventory({ session: reader().session, region, accountId: deps.accountId, identities: [identity], configurationSets: false, ...(deps.now ? { now: deps.now } : {}) });
+      const inventory = await buildInventory({
+        session: reader().session,
+        region,
+        accountId: deps.accountId,
+        identities: [identity],
+        configurationSets: false,
+        ...(deps.now ? { now: deps.now } : {}),
+      });
       return { identity: inventory.identities[0] ?? null, warnings: inventory.warnings };
     }
     case 'plan': {
-      const inventories = field(event, 'inventories', isArray, 'an array of inventories').map((doc, i) => parseInventory(doc, `event.inventories[${i}]`));
-      const strategy = field(event, 'strategy', (v): v is Strategy => STRATEGIES.includes(v as Strategy), STRATEGIES.join(' | '));
-      const format = event.format === undefined ? undefined : field(event, 'format', (v): v is RouteFormat => ROUTE_FORMATS.includes(v as RouteFormat), ROUTE_FORMATS.join(' | '));
+      const inventories = field(event, 'inventories', isArray, 'an array of inventories').map((doc, i) =>
+        parseInventory(doc, `event.inventories[${i}]`),
+      );
+      const strategy = field(
+        event,
+        'strategy',
+        (v): v is Strategy => STRATEGIES.includes(v as Strategy),
+        STRATEGIES.join(' | '),
+      );
+      const format =
+        event.format === undefined
+          ? undefined
+          : field(
+              event,
+              'format',
+              (v): v is RouteFormat => ROUTE_FORMATS.includes(v as RouteFormat),
+              ROUTE_FORMATS.join(' | '),
+            );
       return buildPlan(inventories, {
         strategy,
         bridgeTopicArn: typeof event.bridgeTopicArn === 'string' ? event.bridgeTopicArn : null,
@@ -92,38 +119,79 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
     case 'verify': {
       const planId = field(event, 'planId', isString, 'the plan id');
       const step = parseStepDocument(event.step, 'event.step');
-      if (step.account !== deps.accountId) throw new MigrationRefusal([`step ${step.id} runs in account ${step.account}; this function runs in ${deps.accountId}`]);
+      if (step.account !== deps.accountId)
+        throw new MigrationRefusal([
+          `step ${step.id} runs in account ${step.account}; this function runs in ${deps.accountId}`,
+        ]);
       // A one-step plan: apply and verify only read its id and steps.
-      const plan: Plan = { version: 1, planId, strategy: 'bridge', generatedAt: '', options: { format: null, bridgeTopicArn: null, bridgePrincipal: null, configSetName: null }, inventories: [], identities: [], steps: [step], warnings: [], routes: null };
+      const plan: Plan = {
+        version: 1,
+        planId,
+        strategy: 'bridge',
+        generatedAt: '',
+        options: { format: null, bridgeTopicArn: null, bridgePrincipal: null, configSetName: null },
+        inventories: [],
+        identities: [],
+        steps: [step],
+        warnings: [],
+        routes: null,
+      };
       const r = reader();
       if (action === 'verify') {
-        const report = await verifyPlan(plan, { reader: r, accountId: deps.accountId, phases: [step.phase], sendTest: false, ...(deps.now ? { now: deps.now } : {}) });
-        if (!report.passed) throw new MigrationRefusal([`step ${step.id}: ${report.checks[0]?.message ?? 'not verified'}`]);
+        const report = await verifyPlan(plan, {
+          reader: r,
+          accountId: deps.accountId,
+          phases: [step.phase],
+          sendTest: false,
+          ...(deps.now ? { now: deps.now } : {}),
+        });
+        if (!report.passed)
+          throw new MigrationRefusal([`step ${step.id}: ${report.checks[0]?.message ?? 'not verified'}`]);
         return report.checks[0];
       }
       if (step.phase === 'cleanup') {
         const full = parsePlan(event.plan, 'event.plan');
         if (full.planId !== planId) throw new MigrationRefusal([`event.plan is plan ${full.planId}, not ${planId}`]);
-        const reports = (isArray(event.verified) ? event.verified : []).map((r, i) => parseVerifyReport(r, `event.verified[${i}]`));
+        const reports = (isArray(event.verified) ? event.verified : []).map((r, i) =>
+          parseVerifyReport(r, `event.verified[${i}]`),
+        );
         const reasons = cleanupGate(full, deps.accountId, reports);
         if (reasons.length > 0) throw new MigrationRefusal(reasons);
       }
       let journal: unknown = null;
-      const result = await applyPlan(plan, { reader: r, accountId: deps.accountId, phases: [step.phase], execute: event.execute === true, journal: (e) => (journal = e), ...(deps.now ? { now: deps.now } : {}) });
+      const result = await applyPlan(plan, {
+        reader: r,
+        accountId: deps.accountId,
+        phases: [step.phase],
+        execute: event.execute === true,
+        journal: (e) => (journal = e),
+        ...(deps.now ? { now: deps.now } : {}),
+      });
       const outcome = result.outcomes[0]!;
       if (!result.ok) throw new Error(`step ${step.id} ${outcome.status}: ${outcome.message}`);
       return { outcome, journal };
     }
     case 'rollback': {
       const entry = parseJournalEntry(event.entry, 'event.entry');
-      if (entry.account !== deps.accountId) throw new MigrationRefusal([`journal entry ${entry.stepId} was made in account ${entry.account}; this function runs in ${deps.accountId}`]);
+      if (entry.account !== deps.accountId)
+        throw new MigrationRefusal([
+          `journal entry ${entry.stepId} was made in account ${entry.account}; this function runs in ${deps.accountId}`,
+        ]);
       let undo: unknown = null;
-      const result = await rollbackJournal([entry], { reader: reader(), execute: event.execute === true, journal: (e) => (undo = e), ...(deps.now ? { now: deps.now } : {}) });
+      const result = await rollbackJournal([entry], {
+        reader: reader(),
+        execute: event.execute === true,
+        journal: (e) => (undo = e),
+        ...(deps.now ? { now: deps.now } : {}),
+      });
       const outcome = result.outcomes[0]!;
       if (!result.ok) throw new Error(`journal entry ${entry.stepId} ${outcome.status}: ${outcome.message}`);
       return { outcome, journal: undo };
     }
     default:
-      throw new ConfigError(`must be "inventory", "plan", "apply", "verify" or "rollback", got ${JSON.stringify(action) ?? 'nothing'}`, 'event.action');
+      throw new ConfigError(
+        `must be "inventory", "plan", "apply", "verify" or "rollback", got ${JSON.stringify(action) ?? 'nothing'}`,
+        'event.action',
+      );
   }
 }

@@ -12,7 +12,6 @@ import {
   type Plan,
   type PlannedIdentity,
   type Revert,
-  type Role,
   type RouteFormat,
   type Step,
   type Strategy,
@@ -68,7 +67,9 @@ export function mergeInventories(inventories: Inventory[]): Merged {
     const seen = latest.get(key);
     if (seen !== undefined) {
       const [older, newer] = seen.generatedAt <= inventory.generatedAt ? [seen, inventory] : [inventory, seen];
-      warnings.push(`two inventories of account ${inventory.accountId} in ${inventory.region}: using the one generated at ${newer.generatedAt}, ignoring ${older.generatedAt}`);
+      warnings.push(
+        `two inventories of account ${inventory.accountId} in ${inventory.region}: using the one generated at ${newer.generatedAt}, ignoring ${older.generatedAt}`,
+      );
       latest.set(key, newer);
     } else latest.set(key, inventory);
   }
@@ -76,7 +77,9 @@ export function mergeInventories(inventories: Inventory[]): Merged {
   const subscriptions = new Map<string, LegacySubscription[]>();
   const configurationSets = new Map<string, ConfigurationSetInfo[]>();
   const delegatesWithInventory = new Set<string>();
-  for (const inventory of [...latest.values()].sort((a, b) => `${a.accountId}|${a.region}`.localeCompare(`${b.accountId}|${b.region}`))) {
+  for (const inventory of [...latest.values()].sort((a, b) =>
+    `${a.accountId}|${a.region}`.localeCompare(`${b.accountId}|${b.region}`),
+  )) {
     configurationSets.set(`${inventory.accountId}|${inventory.region}`, inventory.configurationSets);
     for (const w of inventory.warnings) warnings.push(`inventory of ${inventory.accountId}: ${w}`);
     for (const item of inventory.identities) {
@@ -99,11 +102,20 @@ export function mergeInventories(inventories: Inventory[]): Merged {
     if (owner !== null) {
       for (const sub of subs) {
         if (!owner.authorizedDelegates.includes(sub.delegateAccountId)) {
-          warnings.push(`${first.identity}: ${sub.delegateAccountId} has legacy cross-account notifications on it, but no sending authorization policy of the identity names ${sub.delegateAccountId} any more; its settings are planned all the same`);
+          warnings.push(
+            `${first.identity}: ${sub.delegateAccountId} has legacy cross-account notifications on it, but no sending authorization policy of the identity names ${sub.delegateAccountId} any more; its settings are planned all the same`,
+          );
         }
       }
     }
-    identities.push({ identity: first.identity, identityArn: arn, ownerAccountId: first.ownerAccountId, region: first.region, owner, subscriptions: subs });
+    identities.push({
+      identity: first.identity,
+      identityArn: arn,
+      ownerAccountId: first.ownerAccountId,
+      region: first.region,
+      owner,
+      subscriptions: subs,
+    });
   }
   // Delegates the owner authorizes but whose inventory is missing: their legacy settings (if any) are not planned.
   for (const [arn, owner] of [...owners.entries()].sort(([a], [b]) => a.localeCompare(b))) {
@@ -126,8 +138,21 @@ export class StepList {
 
   add(draft: StepDraft): string {
     const { slug, dependsOn = [], ...rest } = draft;
-    const id = `${String(this.steps.length + 1).padStart(2, '0')}-${draft.role}-${slug}`.replace(/[^A-Za-z0-9._@+-]/g, '_');
-    this.steps.push({ id, phase: rest.phase, role: rest.role, account: rest.account, region: rest.region, title: rest.title, action: rest.action, revert: rest.revert, dependsOn: [...new Set(dependsOn)] });
+    const id = `${String(this.steps.length + 1).padStart(2, '0')}-${draft.role}-${slug}`.replace(
+      /[^A-Za-z0-9._@+-]/g,
+      '_',
+    );
+    this.steps.push({
+      id,
+      phase: rest.phase,
+      role: rest.role,
+      account: rest.account,
+      region: rest.region,
+      title: rest.title,
+      action: rest.action,
+      revert: rest.revert,
+      dependsOn: [...new Set(dependsOn)],
+    });
     return id;
   }
 
@@ -138,7 +163,9 @@ export class StepList {
   ordered(): Step[] {
     const rank: Record<Phase, number> = { prepare: 0, switch: 1, cleanup: 2 };
     const sorted = [...this.steps].sort((a, b) => rank[a.phase] - rank[b.phase]);
-    const rename = new Map(sorted.map((s, i) => [s.id, `${String(i + 1).padStart(2, '0')}-${s.id.replace(/^\d+-/, '')}`]));
+    const rename = new Map(
+      sorted.map((s, i) => [s.id, `${String(i + 1).padStart(2, '0')}-${s.id.replace(/^\d+-/, '')}`]),
+    );
     return sorted.map((s) => ({ ...s, id: rename.get(s.id)!, dependsOn: s.dependsOn.map((d) => rename.get(d) ?? d) }));
   }
 }
@@ -150,19 +177,38 @@ export function subscribedTypes(sub: LegacySubscription): NotificationType[] {
 
 /** SES v1 SetIdentityNotificationTopic as a plan action; `topicArn` null clears the type. */
 export function setTopicAction(identity: string, type: NotificationType, topicArn: string | null): Action {
-  return { api: 'ses:SetIdentityNotificationTopic', params: { Identity: identity, NotificationType: type, SnsTopic: topicArn } };
+  return {
+    api: 'ses:SetIdentityNotificationTopic',
+    params: { Identity: identity, NotificationType: type, SnsTopic: topicArn },
+  };
 }
 
 /** A manual task as a plan action: what a person does, and the document (policy, routes) to use. */
-export function manual(kind: 'sns-topic-policy' | 'kms-key-policy' | 'name-configuration-set' | 'deploy-routes', target: string, instructions: string, document?: unknown): Action {
+export function manual(
+  kind: 'sns-topic-policy' | 'kms-key-policy' | 'name-configuration-set' | 'deploy-routes',
+  target: string,
+  instructions: string,
+  document?: unknown,
+): Action {
   return { api: 'manual', params: { kind, target, instructions, ...(document === undefined ? {} : { document }) } };
 }
 
 /** The revert of a manual step: nothing in SES to undo. */
-export const MANUAL_REVERT: Revert = { description: 'Nothing to undo in SES; undo the manual change by hand if you want to.', action: null, reversible: true };
+export const MANUAL_REVERT: Revert = {
+  description: 'Nothing to undo in SES; undo the manual change by hand if you want to.',
+  action: null,
+  reversible: true,
+};
 
 /** The owner-side step that points one type of the identity at `topicArn`; reverts to what the owner had. */
-export function ownerSetTopicStep(id: PlannedIdentity, owner: InventoryIdentity, type: NotificationType, topicArn: string, phase: Phase, why: string): StepDraft {
+export function ownerSetTopicStep(
+  id: PlannedIdentity,
+  owner: InventoryIdentity,
+  type: NotificationType,
+  topicArn: string,
+  phase: Phase,
+  why: string,
+): StepDraft {
   const previous = owner.notifications[type].topicArn;
   return {
     slug: `set-${type.toLowerCase()}-topic-${id.identity}`,
@@ -173,7 +219,10 @@ export function ownerSetTopicStep(id: PlannedIdentity, owner: InventoryIdentity,
     title: `Point ${type} notifications of ${id.identity} at ${topicArn} (${why})`,
     action: setTopicAction(id.identity, type, topicArn),
     revert: {
-      description: previous === null ? `Clear the ${type} topic again (SetIdentityNotificationTopic without SnsTopic).` : `Set the ${type} topic back to ${previous}.`,
+      description:
+        previous === null
+          ? `Clear the ${type} topic again (SetIdentityNotificationTopic without SnsTopic).`
+          : `Set the ${type} topic back to ${previous}.`,
       action: setTopicAction(id.identity, type, previous),
       reversible: true,
     },
@@ -181,7 +230,13 @@ export function ownerSetTopicStep(id: PlannedIdentity, owner: InventoryIdentity,
 }
 
 /** The owner-side step that sets the headers flag of one type, when it differs from the owner's current one. */
-export function ownerHeadersStep(id: PlannedIdentity, owner: InventoryIdentity, type: NotificationType, enabled: boolean, dependsOn: string[]): StepDraft | null {
+export function ownerHeadersStep(
+  id: PlannedIdentity,
+  owner: InventoryIdentity,
+  type: NotificationType,
+  enabled: boolean,
+  dependsOn: string[],
+): StepDraft | null {
   const current = owner.notifications[type].headersEnabled;
   if (current === enabled) return null;
   return {
@@ -191,10 +246,16 @@ export function ownerHeadersStep(id: PlannedIdentity, owner: InventoryIdentity, 
     account: id.ownerAccountId,
     region: id.region,
     title: `${enabled ? 'Include' : 'Stop including'} original headers in ${type} notifications of ${id.identity}`,
-    action: { api: 'ses:SetIdentityHeadersInNotificationsEnabled', params: { Identity: id.identity, NotificationType: type, Enabled: enabled } },
+    action: {
+      api: 'ses:SetIdentityHeadersInNotificationsEnabled',
+      params: { Identity: id.identity, NotificationType: type, Enabled: enabled },
+    },
     revert: {
       description: `Set the ${type} headers flag back to ${current}.`,
-      action: { api: 'ses:SetIdentityHeadersInNotificationsEnabled', params: { Identity: id.identity, NotificationType: type, Enabled: current } },
+      action: {
+        api: 'ses:SetIdentityHeadersInNotificationsEnabled',
+        params: { Identity: id.identity, NotificationType: type, Enabled: current },
+      },
       reversible: true,
     },
     dependsOn,
@@ -246,7 +307,9 @@ export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[
  */
 export function cleanupDependencies(plan: Plan, accountId: string): string[] {
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
-  const pending = plan.steps.filter((s) => s.account === accountId && s.phase === 'cleanup').flatMap((s) => s.dependsOn);
+  const pending = plan.steps
+    .filter((s) => s.account === accountId && s.phase === 'cleanup')
+    .flatMap((s) => s.dependsOn);
   const seen = new Set<string>();
   const needed = new Set<string>();
   while (pending.length > 0) {

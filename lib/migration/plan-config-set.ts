@@ -7,17 +7,22 @@
 import { parseStandardTopicArn } from '#lib/arn';
 import { configurationSetArn, sesName } from '#lib/migration/arn';
 import {
-  MANUAL_REVERT,
-  type Merged,
-  type PlanOptions,
-  type StepList,
   groupBy,
   legacyRemovalSteps,
+  MANUAL_REVERT,
+  type Merged,
   manual,
+  type PlanOptions,
+  type StepList,
   subscribedTypes,
 } from '#lib/migration/plan-common';
 import { kmsStatement, policyDocument, sesPublishStatement } from '#lib/migration/topic-policy';
-import { EVENT_TYPE_OF, type LegacySubscription, type NotificationType, type SnsEventDestinationDefinition } from '#lib/migration/types';
+import {
+  EVENT_TYPE_OF,
+  type LegacySubscription,
+  type NotificationType,
+  type SnsEventDestinationDefinition,
+} from '#lib/migration/types';
 
 /** The configuration set each delegate creates unless `--config-set-name` says otherwise. */
 export const DEFAULT_CONFIG_SET_NAME = 'legacy-feedback';
@@ -33,7 +38,11 @@ interface Group {
 
 function destinationsOf(sub: LegacySubscription): Group['destinations'] {
   const byTopic = groupBy(subscribedTypes(sub), (type) => sub.topics[type]!.topicArn);
-  return [...byTopic.entries()].map(([topicArn, types]) => ({ topicArn, types, name: sesName('legacy', parseStandardTopicArn(topicArn)?.name ?? topicArn) }));
+  return [...byTopic.entries()].map(([topicArn, types]) => ({
+    topicArn,
+    types,
+    name: sesName('legacy', parseStandardTopicArn(topicArn)?.name ?? topicArn),
+  }));
 }
 
 /** One configuration set per delegate and region, or one per distinct topic mapping when its identities differ. */
@@ -68,7 +77,9 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
   for (const [key, delegateGroups] of groupBy(all, (g) => `${g.delegate}|${g.region}`)) {
     const [delegate, region] = key.split('|') as [string, string];
     const topics = groupBy(
-      delegateGroups.flatMap((g) => g.destinations.map((d) => ({ topicArn: d.topicArn, set: configurationSetArn(region, delegate, g.name) }))),
+      delegateGroups.flatMap((g) =>
+        g.destinations.map((d) => ({ topicArn: d.topicArn, set: configurationSetArn(region, delegate, g.name) })),
+      ),
       (t) => t.topicArn,
     );
     for (const [topicArn, uses] of topics) {
@@ -84,7 +95,10 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
           'sns-topic-policy',
           topicArn,
           `Add the statement to the access policy of ${topicArn} (keep its other statements). If the topic is encrypted with a customer managed KMS key, add kmsKeyPolicyStatement to that key's policy too.`,
-          { topicPolicy: policyDocument(sesPublishStatement(topicArn, [delegate], sets)), kmsKeyPolicyStatement: kmsStatement({ Service: 'ses.amazonaws.com' }) },
+          {
+            topicPolicy: policyDocument(sesPublishStatement(topicArn, [delegate], sets)),
+            kmsKeyPolicyStatement: kmsStatement({ Service: 'ses.amazonaws.com' }),
+          },
         ),
         revert: MANUAL_REVERT,
       });
@@ -93,9 +107,13 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
   }
 
   for (const group of all) {
-    const existing = merged.configurationSets.get(`${group.delegate}|${group.region}`)?.find((c) => c.name === group.name);
+    const existing = merged.configurationSets
+      .get(`${group.delegate}|${group.region}`)
+      ?.find((c) => c.name === group.name);
     if (existing) {
-      warnings.push(`configuration set ${group.name} already exists in ${group.delegate} (${group.region}): the migration adds its event destinations to it and rollback leaves the set in place`);
+      warnings.push(
+        `configuration set ${group.name} already exists in ${group.delegate} (${group.region}): the migration adds its event destinations to it and rollback leaves the set in place`,
+      );
     }
     const createSet = steps.add({
       slug: `create-configuration-set-${group.name}`,
@@ -119,11 +137,20 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
         SnsDestination: { TopicArn: dest.topicArn },
       };
       const clash = existing?.eventDestinations.find((d) => d.name === dest.name);
-      if (clash && (clash.snsTopicArn !== dest.topicArn || [...clash.matchingEventTypes].sort().join() !== [...definition.MatchingEventTypes].sort().join() || !clash.enabled)) {
-        warnings.push(`event destination ${dest.name} of ${group.name} in ${group.delegate} exists with another definition: apply updates it and rollback restores it`);
+      if (
+        clash &&
+        (clash.snsTopicArn !== dest.topicArn ||
+          [...clash.matchingEventTypes].sort().join() !== [...definition.MatchingEventTypes].sort().join() ||
+          !clash.enabled)
+      ) {
+        warnings.push(
+          `event destination ${dest.name} of ${group.name} in ${group.delegate} exists with another definition: apply updates it and rollback restores it`,
+        );
       }
       if (existing && !clash && existing.eventDestinations.length + group.destinations.length > 10) {
-        warnings.push(`configuration set ${group.name} in ${group.delegate} has ${existing.eventDestinations.length} event destinations; SES allows 10 per configuration set (quotas)`);
+        warnings.push(
+          `configuration set ${group.name} in ${group.delegate} has ${existing.eventDestinations.length} event destinations; SES allows 10 per configuration set (quotas)`,
+        );
       }
       destinationSteps.push(
         steps.add({
@@ -133,7 +160,10 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
           account: group.delegate,
           region: group.region,
           title: `Add SNS event destination ${dest.name} (${definition.MatchingEventTypes.join(', ')}) to ${group.name} in ${group.delegate}, publishing to ${dest.topicArn}`,
-          action: { api: 'sesv2:CreateConfigurationSetEventDestination', params: { ConfigurationSetName: group.name, EventDestinationName: dest.name, EventDestination: definition } },
+          action: {
+            api: 'sesv2:CreateConfigurationSetEventDestination',
+            params: { ConfigurationSetName: group.name, EventDestinationName: dest.name, EventDestination: definition },
+          },
           revert: {
             description: `Delete event destination ${dest.name} (or restore its previous definition, from the journal).`,
             action: null,
@@ -157,7 +187,11 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
         `Change the sending code of ${group.delegate}: every email sent from ${arns.join(', ')} must name ConfigurationSetName=${group.name} (SES v1 SendEmail/SendRawEmail/SendTemplatedEmail, SESv2 SendEmail), or carry the header "X-SES-CONFIGURATION-SET: ${group.name}" (SMTP, raw), beside the identity ARN it already passes (SourceArn, or FromEmailAddressIdentityArn in SESv2). Then run: ses-bridge migrate verify --send-test.`,
         { configurationSetName: group.name, identityArns: arns },
       ),
-      revert: { description: `Stop naming ${group.name} when sending (the legacy notifications keep working until cleanup).`, action: null, reversible: true },
+      revert: {
+        description: `Stop naming ${group.name} when sending (the legacy notifications keep working until cleanup).`,
+        action: null,
+        reversible: true,
+      },
       dependsOn: destinationSteps,
     });
     for (const sub of group.subs) legacyRemovalSteps(steps, sub, [nameIt, ...destinationSteps]);
@@ -168,7 +202,9 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
   }
   for (const id of merged.identities) {
     if (id.owner?.configurationSet) {
-      warnings.push(`${id.identity} has the owner's default configuration set ${id.owner.configurationSet}; it lives in the owner's account and is not part of a delegate's path: do not count on it for delegates' feedback`);
+      warnings.push(
+        `${id.identity} has the owner's default configuration set ${id.owner.configurationSet}; it lives in the owner's account and is not part of a delegate's path: do not count on it for delegates' feedback`,
+      );
     }
   }
   return warnings;

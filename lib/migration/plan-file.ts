@@ -14,12 +14,24 @@ import {
   PHASES,
   type Plan,
   type RoutesDocument,
-  type StateValue,
   STRATEGIES,
+  type StateValue,
   type Step,
   type VerifyReport,
 } from '#lib/migration/types';
-import { array, boolean, child, fail, isIsoTime, nullableString, object, oneOf, parseJsonText, string, withSource } from '#lib/migration/validate';
+import {
+  array,
+  boolean,
+  child,
+  fail,
+  isIsoTime,
+  nullableString,
+  object,
+  oneOf,
+  parseJsonText,
+  string,
+  withSource,
+} from '#lib/migration/validate';
 
 const isTopicArn = (s: string) => parseStandardTopicArn(s) !== null;
 const EVENT_TYPES = Object.values(EVENT_TYPE_OF);
@@ -41,31 +53,71 @@ export function parseAction(value: unknown, path: string): Action {
   const params = object(obj.params, p);
   const identity = () => string(params.Identity, child(p, 'Identity'));
   const type = () => oneOf(params.NotificationType, child(p, 'NotificationType'), NOTIFICATION_TYPES);
-  const setName = () => string(params.ConfigurationSetName, child(p, 'ConfigurationSetName'), isSesName, 'a configuration set name');
+  const setName = () =>
+    string(params.ConfigurationSetName, child(p, 'ConfigurationSetName'), isSesName, 'a configuration set name');
   switch (api) {
     case 'ses:SetIdentityNotificationTopic':
-      return { api, params: { Identity: identity(), NotificationType: type(), SnsTopic: nullableString(params.SnsTopic ?? null, child(p, 'SnsTopic'), isTopicArn, 'a standard SNS topic ARN') } };
+      return {
+        api,
+        params: {
+          Identity: identity(),
+          NotificationType: type(),
+          SnsTopic: nullableString(
+            params.SnsTopic ?? null,
+            child(p, 'SnsTopic'),
+            isTopicArn,
+            'a standard SNS topic ARN',
+          ),
+        },
+      };
     case 'ses:SetIdentityHeadersInNotificationsEnabled':
-      return { api, params: { Identity: identity(), NotificationType: type(), Enabled: boolean(params.Enabled, child(p, 'Enabled')) } };
+      return {
+        api,
+        params: {
+          Identity: identity(),
+          NotificationType: type(),
+          Enabled: boolean(params.Enabled, child(p, 'Enabled')),
+        },
+      };
     case 'ses:SetIdentityFeedbackForwardingEnabled':
-      return { api, params: { Identity: identity(), ForwardingEnabled: boolean(params.ForwardingEnabled, child(p, 'ForwardingEnabled')) } };
+      return {
+        api,
+        params: {
+          Identity: identity(),
+          ForwardingEnabled: boolean(params.ForwardingEnabled, child(p, 'ForwardingEnabled')),
+        },
+      };
     case 'sesv2:CreateConfigurationSet':
       return { api, params: { ConfigurationSetName: setName() } };
     case 'sesv2:CreateConfigurationSetEventDestination': {
       const d = child(p, 'EventDestination');
       const def = object(params.EventDestination, d);
       const sns = object(def.SnsDestination, child(d, 'SnsDestination'), 'an object with TopicArn');
-      const types = array(def.MatchingEventTypes, child(d, 'MatchingEventTypes')).map((t, i) => oneOf(t, child(child(d, 'MatchingEventTypes'), i), EVENT_TYPES));
+      const types = array(def.MatchingEventTypes, child(d, 'MatchingEventTypes')).map((t, i) =>
+        oneOf(t, child(child(d, 'MatchingEventTypes'), i), EVENT_TYPES),
+      );
       if (types.length === 0) fail(child(d, 'MatchingEventTypes'), 'must name at least one event type');
       return {
         api,
         params: {
           ConfigurationSetName: setName(),
-          EventDestinationName: string(params.EventDestinationName, child(p, 'EventDestinationName'), isSesName, 'an event destination name (1-64 of A-Z a-z 0-9 _ -)'),
+          EventDestinationName: string(
+            params.EventDestinationName,
+            child(p, 'EventDestinationName'),
+            isSesName,
+            'an event destination name (1-64 of A-Z a-z 0-9 _ -)',
+          ),
           EventDestination: {
             Enabled: boolean(def.Enabled, child(d, 'Enabled')),
             MatchingEventTypes: types,
-            SnsDestination: { TopicArn: string(sns.TopicArn, child(child(d, 'SnsDestination'), 'TopicArn'), isTopicArn, 'a standard SNS topic ARN') },
+            SnsDestination: {
+              TopicArn: string(
+                sns.TopicArn,
+                child(child(d, 'SnsDestination'), 'TopicArn'),
+                isTopicArn,
+                'a standard SNS topic ARN',
+              ),
+            },
           },
         },
       };
@@ -103,15 +155,24 @@ function parseStep(value: unknown, path: string): Step {
     action,
     revert: {
       description: string(revert.description, child(child(path, 'revert'), 'description')),
-      action: revert.action === null || revert.action === undefined ? null : parseAction(revert.action, child(child(path, 'revert'), 'action')),
+      action:
+        revert.action === null || revert.action === undefined
+          ? null
+          : parseAction(revert.action, child(child(path, 'revert'), 'action')),
       reversible: boolean(revert.reversible, child(child(path, 'revert'), 'reversible')),
     },
-    dependsOn: array(obj.dependsOn ?? [], child(path, 'dependsOn')).map((d, i) => string(d, child(child(path, 'dependsOn'), i))),
+    dependsOn: array(obj.dependsOn ?? [], child(path, 'dependsOn')).map((d, i) =>
+      string(d, child(child(path, 'dependsOn'), i)),
+    ),
   };
   // An identity ARN in a step must be in the step's region: SES only answers for identities of the endpoint's region.
   const params = step.action.params as { Identity?: string };
   const arn = params.Identity ? parseIdentityArn(params.Identity) : null;
-  if (arn && arn.region !== step.region) fail(child(child(child(path, 'action'), 'params'), 'Identity'), `is in ${arn.region}, but the step runs in ${step.region}`);
+  if (arn && arn.region !== step.region)
+    fail(
+      child(child(child(path, 'action'), 'params'), 'Identity'),
+      `is in ${arn.region}, but the step runs in ${step.region}`,
+    );
   return step;
 }
 
@@ -135,10 +196,16 @@ export function parsePlan(doc: unknown, source: string): Plan {
       if (ids.has(s.id)) fail(child(child('steps', i), 'id'), `"${s.id}" is used by an earlier step`);
       ids.add(s.id);
     });
-    const routes = obj.routes === null || obj.routes === undefined ? null : (object(obj.routes, 'routes') as unknown as RoutesDocument);
+    const routes =
+      obj.routes === null || obj.routes === undefined
+        ? null
+        : (object(obj.routes, 'routes') as unknown as RoutesDocument);
     const planId = string(obj.planId, 'planId');
     if (planDigest(strategy, steps, routes) !== planId) {
-      fail('planId', `does not match the plan's steps: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing`);
+      fail(
+        'planId',
+        `does not match the plan's steps: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing`,
+      );
     }
     const options = isObject(obj.options) ? obj.options : {};
     return {
@@ -168,10 +235,19 @@ export function parsePlanText(text: string, source: string): Plan {
 
 function parseStateValue(value: unknown, path: string): StateValue {
   const obj = object(value, path);
-  const kind = oneOf(obj.kind, child(path, 'kind'), ['topic', 'flag', 'configuration-set', 'event-destination'] as const);
+  const kind = oneOf(obj.kind, child(path, 'kind'), [
+    'topic',
+    'flag',
+    'configuration-set',
+    'event-destination',
+  ] as const);
   switch (kind) {
     case 'topic':
-      return { kind, topicArn: nullableString(obj.topicArn, child(path, 'topicArn'), isTopicArn, 'an SNS topic ARN'), headersEnabled: boolean(obj.headersEnabled, child(path, 'headersEnabled')) };
+      return {
+        kind,
+        topicArn: nullableString(obj.topicArn, child(path, 'topicArn'), isTopicArn, 'an SNS topic ARN'),
+        headersEnabled: boolean(obj.headersEnabled, child(path, 'headersEnabled')),
+      };
     case 'flag':
       return { kind, enabled: boolean(obj.enabled, child(path, 'enabled')) };
     case 'configuration-set':
@@ -179,10 +255,17 @@ function parseStateValue(value: unknown, path: string): StateValue {
     case 'event-destination': {
       if (obj.destination === null) return { kind, destination: null };
       const action = parseAction(
-        { api: 'sesv2:CreateConfigurationSetEventDestination', params: { ConfigurationSetName: 'x', EventDestinationName: 'x', EventDestination: obj.destination } },
+        {
+          api: 'sesv2:CreateConfigurationSetEventDestination',
+          params: { ConfigurationSetName: 'x', EventDestinationName: 'x', EventDestination: obj.destination },
+        },
         child(path, 'destination'),
       );
-      return { kind, destination: (action as Extract<Action, { api: 'sesv2:CreateConfigurationSetEventDestination' }>).params.EventDestination };
+      return {
+        kind,
+        destination: (action as Extract<Action, { api: 'sesv2:CreateConfigurationSetEventDestination' }>).params
+          .EventDestination,
+      };
     }
   }
 }

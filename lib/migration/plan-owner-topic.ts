@@ -8,13 +8,13 @@ import { parseStandardTopicArn } from '#lib/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
 
 import {
+  legacyRemovalSteps,
   MANUAL_REVERT,
   type Merged,
-  type StepList,
-  legacyRemovalSteps,
   manual,
   ownerHeadersStep,
   ownerSetTopicStep,
+  type StepList,
   subscribedTypes,
 } from '#lib/migration/plan-common';
 import { kmsStatement, policyDocument, sesPublishStatement } from '#lib/migration/topic-policy';
@@ -23,18 +23,26 @@ import type { PlannedIdentity } from '#lib/migration/types';
 /** Why owner-topic cannot serve this identity; empty when it can. */
 function refusals(id: PlannedIdentity): string[] {
   if (id.owner === null) {
-    return [`${id.identity}: the owner's inventory (account ${id.ownerAccountId}) is missing; owner-topic changes the owner's settings, so add it with --inventory`];
+    return [
+      `${id.identity}: the owner's inventory (account ${id.ownerAccountId}) is missing; owner-topic changes the owner's settings, so add it with --inventory`,
+    ];
   }
   const reasons: string[] = [];
-  const users = [...new Set([...id.subscriptions.map((s) => s.delegateAccountId), ...id.owner.authorizedDelegates])].sort();
+  const users = [
+    ...new Set([...id.subscriptions.map((s) => s.delegateAccountId), ...id.owner.authorizedDelegates]),
+  ].sort();
   if (users.length > 1) {
-    reasons.push(`${id.identity}: ${users.length} delegates use it (${users.join(', ')}); with owner-topic their feedback would all land on one topic`);
+    reasons.push(
+      `${id.identity}: ${users.length} delegates use it (${users.join(', ')}); with owner-topic their feedback would all land on one topic`,
+    );
   }
   for (const sub of id.subscriptions) {
     for (const type of subscribedTypes(sub)) {
       const own = id.owner.notifications[type].topicArn;
       if (own !== null && own !== sub.topics[type]!.topicArn) {
-        reasons.push(`${id.identity}: the owner's own ${type} topic ${own} would be replaced by ${sub.delegateAccountId}'s topic; the owner would lose its ${type} notifications and ${sub.delegateAccountId} would receive the owner's`);
+        reasons.push(
+          `${id.identity}: the owner's own ${type} topic ${own} would be replaced by ${sub.delegateAccountId}'s topic; the owner would lose its ${type} notifications and ${sub.delegateAccountId} would receive the owner's`,
+        );
       }
     }
   }
@@ -45,7 +53,10 @@ function refusals(id: PlannedIdentity): string[] {
 export function planOwnerTopic(merged: Merged, steps: StepList): string[] {
   const reasons = merged.identities.flatMap(refusals);
   if (reasons.length > 0) {
-    throw new MigrationRefusal(reasons, 'Use --strategy bridge (one intake topic, routed to each delegate in the format it parses) or --strategy config-set (each delegate names its own configuration set).');
+    throw new MigrationRefusal(
+      reasons,
+      'Use --strategy bridge (one intake topic, routed to each delegate in the format it parses) or --strategy config-set (each delegate names its own configuration set).',
+    );
   }
   const warnings: string[] = [];
   // Prepare: each delegate lets SES publish to its topics on behalf of the owner's identity.
@@ -55,7 +66,12 @@ export function planOwnerTopic(merged: Merged, steps: StepList): string[] {
     for (const sub of id.subscriptions) {
       for (const type of subscribedTypes(sub)) {
         const topicArn = sub.topics[type]!.topicArn;
-        const use = uses.get(topicArn) ?? { account: sub.delegateAccountId, region: sub.region, owners: [], sources: [] };
+        const use = uses.get(topicArn) ?? {
+          account: sub.delegateAccountId,
+          region: sub.region,
+          owners: [],
+          sources: [],
+        };
         use.owners.push(id.ownerAccountId);
         use.sources.push(id.identityArn);
         uses.set(topicArn, use);
@@ -76,7 +92,10 @@ export function planOwnerTopic(merged: Merged, steps: StepList): string[] {
           'sns-topic-policy',
           topicArn,
           `Add the statement to the access policy of ${topicArn} (keep its other statements), before the owner switches: SES drops a bounce or complaint topic it cannot publish to and re-enables email forwarding (configure-sns-notifications). If the topic is encrypted with a customer managed KMS key, add kmsKeyPolicyStatement to that key's policy too.`,
-          { topicPolicy: policyDocument(sesPublishStatement(topicArn, use.owners, use.sources)), kmsKeyPolicyStatement: kmsStatement({ Service: 'ses.amazonaws.com' }) },
+          {
+            topicPolicy: policyDocument(sesPublishStatement(topicArn, use.owners, use.sources)),
+            kmsKeyPolicyStatement: kmsStatement({ Service: 'ses.amazonaws.com' }),
+          },
         ),
         revert: MANUAL_REVERT,
       }),
@@ -88,7 +107,10 @@ export function planOwnerTopic(merged: Merged, steps: StepList): string[] {
     const switchSteps: string[] = [];
     for (const type of subscribedTypes(sub)) {
       const { topicArn, headersEnabled } = sub.topics[type]!;
-      const topicStep = steps.add({ ...ownerSetTopicStep(id, owner, type, topicArn, 'switch', `${sub.delegateAccountId}'s topic`), dependsOn: [policyStep.get(topicArn)!] });
+      const topicStep = steps.add({
+        ...ownerSetTopicStep(id, owner, type, topicArn, 'switch', `${sub.delegateAccountId}'s topic`),
+        dependsOn: [policyStep.get(topicArn)!],
+      });
       switchSteps.push(topicStep);
       const headers = ownerHeadersStep(id, owner, type, headersEnabled, [topicStep]);
       if (headers) switchSteps.push(steps.add(headers));

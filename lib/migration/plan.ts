@@ -1,11 +1,11 @@
 /** `plan`: merges inventories and builds the ordered, idempotent steps of one strategy. Pure: no AWS calls. */
 import { createHash } from 'node:crypto';
+import { isSesName } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
-import { type PlanOptions, StepList, mergeInventories } from '#lib/migration/plan-common';
 import { planBridge } from '#lib/migration/plan-bridge';
+import { mergeInventories, type PlanOptions, StepList } from '#lib/migration/plan-common';
 import { DEFAULT_CONFIG_SET_NAME, planConfigSet } from '#lib/migration/plan-config-set';
 import { planOwnerTopic } from '#lib/migration/plan-owner-topic';
-import { isSesName } from '#lib/migration/arn';
 import type { Inventory, Plan, RoutesDocument, Step, Strategy } from '#lib/migration/types';
 
 export type { PlanOptions } from '#lib/migration/plan-common';
@@ -20,16 +20,21 @@ export function planDigest(strategy: Strategy, steps: Step[], routes: RoutesDocu
  * leaking feedback (owner-topic with several delegates, or over the owner's own topics) or lacks an input.
  */
 export function buildPlan(inventories: Inventory[], options: PlanOptions): Plan {
-  if (inventories.length === 0) throw new MigrationRefusal(['no inventory given: pass --inventory FILE (the owner\'s and each delegate\'s)']);
+  if (inventories.length === 0)
+    throw new MigrationRefusal(["no inventory given: pass --inventory FILE (the owner's and each delegate's)"]);
   if (options.configSetName !== undefined && !isSesName(options.configSetName)) {
-    throw new MigrationRefusal([`--config-set-name must be 1-64 characters of A-Z a-z 0-9 _ -, got "${options.configSetName}"`]);
+    throw new MigrationRefusal([
+      `--config-set-name must be 1-64 characters of A-Z a-z 0-9 _ -, got "${options.configSetName}"`,
+    ]);
   }
   const merged = mergeInventories(inventories);
   const steps = new StepList();
   const warnings = [...merged.warnings];
   let routes: RoutesDocument | null = null;
   if (merged.identities.length === 0) {
-    warnings.push('no legacy cross-account notifications in the given inventories: nothing to migrate (a delegate finds them with: ses-bridge migrate inventory --account-id <its account> --identities <owner identity ARNs>)');
+    warnings.push(
+      'no legacy cross-account notifications in the given inventories: nothing to migrate (a delegate finds them with: ses-bridge migrate inventory --account-id <its account> --identities <owner identity ARNs>)',
+    );
   } else {
     switch (options.strategy) {
       case 'config-set':
@@ -63,7 +68,12 @@ export function buildPlan(inventories: Inventory[], options: PlanOptions): Plan 
       bridgePrincipal: isBridge ? (options.bridgePrincipal ?? null) : null,
       configSetName: options.strategy === 'config-set' ? (options.configSetName ?? DEFAULT_CONFIG_SET_NAME) : null,
     },
-    inventories: inventories.map((i) => ({ accountId: i.accountId, region: i.region, generatedAt: i.generatedAt, identities: i.identities.length })),
+    inventories: inventories.map((i) => ({
+      accountId: i.accountId,
+      region: i.region,
+      generatedAt: i.generatedAt,
+      identities: i.identities.length,
+    })),
     identities: merged.identities,
     steps: ordered,
     warnings,

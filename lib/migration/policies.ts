@@ -48,18 +48,23 @@ export function policyPrincipals(policies: Record<string, string>): PolicyPrinci
       }
       const principal = statement.Principal;
       if (principal === '*') {
-        notes.push(`policy "${name}" allows principal "*" (for example with aws:PrincipalOrgID); list those delegates' accounts yourself`);
+        notes.push(
+          `policy "${name}" allows principal "*" (for example with aws:PrincipalOrgID); list those delegates' accounts yourself`,
+        );
         continue;
       }
       if (!isObject(principal)) continue;
       for (const p of list(principal.AWS)) {
         const account = typeof p === 'string' ? principalAccount(p) : null;
         if (account) accounts.add(account);
-        else if (p === '*') notes.push(`policy "${name}" allows principal {"AWS": "*"}; list those delegates' accounts yourself`);
+        else if (p === '*')
+          notes.push(`policy "${name}" allows principal {"AWS": "*"}; list those delegates' accounts yourself`);
         else notes.push(`policy "${name}" names principal ${JSON.stringify(p)}, which is not an account or IAM ARN`);
       }
       for (const service of list(principal.Service)) {
-        notes.push(`policy "${name}" authorizes the service ${JSON.stringify(service)}; services have no cross-account notifications to migrate`);
+        notes.push(
+          `policy "${name}" authorizes the service ${JSON.stringify(service)}; services have no cross-account notifications to migrate`,
+        );
       }
     }
   }

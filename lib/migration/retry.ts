@@ -19,11 +19,33 @@ export interface RetryOptions {
 }
 
 /** Eight attempts, 0.5 s doubling to 20 s: rides out a minute of throttling. */
-export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({ maxAttempts: 8, baseDelayMs: 500, maxDelayMs: 20_000 });
+export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
+  maxAttempts: 8,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+});
 
 // Error codes SES v1 (awsQuery `Throttling`), SESv2 (`TooManyRequestsException`) and the SDK use for "slow down".
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled', 'SlowDown']);
-const TRANSIENT = new Set(['InternalFailure', 'InternalError', 'ServiceUnavailable', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'SlowDown',
+]);
+const TRANSIENT = new Set([
+  'InternalFailure',
+  'InternalError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
 
 interface SdkErrorLike {
   name?: string;
@@ -38,7 +60,8 @@ export function retryKind(err: unknown): 'throttling' | 'transient' | null {
   if (typeof err !== 'object' || err === null) return null;
   const e = err as SdkErrorLike;
   const name = e.name ?? e.code ?? '';
-  if (THROTTLING.has(name) || e.$retryable?.throttling === true || e.$metadata?.httpStatusCode === 429) return 'throttling';
+  if (THROTTLING.has(name) || e.$retryable?.throttling === true || e.$metadata?.httpStatusCode === 429)
+    return 'throttling';
   if (TRANSIENT.has(name) || (e.code !== undefined && TRANSIENT.has(e.code))) return 'transient';
   const status = e.$metadata?.httpStatusCode;
   if (e.$fault === 'server' || (status !== undefined && status >= 500)) return 'transient';
@@ -73,7 +96,13 @@ export async function withRetry<T>(
       if (kind === null || attempt >= options.maxAttempts) throw err;
       const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.round(ceiling / 2 + (random() * ceiling) / 2);
-      onRetry?.({ label, attempt, delayMs, kind, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      onRetry?.({
+        label,
+        attempt,
+        delayMs,
+        kind,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
       await sleep(delayMs);
     }
   }

@@ -3,26 +3,46 @@
  * to roll back. Deterministic (no clock reads), so it is golden-file tested and diffs cleanly between plan runs.
  */
 import { parseStandardTopicArn } from '#lib/arn';
-
-import { NOTIFICATION_TYPES, type Phase, type Plan, type PlannedIdentity, type Role, type Step } from '#lib/migration/types';
 import { cleanupDependencies } from '#lib/migration/plan-common';
+import {
+  NOTIFICATION_TYPES,
+  type Phase,
+  type Plan,
+  type PlannedIdentity,
+  type Role,
+  type Step,
+} from '#lib/migration/types';
 
 const PHASE_TEXT: Record<Phase, { title: string; intro: string }> = {
-  prepare: { title: 'Phase 1: prepare', intro: 'Adds the new path beside the legacy one. Nobody\'s feedback changes yet.' },
-  switch: { title: 'Phase 2: switch', intro: 'Turns the new path on. Until cleanup, the legacy settings keep working too, so consumers may see some notifications twice: they should be idempotent (SES gives no exactly-once guarantee anyway).' },
+  prepare: {
+    title: 'Phase 1: prepare',
+    intro: "Adds the new path beside the legacy one. Nobody's feedback changes yet.",
+  },
+  switch: {
+    title: 'Phase 2: switch',
+    intro:
+      'Turns the new path on. Until cleanup, the legacy settings keep working too, so consumers may see some notifications twice: they should be idempotent (SES gives no exactly-once guarantee anyway).',
+  },
   cleanup: {
     title: 'Phase 3: cleanup (point of no return)',
     intro:
-      'Removes the legacy cross-account settings, in each delegate\'s account, only after `verify` passed for every account. SES no longer lets anyone create cross-account notifications, so these steps cannot be rolled back.',
+      "Removes the legacy cross-account settings, in each delegate's account, only after `verify` passed for every account. SES no longer lets anyone create cross-account notifications, so these steps cannot be rolled back.",
   },
 };
 
-const ROLE_TEXT: Record<Role, string> = { owner: 'identity owner', delegate: 'delegate sender', bridge: 'bridge operator' };
+const ROLE_TEXT: Record<Role, string> = {
+  owner: 'identity owner',
+  delegate: 'delegate sender',
+  bridge: 'bridge operator',
+};
 
 const STRATEGY_TEXT = {
-  'config-set': 'each delegate publishes its own feedback through a configuration set it names when sending (SES event publishing)',
-  'owner-topic': 'the owner points each identity\'s notification topics at its one delegate\'s topics ("SNS topic you don\'t own")',
-  bridge: 'the owner points each identity\'s notification topics at the bridge intake topic; the bridge routes every notification to the delegate that sent the mail',
+  'config-set':
+    'each delegate publishes its own feedback through a configuration set it names when sending (SES event publishing)',
+  'owner-topic':
+    "the owner points each identity's notification topics at its one delegate's topics (\"SNS topic you don't own\")",
+  bridge:
+    "the owner points each identity's notification topics at the bridge intake topic; the bridge routes every notification to the delegate that sent the mail",
 } as const;
 
 function code(text: string): string {
@@ -46,7 +66,13 @@ function apiText(step: Step): string {
 
 /** After the plan, which topic each type of the identity uses (from the owner's switch steps). */
 function afterTopic(plan: Plan, id: PlannedIdentity, type: (typeof NOTIFICATION_TYPES)[number]): string {
-  const step = plan.steps.find((s) => s.action.api === 'ses:SetIdentityNotificationTopic' && s.action.params.Identity === id.identity && s.action.params.NotificationType === type && s.phase === 'switch');
+  const step = plan.steps.find(
+    (s) =>
+      s.action.api === 'ses:SetIdentityNotificationTopic' &&
+      s.action.params.Identity === id.identity &&
+      s.action.params.NotificationType === type &&
+      s.phase === 'switch',
+  );
   if (step?.action.api === 'ses:SetIdentityNotificationTopic') return topicName(step.action.params.SnsTopic);
   return id.owner ? topicName(id.owner.notifications[type].topicArn) : '(unchanged)';
 }
@@ -56,7 +82,9 @@ function beforeAfter(plan: Plan): string[] {
   for (const id of plan.identities) {
     lines.push(`### ${code(id.identity)} (owner ${id.ownerAccountId}, ${id.region})`, '');
     const delegates = id.subscriptions.map((s) => s.delegateAccountId);
-    lines.push(`| type | owner's topic before | ${delegates.map((d) => `legacy topic of ${d}`).join(' | ')} | identity topic after |`);
+    lines.push(
+      `| type | owner's topic before | ${delegates.map((d) => `legacy topic of ${d}`).join(' | ')} | identity topic after |`,
+    );
     lines.push(`|---|---|${delegates.map(() => '---|').join('')}---|`);
     for (const type of NOTIFICATION_TYPES) {
       const own = id.owner ? topicName(id.owner.notifications[type].topicArn) : '(no owner inventory)';
@@ -69,7 +97,10 @@ function beforeAfter(plan: Plan): string[] {
     lines.push('');
   }
   if (plan.strategy === 'config-set') {
-    lines.push('With `config-set` the identity itself does not change: each delegate\'s feedback comes from its own configuration set (see the steps).', '');
+    lines.push(
+      "With `config-set` the identity itself does not change: each delegate's feedback comes from its own configuration set (see the steps).",
+      '',
+    );
   }
   return lines;
 }
@@ -97,30 +128,50 @@ function commands(plan: Plan): string[] {
   const accounts: Array<{ account: string; roles: Set<Role>; auto: number; manual: number; cleanup: number }> = [];
   for (const step of plan.steps) {
     let entry = accounts.find((a) => a.account === step.account);
-    if (!entry) accounts.push((entry = { account: step.account, roles: new Set(), auto: 0, manual: 0, cleanup: 0 }));
+    if (!entry) {
+      entry = { account: step.account, roles: new Set(), auto: 0, manual: 0, cleanup: 0 };
+      accounts.push(entry);
+    }
     entry.roles.add(step.role);
     if (step.phase === 'cleanup') entry.cleanup++;
     else if (step.action.api === 'manual') entry.manual++;
     else entry.auto++;
   }
-  const lines = ['## Who runs what', '', '| account | role | SES steps | manual steps | cleanup steps |', '|---|---|---|---|---|'];
-  for (const a of accounts) lines.push(`| ${a.account} | ${[...a.roles].map((r) => ROLE_TEXT[r]).join(', ')} | ${a.auto} | ${a.manual} | ${a.cleanup} |`);
+  const lines = [
+    '## Who runs what',
+    '',
+    '| account | role | SES steps | manual steps | cleanup steps |',
+    '|---|---|---|---|---|',
+  ];
+  for (const a of accounts)
+    lines.push(
+      `| ${a.account} | ${[...a.roles].map((r) => ROLE_TEXT[r]).join(', ')} | ${a.auto} | ${a.manual} | ${a.cleanup} |`,
+    );
   lines.push('', 'Each account runs, with its own credentials, in the order of the steps below:', '', '```sh');
   lines.push('# 1. see what would change (dry run), then do it; the journal is what rollback undoes');
   lines.push('ses-bridge migrate apply  --plan plan.json --account-id <ACCOUNT>');
-  lines.push('ses-bridge migrate apply  --plan plan.json --account-id <ACCOUNT> --execute --journal journal-<ACCOUNT>.ndjson');
+  lines.push(
+    'ses-bridge migrate apply  --plan plan.json --account-id <ACCOUNT> --execute --journal journal-<ACCOUNT>.ndjson',
+  );
   lines.push('# 2. read it back and send test mail through the new path');
-  lines.push('ses-bridge migrate verify --plan plan.json --account-id <ACCOUNT> --send-test --out verify-<ACCOUNT>.json');
+  lines.push(
+    'ses-bridge migrate verify --plan plan.json --account-id <ACCOUNT> --send-test --out verify-<ACCOUNT>.json',
+  );
   const cleaners = accounts.filter((a) => a.cleanup > 0).map((a) => a.account);
   if (cleaners.length > 0) {
     lines.push('# 3. last, in each delegate account, once the verify reports it depends on passed');
     for (const account of cleaners) {
       const verified = cleanupDependencies(plan, account).map((a) => `--verified verify-${a}.json`);
-      lines.push(`ses-bridge migrate apply  --plan plan.json --account-id ${account} --phase cleanup ${verified.join(' ')} --execute --journal journal-${account}-cleanup.ndjson`);
+      lines.push(
+        `ses-bridge migrate apply  --plan plan.json --account-id ${account} --phase cleanup ${verified.join(' ')} --execute --journal journal-${account}-cleanup.ndjson`,
+      );
     }
   }
   lines.push('```', '');
-  lines.push('Manual steps are printed by `apply` but done by a person; `verify` cannot read them back (topic policies live in SNS, code changes in the delegate\'s application).', '');
+  lines.push(
+    "Manual steps are printed by `apply` but done by a person; `verify` cannot read them back (topic policies live in SNS, code changes in the delegate's application).",
+    '',
+  );
   return lines;
 }
 
@@ -128,11 +179,19 @@ function policies(plan: Plan): string[] {
   const manuals = plan.steps.filter((s) => s.action.api === 'manual' && s.action.params.kind === 'sns-topic-policy');
   if (manuals.length === 0) return [];
   const lines = ['## SNS topic policies to add', ''];
-  lines.push('Add each statement to the topic\'s existing access policy (SNS console: topic, Edit, Access policy; or `aws sns set-topic-attributes --attribute-name Policy`). Keep the other statements.', '');
+  lines.push(
+    "Add each statement to the topic's existing access policy (SNS console: topic, Edit, Access policy; or `aws sns set-topic-attributes --attribute-name Policy`). Keep the other statements.",
+    '',
+  );
   for (const step of manuals) {
     if (step.action.api !== 'manual') continue;
     const doc = step.action.params.document as { topicPolicy?: unknown } | undefined;
-    lines.push(`- ${ROLE_TEXT[step.role]} ${step.account}, topic ${code(step.action.params.target)} (step ${code(step.id)}):`, '', json(doc?.topicPolicy ?? doc), '');
+    lines.push(
+      `- ${ROLE_TEXT[step.role]} ${step.account}, topic ${code(step.action.params.target)} (step ${code(step.id)}):`,
+      '',
+      json(doc?.topicPolicy ?? doc),
+      '',
+    );
   }
   if (plan.strategy !== 'config-set') {
     lines.push(
@@ -147,12 +206,21 @@ function policies(plan: Plan): string[] {
   );
   const kms = new Map<string, unknown>();
   for (const step of manuals) {
-    const doc = step.action.api === 'manual' ? (step.action.params.document as { kmsKeyPolicyStatement?: { Principal?: unknown } } | undefined) : undefined;
-    if (doc?.kmsKeyPolicyStatement) kms.set(JSON.stringify(doc.kmsKeyPolicyStatement.Principal), doc.kmsKeyPolicyStatement);
+    const doc =
+      step.action.api === 'manual'
+        ? (step.action.params.document as { kmsKeyPolicyStatement?: { Principal?: unknown } } | undefined)
+        : undefined;
+    if (doc?.kmsKeyPolicyStatement)
+      kms.set(JSON.stringify(doc.kmsKeyPolicyStatement.Principal), doc.kmsKeyPolicyStatement);
   }
   for (const statement of kms.values()) {
     const principal = (statement as { Principal: { Service?: string; AWS?: string } }).Principal;
-    lines.push(`- for topics ${principal.Service ? 'SES publishes to' : `the bridge (${principal.AWS}) publishes to; the bridge role also needs these actions on the key in its IAM policy`}:`, '', json(statement), '');
+    lines.push(
+      `- for topics ${principal.Service ? 'SES publishes to' : `the bridge (${principal.AWS}) publishes to; the bridge role also needs these actions on the key in its IAM policy`}:`,
+      '',
+      json(statement),
+      '',
+    );
   }
   return lines;
 }
@@ -161,7 +229,7 @@ function rollbackSection(plan: Plan): string[] {
   return [
     '## Rolling back',
     '',
-    'Every change `apply --execute` makes is journaled (`{step, before, after}`, one JSON line each) before the next step starts. To undo an account\'s changes, with the same credentials:',
+    "Every change `apply --execute` makes is journaled (`{step, before, after}`, one JSON line each) before the next step starts. To undo an account's changes, with the same credentials:",
     '',
     '```sh',
     'ses-bridge migrate rollback --journal journal-<ACCOUNT>.ndjson            # dry run',
@@ -170,7 +238,12 @@ function rollbackSection(plan: Plan): string[] {
     '',
     'Roll back the accounts in the reverse order of the steps. Rollback restores `before` for each entry, last change first, skips entries already undone, and stops at an entry whose live state someone changed since (a conflict) instead of overwriting it.',
     '',
-    ...(plan.strategy === 'bridge' ? ['After the owner rolled back, the bridge routes can stay deployed: nothing reaches the intake topic any more.', ''] : []),
+    ...(plan.strategy === 'bridge'
+      ? [
+          'After the owner rolled back, the bridge routes can stay deployed: nothing reaches the intake topic any more.',
+          '',
+        ]
+      : []),
     'The cleanup phase is the exception: once a legacy cross-account setting is removed, SES may refuse to set it again, and a rollback that reaches such an entry stops there. Keep the new path instead.',
     '',
   ];
@@ -205,7 +278,14 @@ export function renderRunbook(plan: Plan): string {
     lines.push(...policies(plan));
   }
   if (plan.routes) {
-    lines.push('## Routes file', '', 'Written as `routes.json` beside this runbook; merge its routes into the bridge\'s routes file before the switch.', '', json(plan.routes), '');
+    lines.push(
+      '## Routes file',
+      '',
+      "Written as `routes.json` beside this runbook; merge its routes into the bridge's routes file before the switch.",
+      '',
+      json(plan.routes),
+      '',
+    );
   }
   if (plan.steps.length > 0) {
     lines.push('## Checking', '');
@@ -217,5 +297,8 @@ export function renderRunbook(plan: Plan): string {
     );
     lines.push(...rollbackSection(plan));
   }
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

@@ -5,8 +5,8 @@
 import {
   GetIdentityNotificationAttributesCommand,
   ListIdentitiesCommand,
-  SendEmailCommand,
   type SESClient,
+  SendEmailCommand,
   SetIdentityFeedbackForwardingEnabledCommand,
   SetIdentityHeadersInNotificationsEnabledCommand,
   SetIdentityNotificationTopicCommand,
@@ -25,8 +25,22 @@ import {
   type SESv2Client,
   UpdateConfigurationSetEventDestinationCommand,
 } from '@aws-sdk/client-sesv2';
-import { DEFAULT_RETRY, Pacer, type RetryEvent, type RetryOptions, type Sleep, realSleep, withRetry } from '#lib/migration/retry';
-import { type EventDestinationInfo, NOTIFICATION_TYPES, type NotificationSettings, type NotificationType, type SnsEventDestinationDefinition } from '#lib/migration/types';
+import {
+  DEFAULT_RETRY,
+  Pacer,
+  type RetryEvent,
+  type RetryOptions,
+  realSleep,
+  type Sleep,
+  withRetry,
+} from '#lib/migration/retry';
+import {
+  type EventDestinationInfo,
+  NOTIFICATION_TYPES,
+  type NotificationSettings,
+  type NotificationType,
+  type SnsEventDestinationDefinition,
+} from '#lib/migration/types';
 
 export interface SesClients {
   ses: SESClient;
@@ -118,7 +132,10 @@ export class SesSession {
       for (const [identity, attrs] of Object.entries(out.NotificationAttributes ?? {})) {
         const notifications = {} as NotificationSettings;
         for (const type of NOTIFICATION_TYPES) {
-          notifications[type] = { topicArn: attrs[`${type}Topic`] || null, headersEnabled: attrs[`HeadersIn${type}NotificationsEnabled`] ?? false };
+          notifications[type] = {
+            topicArn: attrs[`${type}Topic`] || null,
+            headersEnabled: attrs[`HeadersIn${type}NotificationsEnabled`] ?? false,
+          };
         }
         result.set(identity, { notifications, forwardingEnabled: attrs.ForwardingEnabled ?? true });
       }
@@ -127,21 +144,45 @@ export class SesSession {
   }
 
   /** SES v1 SetIdentityNotificationTopic; `topicArn` null clears the topic (and stops publishing that type). */
-  async setNotificationTopic(region: string, identity: string, type: NotificationType, topicArn: string | null): Promise<void> {
+  async setNotificationTopic(
+    region: string,
+    identity: string,
+    type: NotificationType,
+    topicArn: string | null,
+  ): Promise<void> {
     await this.call('ses:SetIdentityNotificationTopic', true, () =>
-      this.ses(region).send(new SetIdentityNotificationTopicCommand({ Identity: identity, NotificationType: type, ...(topicArn === null ? {} : { SnsTopic: topicArn }) })),
+      this.ses(region).send(
+        new SetIdentityNotificationTopicCommand({
+          Identity: identity,
+          NotificationType: type,
+          ...(topicArn === null ? {} : { SnsTopic: topicArn }),
+        }),
+      ),
     );
   }
 
-  async setHeadersInNotifications(region: string, identity: string, type: NotificationType, enabled: boolean): Promise<void> {
+  async setHeadersInNotifications(
+    region: string,
+    identity: string,
+    type: NotificationType,
+    enabled: boolean,
+  ): Promise<void> {
     await this.call('ses:SetIdentityHeadersInNotificationsEnabled', true, () =>
-      this.ses(region).send(new SetIdentityHeadersInNotificationsEnabledCommand({ Identity: identity, NotificationType: type, Enabled: enabled })),
+      this.ses(region).send(
+        new SetIdentityHeadersInNotificationsEnabledCommand({
+          Identity: identity,
+          NotificationType: type,
+          Enabled: enabled,
+        }),
+      ),
     );
   }
 
   async setFeedbackForwarding(region: string, identity: string, enabled: boolean): Promise<void> {
     await this.call('ses:SetIdentityFeedbackForwardingEnabled', true, () =>
-      this.ses(region).send(new SetIdentityFeedbackForwardingEnabledCommand({ Identity: identity, ForwardingEnabled: enabled })),
+      this.ses(region).send(
+        new SetIdentityFeedbackForwardingEnabledCommand({ Identity: identity, ForwardingEnabled: enabled }),
+      ),
     );
   }
 
@@ -150,7 +191,9 @@ export class SesSession {
     const names: string[] = [];
     let NextToken: string | undefined;
     do {
-      const out = await this.call('ses:ListIdentities', false, () => this.ses(region).send(new ListIdentitiesCommand({ MaxItems: 1000, ...(NextToken ? { NextToken } : {}) })));
+      const out = await this.call('ses:ListIdentities', false, () =>
+        this.ses(region).send(new ListIdentitiesCommand({ MaxItems: 1000, ...(NextToken ? { NextToken } : {}) })),
+      );
       names.push(...(out.Identities ?? []));
       NextToken = out.NextToken || undefined;
     } while (NextToken);
@@ -161,9 +204,14 @@ export class SesSession {
    * SESv2 GetEmailIdentity: the default configuration set and, when SES includes them, the policies (saving a
    * GetEmailIdentityPolicies call per identity). Null when the caller has no such identity.
    */
-  async emailIdentity(region: string, identity: string): Promise<{ configurationSet: string | null; policies: Record<string, string> | null } | null> {
+  async emailIdentity(
+    region: string,
+    identity: string,
+  ): Promise<{ configurationSet: string | null; policies: Record<string, string> | null } | null> {
     try {
-      const out = await this.call('sesv2:GetEmailIdentity', false, () => this.sesv2(region).send(new GetEmailIdentityCommand({ EmailIdentity: identity })));
+      const out = await this.call('sesv2:GetEmailIdentity', false, () =>
+        this.sesv2(region).send(new GetEmailIdentityCommand({ EmailIdentity: identity })),
+      );
       return { configurationSet: out.ConfigurationSetName || null, policies: out.Policies ?? null };
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -189,7 +237,9 @@ export class SesSession {
     let NextToken: string | undefined;
     do {
       const out = await this.call('sesv2:ListConfigurationSets', false, () =>
-        this.sesv2(region).send(new ListConfigurationSetsCommand({ PageSize: 1000, ...(NextToken ? { NextToken } : {}) })),
+        this.sesv2(region).send(
+          new ListConfigurationSetsCommand({ PageSize: 1000, ...(NextToken ? { NextToken } : {}) }),
+        ),
       );
       names.push(...(out.ConfigurationSets ?? []));
       NextToken = out.NextToken || undefined;
@@ -199,7 +249,9 @@ export class SesSession {
 
   async configurationSetExists(region: string, name: string): Promise<boolean> {
     try {
-      await this.call('sesv2:GetConfigurationSet', false, () => this.sesv2(region).send(new GetConfigurationSetCommand({ ConfigurationSetName: name })));
+      await this.call('sesv2:GetConfigurationSet', false, () =>
+        this.sesv2(region).send(new GetConfigurationSetCommand({ ConfigurationSetName: name })),
+      );
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -211,7 +263,9 @@ export class SesSession {
   async eventDestinations(region: string, configurationSet: string): Promise<EventDestinationInfo[] | null> {
     try {
       const out = await this.call('sesv2:GetConfigurationSetEventDestinations', false, () =>
-        this.sesv2(region).send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: configurationSet })),
+        this.sesv2(region).send(
+          new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: configurationSet }),
+        ),
       );
       return (out.EventDestinations ?? []).map((d) => ({
         name: d.Name ?? '',
@@ -226,15 +280,25 @@ export class SesSession {
   }
 
   async createConfigurationSet(region: string, name: string): Promise<void> {
-    await this.call('sesv2:CreateConfigurationSet', false, () => this.sesv2(region).send(new CreateConfigurationSetCommand({ ConfigurationSetName: name })));
+    await this.call('sesv2:CreateConfigurationSet', false, () =>
+      this.sesv2(region).send(new CreateConfigurationSetCommand({ ConfigurationSetName: name })),
+    );
   }
 
   async deleteConfigurationSet(region: string, name: string): Promise<void> {
-    await this.call('sesv2:DeleteConfigurationSet', false, () => this.sesv2(region).send(new DeleteConfigurationSetCommand({ ConfigurationSetName: name })));
+    await this.call('sesv2:DeleteConfigurationSet', false, () =>
+      this.sesv2(region).send(new DeleteConfigurationSetCommand({ ConfigurationSetName: name })),
+    );
   }
 
   /** SESv2 CreateConfigurationSetEventDestination (`create`) or UpdateConfigurationSetEventDestination (`update`). */
-  async putEventDestination(region: string, configurationSet: string, name: string, definition: SnsEventDestinationDefinition, mode: 'create' | 'update'): Promise<void> {
+  async putEventDestination(
+    region: string,
+    configurationSet: string,
+    name: string,
+    definition: SnsEventDestinationDefinition,
+    mode: 'create' | 'update',
+  ): Promise<void> {
     const input = {
       ConfigurationSetName: configurationSet,
       EventDestinationName: name,
@@ -242,22 +306,38 @@ export class SesSession {
     };
     const client = this.sesv2(region);
     if (mode === 'create') {
-      await this.call('sesv2:CreateConfigurationSetEventDestination', false, () => client.send(new CreateConfigurationSetEventDestinationCommand(input)));
+      await this.call('sesv2:CreateConfigurationSetEventDestination', false, () =>
+        client.send(new CreateConfigurationSetEventDestinationCommand(input)),
+      );
     } else {
-      await this.call('sesv2:UpdateConfigurationSetEventDestination', false, () => client.send(new UpdateConfigurationSetEventDestinationCommand(input)));
+      await this.call('sesv2:UpdateConfigurationSetEventDestination', false, () =>
+        client.send(new UpdateConfigurationSetEventDestinationCommand(input)),
+      );
     }
   }
 
   async deleteEventDestination(region: string, configurationSet: string, name: string): Promise<void> {
     await this.call('sesv2:DeleteConfigurationSetEventDestination', false, () =>
-      this.sesv2(region).send(new DeleteConfigurationSetEventDestinationCommand({ ConfigurationSetName: configurationSet, EventDestinationName: name })),
+      this.sesv2(region).send(
+        new DeleteConfigurationSetEventDestinationCommand({
+          ConfigurationSetName: configurationSet,
+          EventDestinationName: name,
+        }),
+      ),
     );
   }
 
   /** SES v1 SendEmail (the mailbox simulator test): returns the MessageId. */
   async sendEmail(
     region: string,
-    message: { from: string; to: string; subject: string; body: string; sourceArn: string | null; configurationSetName: string | null },
+    message: {
+      from: string;
+      to: string;
+      subject: string;
+      body: string;
+      sourceArn: string | null;
+      configurationSetName: string | null;
+    },
   ): Promise<string> {
     const out = await this.call('ses:SendEmail', false, () =>
       this.ses(region).send(

@@ -3,7 +3,7 @@
  * `apply`, `verify` and `rollback` share these, so "changes only what differs" and "reports drift" mean the same thing.
  */
 import { parseIdentityArn } from '#lib/migration/arn';
-import { type NotificationAttributes, type SesSession, errorCode } from '#lib/migration/ses';
+import { errorCode, type NotificationAttributes, type SesSession } from '#lib/migration/ses';
 import type { Action, SnsEventDestinationDefinition, StateValue } from '#lib/migration/types';
 
 /** SES calls plus a cache of notification attributes, so N steps on one identity cost one read, not N. */
@@ -34,11 +34,17 @@ export class StateReader {
     if (attrs) return attrs;
     if (parseIdentityArn(identity) !== null) {
       return {
-        notifications: { Bounce: { topicArn: null, headersEnabled: false }, Complaint: { topicArn: null, headersEnabled: false }, Delivery: { topicArn: null, headersEnabled: false } },
+        notifications: {
+          Bounce: { topicArn: null, headersEnabled: false },
+          Complaint: { topicArn: null, headersEnabled: false },
+          Delivery: { topicArn: null, headersEnabled: false },
+        },
         forwardingEnabled: true,
       };
     }
-    throw new Error(`SES returned no notification attributes for ${identity} in ${region}: is it a verified identity of this account in this region?`);
+    throw new Error(
+      `SES returned no notification attributes for ${identity} in ${region}: is it a verified identity of this account in this region?`,
+    );
   }
 
   /** Records a write, so the next read of the same identity sees it without another (paced) call. */
@@ -53,27 +59,43 @@ export class StateReader {
   }
 }
 
-type Of<A extends Action['api']> = Extract<Action, { api: A }>;
-
 /** Event destinations compared with their event types sorted (SES may return them in any order). */
 function sameDestination(a: SnsEventDestinationDefinition | null, b: SnsEventDestinationDefinition | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.Enabled === b.Enabled && a.SnsDestination.TopicArn === b.SnsDestination.TopicArn && [...a.MatchingEventTypes].sort().join() === [...b.MatchingEventTypes].sort().join();
+  return (
+    a.Enabled === b.Enabled &&
+    a.SnsDestination.TopicArn === b.SnsDestination.TopicArn &&
+    [...a.MatchingEventTypes].sort().join() === [...b.MatchingEventTypes].sort().join()
+  );
 }
 
 /** Reads the part of live state an action controls. */
-export async function readState(reader: StateReader, region: string, action: Exclude<Action, { api: 'manual' }>): Promise<StateValue> {
+export async function readState(
+  reader: StateReader,
+  region: string,
+  action: Exclude<Action, { api: 'manual' }>,
+): Promise<StateValue> {
   switch (action.api) {
     case 'ses:SetIdentityNotificationTopic': {
-      const setting = (await reader.notification(region, action.params.Identity)).notifications[action.params.NotificationType];
+      const setting = (await reader.notification(region, action.params.Identity)).notifications[
+        action.params.NotificationType
+      ];
       return { kind: 'topic', topicArn: setting.topicArn, headersEnabled: setting.headersEnabled };
     }
     case 'ses:SetIdentityHeadersInNotificationsEnabled':
-      return { kind: 'flag', enabled: (await reader.notification(region, action.params.Identity)).notifications[action.params.NotificationType].headersEnabled };
+      return {
+        kind: 'flag',
+        enabled: (await reader.notification(region, action.params.Identity)).notifications[
+          action.params.NotificationType
+        ].headersEnabled,
+      };
     case 'ses:SetIdentityFeedbackForwardingEnabled':
       return { kind: 'flag', enabled: (await reader.notification(region, action.params.Identity)).forwardingEnabled };
     case 'sesv2:CreateConfigurationSet':
-      return { kind: 'configuration-set', exists: await reader.session.configurationSetExists(region, action.params.ConfigurationSetName) };
+      return {
+        kind: 'configuration-set',
+        exists: await reader.session.configurationSetExists(region, action.params.ConfigurationSetName),
+      };
     case 'sesv2:CreateConfigurationSetEventDestination': {
       const list = await reader.session.eventDestinations(region, action.params.ConfigurationSetName);
       const found = list?.find((d) => d.name === action.params.EventDestinationName);
@@ -94,7 +116,11 @@ export async function readState(reader: StateReader, region: string, action: Exc
 export function targetState(action: Exclude<Action, { api: 'manual' }>, current: StateValue): StateValue {
   switch (action.api) {
     case 'ses:SetIdentityNotificationTopic':
-      return { kind: 'topic', topicArn: action.params.SnsTopic, headersEnabled: current.kind === 'topic' ? current.headersEnabled : false };
+      return {
+        kind: 'topic',
+        topicArn: action.params.SnsTopic,
+        headersEnabled: current.kind === 'topic' ? current.headersEnabled : false,
+      };
     case 'ses:SetIdentityHeadersInNotificationsEnabled':
       return { kind: 'flag', enabled: action.params.Enabled };
     case 'ses:SetIdentityFeedbackForwardingEnabled':
@@ -111,13 +137,15 @@ export function sameState(a: StateValue, b: StateValue): boolean {
   if (a.kind === 'topic' && b.kind === 'topic') return a.topicArn === b.topicArn;
   if (a.kind === 'flag' && b.kind === 'flag') return a.enabled === b.enabled;
   if (a.kind === 'configuration-set' && b.kind === 'configuration-set') return a.exists === b.exists;
-  if (a.kind === 'event-destination' && b.kind === 'event-destination') return sameDestination(a.destination, b.destination);
+  if (a.kind === 'event-destination' && b.kind === 'event-destination')
+    return sameDestination(a.destination, b.destination);
   return false;
 }
 
 /** True when two states are equal in full (rollback also restores a topic step's headers flag). */
 export function equalState(a: StateValue, b: StateValue): boolean {
-  if (a.kind === 'topic' && b.kind === 'topic') return a.topicArn === b.topicArn && (a.topicArn === null || a.headersEnabled === b.headersEnabled);
+  if (a.kind === 'topic' && b.kind === 'topic')
+    return a.topicArn === b.topicArn && (a.topicArn === null || a.headersEnabled === b.headersEnabled);
   return sameState(a, b);
 }
 
@@ -131,7 +159,9 @@ export function describeState(value: StateValue): string {
     case 'configuration-set':
       return value.exists ? 'exists' : 'absent';
     case 'event-destination':
-      return value.destination === null ? 'absent' : `${value.destination.MatchingEventTypes.join('+')} -> ${value.destination.SnsDestination.TopicArn}${value.destination.Enabled ? '' : ' (disabled)'}`;
+      return value.destination === null
+        ? 'absent'
+        : `${value.destination.MatchingEventTypes.join('+')} -> ${value.destination.SnsDestination.TopicArn}${value.destination.Enabled ? '' : ' (disabled)'}`;
   }
 }
 
@@ -139,7 +169,13 @@ export function describeState(value: StateValue): string {
  * Makes live state equal `value`. `current` is what was read just before; a topic write also restores the headers
  * flag when `value` carries another one (rollback), since SES keeps that flag per type.
  */
-export async function writeState(reader: StateReader, region: string, action: Exclude<Action, { api: 'manual' }>, value: StateValue, current: StateValue): Promise<void> {
+export async function writeState(
+  reader: StateReader,
+  region: string,
+  action: Exclude<Action, { api: 'manual' }>,
+  value: StateValue,
+  current: StateValue,
+): Promise<void> {
   const { session } = reader;
   switch (action.api) {
     case 'ses:SetIdentityNotificationTopic': {
@@ -151,7 +187,11 @@ export async function writeState(reader: StateReader, region: string, action: Ex
       }
       if (value.topicArn !== null && value.headersEnabled !== current.headersEnabled) {
         await session.setHeadersInNotifications(region, Identity, NotificationType, value.headersEnabled);
-        reader.update(region, Identity, (a) => (a.notifications[NotificationType].headersEnabled = value.headersEnabled));
+        reader.update(
+          region,
+          Identity,
+          (a) => (a.notifications[NotificationType].headersEnabled = value.headersEnabled),
+        );
       }
       return;
     }
@@ -181,16 +221,27 @@ export async function writeState(reader: StateReader, region: string, action: Ex
       }
       const destinations = (await session.eventDestinations(region, name)) ?? [];
       if (destinations.length > 0) {
-        throw new Error(`configuration set ${name} still has event destinations (${destinations.map((d) => d.name).join(', ')}) that rollback did not remove: not deleting it`);
+        throw new Error(
+          `configuration set ${name} still has event destinations (${destinations.map((d) => d.name).join(', ')}) that rollback did not remove: not deleting it`,
+        );
       }
       await session.deleteConfigurationSet(region, name);
       return;
     }
     case 'sesv2:CreateConfigurationSetEventDestination': {
-      if (value.kind !== 'event-destination' || current.kind !== 'event-destination') throw new Error('internal: event-destination state expected');
+      if (value.kind !== 'event-destination' || current.kind !== 'event-destination')
+        throw new Error('internal: event-destination state expected');
       const { ConfigurationSetName, EventDestinationName } = action.params;
-      if (value.destination === null) await session.deleteEventDestination(region, ConfigurationSetName, EventDestinationName);
-      else await session.putEventDestination(region, ConfigurationSetName, EventDestinationName, value.destination, current.destination === null ? 'create' : 'update');
+      if (value.destination === null)
+        await session.deleteEventDestination(region, ConfigurationSetName, EventDestinationName);
+      else
+        await session.putEventDestination(
+          region,
+          ConfigurationSetName,
+          EventDestinationName,
+          value.destination,
+          current.destination === null ? 'create' : 'update',
+        );
       return;
     }
   }

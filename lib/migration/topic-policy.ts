@@ -42,13 +42,21 @@ export function sesPublishStatement(topicArn: string, sourceAccounts: string[], 
     Principal: { Service: 'ses.amazonaws.com' },
     Action: 'sns:Publish',
     Resource: topicArn,
-    Condition: { StringEquals: { 'AWS:SourceAccount': oneOrMany(sourceAccounts), 'AWS:SourceArn': oneOrMany(sourceArns) } },
+    Condition: {
+      StringEquals: { 'AWS:SourceAccount': oneOrMany(sourceAccounts), 'AWS:SourceArn': oneOrMany(sourceArns) },
+    },
   };
 }
 
 /** Lets the bridge's publisher (its account root, or its function role) publish to a delegate's topic. */
 export function bridgePublishStatement(topicArn: string, publisher: string): PolicyStatement {
-  return { Sid: 'AllowSesBridgePublish', Effect: 'Allow', Principal: { AWS: publisher }, Action: 'sns:Publish', Resource: topicArn };
+  return {
+    Sid: 'AllowSesBridgePublish',
+    Effect: 'Allow',
+    Principal: { AWS: publisher },
+    Action: 'sns:Publish',
+    Resource: topicArn,
+  };
 }
 
 /** The KMS key policy statement a KMS-encrypted topic needs so that the publisher can encrypt messages for it. */

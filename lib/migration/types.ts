@@ -104,13 +104,23 @@ export interface SnsEventDestinationDefinition {
  * a routes file to deploy) that the tool cannot do for lack of permissions in that account or of an API.
  */
 export type Action =
-  | { api: 'ses:SetIdentityNotificationTopic'; params: { Identity: string; NotificationType: NotificationType; SnsTopic: string | null } }
-  | { api: 'ses:SetIdentityHeadersInNotificationsEnabled'; params: { Identity: string; NotificationType: NotificationType; Enabled: boolean } }
+  | {
+      api: 'ses:SetIdentityNotificationTopic';
+      params: { Identity: string; NotificationType: NotificationType; SnsTopic: string | null };
+    }
+  | {
+      api: 'ses:SetIdentityHeadersInNotificationsEnabled';
+      params: { Identity: string; NotificationType: NotificationType; Enabled: boolean };
+    }
   | { api: 'ses:SetIdentityFeedbackForwardingEnabled'; params: { Identity: string; ForwardingEnabled: boolean } }
   | { api: 'sesv2:CreateConfigurationSet'; params: { ConfigurationSetName: string } }
   | {
       api: 'sesv2:CreateConfigurationSetEventDestination';
-      params: { ConfigurationSetName: string; EventDestinationName: string; EventDestination: SnsEventDestinationDefinition };
+      params: {
+        ConfigurationSetName: string;
+        EventDestinationName: string;
+        EventDestination: SnsEventDestinationDefinition;
+      };
     }
   | { api: 'manual'; params: ManualTask };
 
@@ -187,7 +197,12 @@ export interface Plan {
   planId: string;
   strategy: Strategy;
   generatedAt: string;
-  options: { format: RouteFormat | null; bridgeTopicArn: string | null; bridgePrincipal: string | null; configSetName: string | null };
+  options: {
+    format: RouteFormat | null;
+    bridgeTopicArn: string | null;
+    bridgePrincipal: string | null;
+    configSetName: string | null;
+  };
   inventories: Array<{ accountId: string; region: string; generatedAt: string; identities: number }>;
   identities: PlannedIdentity[];
   steps: Step[];
@@ -220,7 +235,15 @@ export interface JournalEntry {
   after: StateValue;
 }
 
-export type StepStatus = 'changed' | 'would-change' | 'unchanged' | 'manual' | 'skipped' | 'failed' | 'not-run' | 'conflict';
+export type StepStatus =
+  | 'changed'
+  | 'would-change'
+  | 'unchanged'
+  | 'manual'
+  | 'skipped'
+  | 'failed'
+  | 'not-run'
+  | 'conflict';
 
 export interface StepOutcome {
   stepId: string;

@@ -3,7 +3,7 @@
  * command, so clarity matters more than speed. Every error names the file and the JSON path of the field to fix.
  */
 import { ConfigError } from '#lib/errors';
-import { type JsonObject, isObject, kindOf } from '#lib/json';
+import { isObject, type JsonObject, kindOf } from '#lib/json';
 
 /** A field that failed validation; `at` is its JSON path. */
 export class FieldError extends Error {
@@ -52,7 +52,12 @@ export function array(value: unknown, path: string): unknown[] {
 }
 
 /** A non-empty string passing `check`, or a FieldError naming `expected`. */
-export function string(value: unknown, path: string, check?: (s: string) => boolean, expected = 'a non-empty string'): string {
+export function string(
+  value: unknown,
+  path: string,
+  check?: (s: string) => boolean,
+  expected = 'a non-empty string',
+): string {
   if (typeof value !== 'string' || value === '' || (check !== undefined && !check(value))) {
     fail(path, `must be ${expected}, got ${typeof value === 'string' ? JSON.stringify(value) : kindOf(value)}`);
   }
@@ -60,7 +65,12 @@ export function string(value: unknown, path: string, check?: (s: string) => bool
 }
 
 /** Like {@link string}, or null. */
-export function nullableString(value: unknown, path: string, check?: (s: string) => boolean, expected = 'a non-empty string'): string | null {
+export function nullableString(
+  value: unknown,
+  path: string,
+  check?: (s: string) => boolean,
+  expected = 'a non-empty string',
+): string | null {
   return value === null ? null : string(value, path, check, `${expected} or null`);
 }
 
@@ -73,7 +83,10 @@ export function boolean(value: unknown, path: string): boolean {
 /** One of `allowed`, or a FieldError listing them. */
 export function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    fail(path, `must be one of ${allowed.join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : kindOf(value)}`);
+    fail(
+      path,
+      `must be one of ${allowed.join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : kindOf(value)}`,
+    );
   }
   return value as T;
 }

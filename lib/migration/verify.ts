@@ -6,7 +6,7 @@
 import { parseStandardTopicArn } from '#lib/arn';
 import { isEmailIdentity } from '#lib/migration/arn';
 import { cleanupDependencies } from '#lib/migration/plan-common';
-import { type StateReader, describeState, readState, sameState, targetState } from '#lib/migration/state';
+import { describeState, readState, type StateReader, sameState, targetState } from '#lib/migration/state';
 import {
   NOTIFICATION_TYPES,
   type NotificationType,
@@ -52,7 +52,13 @@ export async function verifyPlan(plan: Plan, options: VerifyOptions): Promise<Ve
       if (sameState(actual, expected)) {
         checks.push({ stepId: step.id, status: 'ok', message: describeState(actual) });
       } else {
-        checks.push({ stepId: step.id, status: 'drift', message: `expected ${describeState(expected)}, found ${describeState(actual)}`, expected, actual });
+        checks.push({
+          stepId: step.id,
+          status: 'drift',
+          message: `expected ${describeState(expected)}, found ${describeState(actual)}`,
+          expected,
+          actual,
+        });
         progress(`verify: ${step.id}: DRIFT: expected ${describeState(expected)}, found ${describeState(actual)}`);
       }
     } catch (err) {
@@ -61,8 +67,18 @@ export async function verifyPlan(plan: Plan, options: VerifyOptions): Promise<Ve
     }
   }
   const tests = options.sendTest ? await sendTests(plan, options) : [];
-  const passed = checks.every((c) => c.status === 'ok' || c.status === 'manual') && tests.every((t) => t.error === null);
-  return { v: 1, planId: plan.planId, accountId: options.accountId, checkedAt: (options.now?.() ?? new Date()).toISOString(), phases: options.phases, passed, checks, sendTests: tests };
+  const passed =
+    checks.every((c) => c.status === 'ok' || c.status === 'manual') && tests.every((t) => t.error === null);
+  return {
+    v: 1,
+    planId: plan.planId,
+    accountId: options.accountId,
+    checkedAt: (options.now?.() ?? new Date()).toISOString(),
+    phases: options.phases,
+    passed,
+    checks,
+    sendTests: tests,
+  };
 }
 
 /** The From address of a test send: the identity itself, or an address of the domain identity. */
@@ -88,7 +104,13 @@ function testPaths(plan: Plan, accountId: string): TestPath[] {
       const types = NOTIFICATION_TYPES.filter((t) => sub.topics[t] !== undefined);
       let configurationSetName: string | null = null;
       if (plan.strategy === 'config-set') {
-        const naming = plan.steps.find((s) => s.action.api === 'manual' && s.action.params.kind === 'name-configuration-set' && s.account === accountId && (s.action.params.document as { identityArns?: string[] })?.identityArns?.includes(id.identityArn));
+        const naming = plan.steps.find(
+          (s) =>
+            s.action.api === 'manual' &&
+            s.action.params.kind === 'name-configuration-set' &&
+            s.account === accountId &&
+            (s.action.params.document as { identityArns?: string[] })?.identityArns?.includes(id.identityArn),
+        );
         configurationSetName = naming?.action.api === 'manual' ? naming.action.params.target : null;
       }
       paths.push({
@@ -105,7 +127,15 @@ function testPaths(plan: Plan, accountId: string): TestPath[] {
       });
     }
     if (id.ownerAccountId === accountId && plan.strategy !== 'config-set' && id.owner) {
-      const switched = NOTIFICATION_TYPES.filter((t) => plan.steps.some((s) => s.account === accountId && s.action.api === 'ses:SetIdentityNotificationTopic' && s.action.params.Identity === id.identity && s.action.params.NotificationType === t));
+      const switched = NOTIFICATION_TYPES.filter((t) =>
+        plan.steps.some(
+          (s) =>
+            s.account === accountId &&
+            s.action.api === 'ses:SetIdentityNotificationTopic' &&
+            s.action.params.Identity === id.identity &&
+            s.action.params.NotificationType === t,
+        ),
+      );
       if (switched.length > 0) {
         paths.push({
           id,
@@ -114,7 +144,8 @@ function testPaths(plan: Plan, accountId: string): TestPath[] {
           configurationSetName: null,
           expect: (t) => {
             const own = id.owner!.notifications[t].topicArn;
-            if (plan.strategy === 'owner-topic') return `a ${t} notification on ${id.subscriptions[0]?.topics[t]?.topicArn ?? 'the delegate topic'} (the owner's own mail now notifies the delegate's topic)`;
+            if (plan.strategy === 'owner-topic')
+              return `a ${t} notification on ${id.subscriptions[0]?.topics[t]?.topicArn ?? 'the delegate topic'} (the owner's own mail now notifies the delegate's topic)`;
             return `a ${t} notification on the bridge intake topic ${bridge}${own ? `, routed to the owner's ${parseStandardTopicArn(own)?.name ?? own}` : ', dropped by the routes (the owner had no topic)'}`;
           },
         });
@@ -132,7 +163,14 @@ export async function sendTests(plan: Plan, options: VerifyOptions): Promise<Sen
     for (const type of path.types) {
       const from = testSender(path.id.identity);
       const to = SIMULATOR[type];
-      const base = { identityArn: path.id.identityArn, from, to, configurationSetName: path.configurationSetName, sourceArn: path.sourceArn, expect: path.expect(type) };
+      const base = {
+        identityArn: path.id.identityArn,
+        from,
+        to,
+        configurationSetName: path.configurationSetName,
+        sourceArn: path.sourceArn,
+        expect: path.expect(type),
+      };
       try {
         const messageId = await options.reader.session.sendEmail(path.id.region, {
           from,
@@ -165,13 +203,27 @@ export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport
   const reasons: string[] = [];
   const fresh = (r: VerifyReport) => now.getTime() - Date.parse(r.checkedAt) <= MAX_REPORT_AGE_MS;
   for (const report of reports) {
-    if (report.planId !== plan.planId) reasons.push(`the verify report of ${report.accountId} is for plan ${report.planId}, not ${plan.planId}`);
-    else if (!fresh(report)) reasons.push(`the verify report of ${report.accountId} was made at ${report.checkedAt}, more than a day ago: verify again`);
+    if (report.planId !== plan.planId)
+      reasons.push(`the verify report of ${report.accountId} is for plan ${report.planId}, not ${plan.planId}`);
+    else if (!fresh(report))
+      reasons.push(
+        `the verify report of ${report.accountId} was made at ${report.checkedAt}, more than a day ago: verify again`,
+      );
   }
   for (const account of cleanupDependencies(plan, accountId)) {
-    const passing = reports.find((r) => r.accountId === account && r.planId === plan.planId && r.passed && fresh(r) && r.phases.includes('prepare') && r.phases.includes('switch'));
+    const passing = reports.find(
+      (r) =>
+        r.accountId === account &&
+        r.planId === plan.planId &&
+        r.passed &&
+        fresh(r) &&
+        r.phases.includes('prepare') &&
+        r.phases.includes('switch'),
+    );
     if (!passing) {
-      reasons.push(`no passing verify report of account ${account} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${account} --send-test --out verify-${account}.json" with ${account}'s credentials and pass the file with --verified`);
+      reasons.push(
+        `no passing verify report of account ${account} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${account} --send-test --out verify-${account}.json" with ${account}'s credentials and pass the file with --verified`,
+      );
     }
   }
   return reasons;

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { oversizeOutcome } from '#lib/publish/index';
-import type { OutboundMessage, PublishOutcome, Publisher } from '#lib/publish/types';
+import type { OutboundMessage, Publisher, PublishOutcome } from '#lib/publish/types';
 
 /** Where the lines go: a function, or anything with a `write(text)` method (process.stdout, a fs.WriteStream). */
 export type LineSink = ((text: string) => unknown) | { write(text: string): unknown };
@@ -27,7 +27,11 @@ export function createDryRunPublisher(sink: LineSink): Publisher {
             outcomes.push(tooLarge);
             return;
           }
-          const line = JSON.stringify({ topicArn: message.topicArn, body: message.body, attributes: message.attributes });
+          const line = JSON.stringify({
+            topicArn: message.topicArn,
+            body: message.body,
+            attributes: message.attributes,
+          });
           write(`${line}\n`);
           outcomes.push({ key: message.key, status: 'ok', messageId: dryRunMessageId(line) });
         },

@@ -3,7 +3,13 @@
  * dry-run sink can use them without loading the SDK. The publishers live in their own modules:
  * `#lib/publish/sns` (PublishBatch) and `#lib/publish/dry-run` (NDJSON sink).
  */
-import { SNS_MAX_PAYLOAD_BYTES, type MessageAttribute, type OutboundMessage, type PublishOutcome, type Publisher } from '#lib/publish/types';
+import {
+  type MessageAttribute,
+  type OutboundMessage,
+  type Publisher,
+  type PublishOutcome,
+  SNS_MAX_PAYLOAD_BYTES,
+} from '#lib/publish/types';
 
 export * from '#lib/publish/types';
 
@@ -24,7 +30,10 @@ export type PublishCode = (typeof PublishCode)[keyof typeof PublishCode];
 export function payloadBytes(message: Pick<OutboundMessage, 'body' | 'attributes'>): number {
   let bytes = Buffer.byteLength(message.body, 'utf8');
   for (const [name, value] of Object.entries(message.attributes)) {
-    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value.DataType, 'utf8') + Buffer.byteLength(value.StringValue, 'utf8');
+    bytes +=
+      Buffer.byteLength(name, 'utf8') +
+      Buffer.byteLength(value.DataType, 'utf8') +
+      Buffer.byteLength(value.StringValue, 'utf8');
   }
   return bytes;
 }

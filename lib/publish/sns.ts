@@ -4,12 +4,24 @@
  * outcome per message. It never throws for a failed message, and one bad destination never stalls the others.
  * See docs/publishing.md.
  */
-import { PublishBatchCommand, type PublishBatchRequestEntry, type PublishBatchResponse, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  PublishBatchCommand,
+  type PublishBatchRequestEntry,
+  type PublishBatchResponse,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
 import { parseSnsTopicArn } from '#lib/arn';
 import { snsClient } from '#lib/aws-clients';
 import { describeError } from '#lib/errors';
-import { PublishCode, oversizeOutcome, payloadBytes, payloadBytesBound } from '#lib/publish/index';
-import { SNS_MAX_BATCH_ENTRIES, SNS_MAX_PAYLOAD_BYTES, type OutboundMessage, type PublishOutcome, type PublishSession, type Publisher } from '#lib/publish/types';
+import { oversizeOutcome, PublishCode, payloadBytes, payloadBytesBound } from '#lib/publish/index';
+import {
+  type OutboundMessage,
+  type Publisher,
+  type PublishOutcome,
+  type PublishSession,
+  SNS_MAX_BATCH_ENTRIES,
+  SNS_MAX_PAYLOAD_BYTES,
+} from '#lib/publish/types';
 
 /** How long and how often the publisher retries. Every bound holds per session (one batch). */
 export interface RetryPolicy {
@@ -80,7 +92,14 @@ const THROTTLING_CODES = new Set([
   'BandwidthLimitExceeded',
 ]);
 
-const TRANSIENT_CODES = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'RequestTimeout', 'RequestTimeoutException', 'ConcurrentAccess']);
+const TRANSIENT_CODES = new Set([
+  'InternalError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ConcurrentAccess',
+]);
 
 // The topic itself cannot take messages from us: its other requests would fail the same way, so they are not sent.
 const TOPIC_PERMANENT_CODES = new Set([
@@ -145,14 +164,16 @@ export function classifySendError(err: unknown): ErrorClass {
   const code = errorCode(e);
   const status = e.$metadata?.httpStatusCode;
   const reason = `${code}: ${describeError(err)}`;
-  if (THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code) || NETWORK_CODES.has(code)) return { kind: 'transient', code, reason };
+  if (THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code) || NETWORK_CODES.has(code))
+    return { kind: 'transient', code, reason };
   if (TOPIC_PERMANENT_CODES.has(code)) return { kind: 'permanent', scope: 'topic', code, reason };
   if (REQUEST_PERMANENT_CODES.has(code)) return { kind: 'permanent', scope: 'request', code, reason };
   if (status !== undefined && (status >= 500 || status === 429)) return { kind: 'transient', code, reason };
   if (e.$fault === 'server') return { kind: 'transient', code, reason };
   // An unlisted 4xx (expired or invalid credentials, signature errors...) or a credentials-chain failure: the
   // message is fine, the caller's setup is not. Retrying now would only burn the budget; redelivery may succeed.
-  if ((status !== undefined && status >= 400) || code === 'CredentialsProviderError') return { kind: 'deferred', code, reason };
+  if ((status !== undefined && status >= 400) || code === 'CredentialsProviderError')
+    return { kind: 'deferred', code, reason };
   // No HTTP answer at all: a connection-level failure we have no name for. Retrying is safe.
   return { kind: 'transient', code, reason };
 }
@@ -162,7 +183,9 @@ function errorCode(e: { Code?: unknown; code?: unknown; name?: unknown }): strin
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return e.code;
   if (typeof e.name === 'string' && e.name !== '' && e.name !== 'Error') {
     // Modeled SNS errors are classes named after the wire code: NotFoundException <- NotFound.
-    return e.name.endsWith('Exception') && !THROTTLING_CODES.has(e.name) ? e.name.slice(0, -'Exception'.length) : e.name;
+    return e.name.endsWith('Exception') && !THROTTLING_CODES.has(e.name)
+      ? e.name.slice(0, -'Exception'.length)
+      : e.name;
   }
   if (typeof e.code === 'string' && e.code !== '') return e.code;
   return 'UnknownError';
@@ -182,7 +205,11 @@ export function classifyFailedEntry(entry: { Code?: string; SenderFault?: boolea
 
 /** Full-jitter exponential backoff: uniform in [0, min(maxDelay, base * 2^(attempt-1))). (AWS Architecture Blog,
  * "Exponential Backoff And Jitter".) `attempt` is the number of the attempt that just failed, from 1. */
-export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number): number {
+export function backoffDelay(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }
@@ -270,7 +297,11 @@ export class BatchPacker<T extends { bytes: number; bound?: number }> {
 }
 
 /** {@link BatchPacker} over items already in hand: the batches in the order they were started. */
-export function packBatches<T extends { bytes: number; bound?: number }>(items: readonly T[], maxEntries = SNS_MAX_BATCH_ENTRIES, maxBytes = SNS_MAX_PAYLOAD_BYTES): T[][] {
+export function packBatches<T extends { bytes: number; bound?: number }>(
+  items: readonly T[],
+  maxEntries = SNS_MAX_BATCH_ENTRIES,
+  maxBytes = SNS_MAX_PAYLOAD_BYTES,
+): T[][] {
   const packer = new BatchPacker<T>(maxEntries, maxBytes);
   const bins: Array<Bin<T>> = [];
   for (const item of items) {
@@ -314,7 +345,17 @@ export function createSnsPublisher(options: SnsPublisherOptions = {}): Publisher
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   return {
-    open: () => new SnsPublishSession({ outcomes: [], limit: createLimiter(concurrency), deadline: now() + policy.maxElapsedMs, policy, clientFor, sleep, random, now }),
+    open: () =>
+      new SnsPublishSession({
+        outcomes: [],
+        limit: createLimiter(concurrency),
+        deadline: now() + policy.maxElapsedMs,
+        policy,
+        clientFor,
+        sleep,
+        random,
+        now,
+      }),
   };
 }
 
@@ -349,7 +390,10 @@ class TopicQueue {
   failure: { code: string; reason: string } | undefined;
   #client: SnsSender | undefined;
 
-  constructor(readonly arn: string, readonly region: string) {}
+  constructor(
+    readonly arn: string,
+    readonly region: string,
+  ) {}
 
   client(run: Run): SnsSender {
     this.#client ??= run.clientFor(this.region);
@@ -382,7 +426,12 @@ class SnsPublishSession implements PublishSession {
     if (topic === undefined) {
       const arn = parseSnsTopicArn(message.topicArn);
       if (arn === null) {
-        run.outcomes[index] = { key: message.key, status: 'poison', code: PublishCode.invalidTopicArn, reason: `${JSON.stringify(message.topicArn)} is not an SNS topic ARN` };
+        run.outcomes[index] = {
+          key: message.key,
+          status: 'poison',
+          code: PublishCode.invalidTopicArn,
+          reason: `${JSON.stringify(message.topicArn)} is not an SNS topic ARN`,
+        };
         return;
       }
       topic = new TopicQueue(message.topicArn, arn.region);
@@ -411,7 +460,13 @@ class SnsPublishSession implements PublishSession {
     // Array.from, not map: map skips the holes a missed outcome would leave.
     return Array.from(
       { length: this.#keys.length },
-      (_, i) => run.outcomes[i] ?? { key: this.#keys[i] as string, status: 'retryable', code: PublishCode.missingResult, reason: 'the publisher produced no outcome for this message' },
+      (_, i) =>
+        run.outcomes[i] ?? {
+          key: this.#keys[i] as string,
+          status: 'retryable',
+          code: PublishCode.missingResult,
+          reason: 'the publisher produced no outcome for this message',
+        },
     );
   }
 
@@ -430,7 +485,8 @@ class SnsPublishSession implements PublishSession {
 
 /** A message left without an outcome by an unexpected error (a bug, a client factory that throws). */
 function unsettled(run: Run, item: Pending, topicArn: string, err: unknown): void {
-  if (run.outcomes[item.index] === undefined) retryable(run, item, PublishCode.publisherError, `publishing to ${topicArn} failed: ${describeError(err)}`);
+  if (run.outcomes[item.index] === undefined)
+    retryable(run, item, PublishCode.publisherError, `publishing to ${topicArn} failed: ${describeError(err)}`);
 }
 
 /** Sends one request (unless the topic is already condemned) and settles its messages. */
@@ -457,8 +513,11 @@ async function retryRounds(run: Run, topic: TopicQueue): Promise<void> {
     const delay = backoffDelay(attempts, run.policy, run.random);
     const outOfAttempts = attempts >= run.policy.maxAttempts;
     if (outOfAttempts || run.now() + delay > run.deadline) {
-      const why = outOfAttempts ? `after ${attempts} attempts` : `after ${attempts} attempts, retry time budget of ${run.policy.maxElapsedMs} ms spent`;
-      for (const { item, code, reason } of topic.again) retryable(run, item, code, `SNS PublishBatch to ${topic.arn} still failing ${why}: ${reason}`);
+      const why = outOfAttempts
+        ? `after ${attempts} attempts`
+        : `after ${attempts} attempts, retry time budget of ${run.policy.maxElapsedMs} ms spent`;
+      for (const { item, code, reason } of topic.again)
+        retryable(run, item, code, `SNS PublishBatch to ${topic.arn} still failing ${why}: ${reason}`);
       topic.again = [];
       return;
     }
@@ -471,13 +530,20 @@ async function retryRounds(run: Run, topic: TopicQueue): Promise<void> {
 }
 
 /** Outcomes of a request that failed as a whole; returns the failure when it condemns the whole topic. */
-function settleFailedRequest(run: Run, topicArn: string, batch: Pending[], error: ErrorClass, again: Retry[]): { code: string; reason: string } | undefined {
+function settleFailedRequest(
+  run: Run,
+  topicArn: string,
+  batch: Pending[],
+  error: ErrorClass,
+  again: Retry[],
+): { code: string; reason: string } | undefined {
   switch (error.kind) {
     case 'transient':
       for (const item of batch) again.push({ item, code: error.code, reason: error.reason });
       return undefined;
     case 'deferred':
-      for (const item of batch) retryable(run, item, error.code, `SNS PublishBatch to ${topicArn} failed: ${error.reason}`);
+      for (const item of batch)
+        retryable(run, item, error.code, `SNS PublishBatch to ${topicArn} failed: ${error.reason}`);
       return undefined;
     case 'permanent': {
       const what = error.scope === 'topic' ? `topic ${topicArn}` : `a PublishBatch request to ${topicArn}`;
@@ -493,11 +559,21 @@ function settleFailedRequest(run: Run, topicArn: string, batch: Pending[], error
 }
 
 /** Outcomes of the entries of an answered request: ok, to retry, or refused. */
-function settleEntries(run: Run, topicArn: string, batch: Pending[], entries: Map<number, EntryResult>, again: Retry[]): void {
+function settleEntries(
+  run: Run,
+  topicArn: string,
+  batch: Pending[],
+  entries: Map<number, EntryResult>,
+  again: Retry[],
+): void {
   for (const item of batch) {
     const entry = entries.get(item.index);
     if (entry === undefined) {
-      again.push({ item, code: PublishCode.missingResult, reason: `PublishBatch answered nothing for entry ${item.index}` });
+      again.push({
+        item,
+        code: PublishCode.missingResult,
+        reason: `PublishBatch answered nothing for entry ${item.index}`,
+      });
     } else if (entry.kind === 'ok') {
       run.outcomes[item.index] = { key: item.message.key, status: 'ok', messageId: entry.messageId };
     } else if (entry.error.kind === 'transient') {
@@ -538,8 +614,10 @@ async function sendBatch(client: SnsSender, topicArn: string, batch: Pending[]):
   }
   const results = new Map<number, EntryResult>();
   for (const ok of response.Successful ?? []) {
-    if (ok.Id !== undefined && ok.MessageId !== undefined) results.set(Number(ok.Id), { kind: 'ok', messageId: ok.MessageId });
+    if (ok.Id !== undefined && ok.MessageId !== undefined)
+      results.set(Number(ok.Id), { kind: 'ok', messageId: ok.MessageId });
   }
-  for (const failed of response.Failed ?? []) results.set(Number(failed.Id), { kind: 'failed', error: classifyFailedEntry(failed) });
+  for (const failed of response.Failed ?? [])
+    results.set(Number(failed.Id), { kind: 'failed', error: classifyFailedEntry(failed) });
   return { kind: 'entries', entries: results };
 }

@@ -5,11 +5,11 @@
  */
 import crypto from 'node:crypto';
 import { isObject, type JsonObject } from '#lib/json';
-import { type ObjectMembers, findMembers, memberOf, rewriteMembers } from '#lib/json-text';
+import { findMembers, memberOf, type ObjectMembers, rewriteMembers } from '#lib/json-text';
+import { type MessageAttribute, payloadBytes, payloadBytesBound, SNS_MAX_PAYLOAD_BYTES } from '#lib/publish/index';
 import type { OutputFormat } from '#lib/routing/config';
-import { DETAIL_KEY_OF, LEGACY_TYPES, firstTag } from '#lib/ses/normalize';
+import { DETAIL_KEY_OF, firstTag, LEGACY_TYPES } from '#lib/ses/normalize';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
-import { type MessageAttribute, SNS_MAX_PAYLOAD_BYTES, payloadBytes, payloadBytesBound } from '#lib/publish/index';
 
 export type Rendered =
   | { kind: 'message'; body: string; attributes: Record<string, MessageAttribute> }
@@ -65,7 +65,11 @@ function eventMail(mail: JsonObject): JsonObject {
 export function reserializedNotificationBody(event: FeedbackEvent, mail: JsonObject, dropHeaders: boolean): string {
   const key = DETAIL_KEY_OF[event.type] as string;
   const legacy = legacyMail(mail, event.tags);
-  return JSON.stringify({ notificationType: event.sesEventType, [key]: event.detail, mail: dropHeaders ? withoutHeaders(legacy) : legacy });
+  return JSON.stringify({
+    notificationType: event.sesEventType,
+    [key]: event.detail,
+    mail: dropHeaders ? withoutHeaders(legacy) : legacy,
+  });
 }
 
 /** The event-publishing body of a legacy record, re-serialized from its parsed `mail` (see above). */
@@ -88,7 +92,11 @@ const TAGS_AND_MOVED = ['tags', ...MOVED_TO_TAGS.map(([member]) => member)];
  * The members `mailKeys` of a record text's `mail`, and the text of its type object (when `key` is given); null when
  * one is missing or a key occurs twice, since the text would not then read as the parsed record.
  */
-function splicedParts(text: string, key: string | null, mailKeys: readonly string[]): { mail: ObjectMembers; detail: string } | null {
+function splicedParts(
+  text: string,
+  key: string | null,
+  mailKeys: readonly string[],
+): { mail: ObjectMembers; detail: string } | null {
   const record = findMembers(text, 0, key === null ? MAIL_ONLY : [MAIL, key], mailKeys);
   if (record === null || record.duplicate || record.inner === null || record.inner.duplicate) return null;
   if (key === null) return { mail: record.inner, detail: '' };
@@ -188,14 +196,18 @@ function sharedAttribute(value: string): MessageAttribute {
 
 // One-shot hashing (Node >= 20.12) skips the Hash object createHash builds per call; same digest.
 const sha256Hex: (data: string) => string =
-  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
  * The deterministic idempotency key of one delivery: the same SES record to the same destination always gets the
  * same key, so consumers can drop the duplicates that at-least-once delivery produces.
  */
 export function bridgeId(event: FeedbackEvent, topicArn: string, format: OutputFormat): string {
-  return sha256Hex(`${event.messageId}\n${event.sesEventType}\n${event.timestamp}\n${event.recipients.join(',')}\n${topicArn}\n${format}`).slice(0, 32);
+  return sha256Hex(
+    `${event.messageId}\n${event.sesEventType}\n${event.timestamp}\n${event.recipients.join(',')}\n${topicArn}\n${format}`,
+  ).slice(0, 32);
 }
 
 /**
@@ -203,7 +215,10 @@ export function bridgeId(event: FeedbackEvent, topicArn: string, format: OutputF
  * bounceType, plus bridgeId), within the 10 that raw-delivery SQS subscribers accept (docs: sns-message-attributes).
  */
 export function messageAttributes(event: FeedbackEvent, id: string): Record<string, MessageAttribute> {
-  const attrs: Record<string, MessageAttribute> = { type: sharedAttribute(event.type), sesEventType: sharedAttribute(event.sesEventType) };
+  const attrs: Record<string, MessageAttribute> = {
+    type: sharedAttribute(event.type),
+    sesEventType: sharedAttribute(event.sesEventType),
+  };
   if (event.sendingAccountId) attrs.sendingAccountId = sharedAttribute(event.sendingAccountId);
   if (event.identity) attrs.identity = sharedAttribute(event.identity);
   if (event.configurationSet) attrs.configurationSet = sharedAttribute(event.configurationSet);

@@ -5,7 +5,7 @@
  */
 import { isStandardTopicArn } from '#lib/arn';
 import { ConfigError } from '#lib/errors';
-import { type JsonObject, isObject, kindOf } from '#lib/json';
+import { isObject, type JsonObject, kindOf } from '#lib/json';
 import { EVENT_TYPES, type EventType } from '#lib/ses/types';
 
 /** Payload formats a destination can ask for. */
@@ -13,7 +13,13 @@ export const OUTPUT_FORMATS = ['original', 'notification', 'event', 'normalized'
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Fields of the normalized event a route can match on (besides `types` and `tags`). */
-export const MATCH_FIELDS = ['sendingAccountId', 'sourceArn', 'identity', 'configurationSet', 'callerIdentity'] as const;
+export const MATCH_FIELDS = [
+  'sendingAccountId',
+  'sourceArn',
+  'identity',
+  'configurationSet',
+  'callerIdentity',
+] as const;
 export type MatchField = (typeof MATCH_FIELDS)[number];
 
 export interface Destination {
@@ -36,7 +42,6 @@ export interface RoutesConfig {
 
 const ROUTE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const ACCOUNT_ID = /^\d{12}$/;
-
 
 /** A bad field, found while validating; turned into a ConfigError naming the file. */
 class FieldError extends Error {
@@ -61,9 +66,11 @@ function checkKeys(obj: JsonObject, path: string, allowed: readonly string[]): v
 /** A string or a non-empty array of strings, as an array. */
 function stringList(value: unknown, path: string): string[] {
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) fail(path, `must be a string or a non-empty array of strings, got ${kindOf(value)}`);
+  if (!Array.isArray(list) || list.length === 0)
+    fail(path, `must be a string or a non-empty array of strings, got ${kindOf(value)}`);
   list.forEach((item, i) => {
-    if (typeof item !== 'string' || item === '') fail(`${path}[${i}]`, `must be a non-empty string, got ${kindOf(item)}`);
+    if (typeof item !== 'string' || item === '')
+      fail(`${path}[${i}]`, `must be a non-empty string, got ${kindOf(item)}`);
   });
   return list as string[];
 }
@@ -90,21 +97,33 @@ function parseWhen(value: unknown, path: string): Route['when'] {
     if (value[field] === undefined) continue;
     const list = stringList(value[field], `${path}.${field}`);
     if (field === 'sendingAccountId') {
-      list.forEach((id, i) => ACCOUNT_ID.test(id) || fail(`${path}.${field}${Array.isArray(value[field]) ? `[${i}]` : ''}`, `must be a 12-digit AWS account id, got "${id}"`));
+      list.forEach((id, i) => {
+        if (ACCOUNT_ID.test(id)) return;
+        fail(
+          `${path}.${field}${Array.isArray(value[field]) ? `[${i}]` : ''}`,
+          `must be a 12-digit AWS account id, got "${id}"`,
+        );
+      });
     }
     when[field] = list;
   }
   if (value.types !== undefined) {
     const types = stringList(value.types, `${path}.types`);
     types.forEach((type, i) => {
-      if (!(EVENT_TYPES as readonly string[]).includes(type)) fail(`${path}.types${Array.isArray(value.types) ? `[${i}]` : ''}`, `"${type}" is not an event type: expected one of ${EVENT_TYPES.join(', ')}`);
+      if (!(EVENT_TYPES as readonly string[]).includes(type))
+        fail(
+          `${path}.types${Array.isArray(value.types) ? `[${i}]` : ''}`,
+          `"${type}" is not an event type: expected one of ${EVENT_TYPES.join(', ')}`,
+        );
     });
     when.types = types as EventType[];
   }
   if (value.tags !== undefined) {
-    if (!isObject(value.tags)) fail(`${path}.tags`, `must be an object of tag name to value or values, got ${kindOf(value.tags)}`);
+    if (!isObject(value.tags))
+      fail(`${path}.tags`, `must be an object of tag name to value or values, got ${kindOf(value.tags)}`);
     when.tags = {};
-    for (const [name, values] of Object.entries(value.tags)) when.tags[name] = stringList(values, `${path}.tags[${JSON.stringify(name)}]`);
+    for (const [name, values] of Object.entries(value.tags))
+      when.tags[name] = stringList(values, `${path}.tags[${JSON.stringify(name)}]`);
   }
   return when;
 }
@@ -124,7 +143,8 @@ export function parseRoutesConfig(doc: unknown, source = 'routes'): RoutesConfig
       if (!isObject(route)) fail(path, `must be an object with name, when and to, got ${kindOf(route)}`);
       checkKeys(route, path, ['name', 'when', 'to', 'description']);
       const { name } = route;
-      if (typeof name !== 'string' || !ROUTE_NAME.test(name)) fail(`${path}.name`, `must be 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(name)}`);
+      if (typeof name !== 'string' || !ROUTE_NAME.test(name))
+        fail(`${path}.name`, `must be 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(name)}`);
       if (names.has(name)) fail(`${path}.name`, `"${name}" is used by an earlier route; route names must be unique`);
       names.add(name);
       return { name, when: parseWhen(route.when, `${path}.when`), to: parseDestination(route.to, `${path}.to`) };

@@ -2,8 +2,9 @@
  * Routing: compiled once from the routes file into a lookup keyed on the sending account, then one pass per event.
  * A record goes to every matching route; the same (topicArn, format) pair is delivered once.
  */
-import type { FeedbackEvent } from '#lib/ses/types';
+
 import { type Destination, MATCH_FIELDS, type Route, type RoutesConfig, type Unmatched } from '#lib/routing/config';
+import type { FeedbackEvent } from '#lib/ses/types';
 
 export type { Destination, Route, RoutesConfig, Unmatched } from '#lib/routing/config';
 
@@ -50,7 +51,12 @@ function compileRoute(route: Route): CompiledRoute {
     }
   }
   const matches = checks.length === 0 ? () => true : (event: FeedbackEvent) => checks.every((check) => check(event));
-  return { name: route.name, to: route.to, matches, delivery: Object.freeze({ route: route.name, topicArn: route.to.topicArn, format: route.to.format }) };
+  return {
+    name: route.name,
+    to: route.to,
+    matches,
+    delivery: Object.freeze({ route: route.name, topicArn: route.to.topicArn, format: route.to.format }),
+  };
 }
 
 /** Compiles a validated routes configuration into its lookup. */
@@ -77,7 +83,8 @@ export function compileRoutes(config: RoutesConfig): CompiledRoutes {
  * applies `unmatched` (see {@link unmatchedDelivery}).
  */
 export function route(routes: CompiledRoutes, event: FeedbackEvent): Delivery[] {
-  const candidates = (event.sendingAccountId !== null && routes.byAccount.get(event.sendingAccountId)) || routes.anyAccount;
+  const candidates =
+    (event.sendingAccountId !== null && routes.byAccount.get(event.sendingAccountId)) || routes.anyAccount;
   const deliveries: Delivery[] = [];
   for (const candidate of candidates) {
     if (!candidate.matches(event)) continue;

@@ -4,7 +4,7 @@
  * paths. Field paths are only built when a record is rejected.
  */
 import { InvalidRecordError, ProblemCode } from '#lib/errors';
-import { type JsonObject, isObject, kindOf } from '#lib/json';
+import { isObject, type JsonObject, kindOf } from '#lib/json';
 import type { EventType, FeedbackEvent, PayloadFormat, SesRecord } from '#lib/ses/types';
 
 type Json = JsonObject;
@@ -23,8 +23,21 @@ interface TypeSpec {
   detailOptional: boolean;
 }
 
-function spec(type: EventType, key: string, ownTimestamp: boolean, recipients: { list: string; objects: boolean } | null, detailOptional = false): TypeSpec {
-  return { type, key, ownTimestamp, recipients: recipients && { ...recipients, path: `${key}.${recipients.list}` }, detailOptional, timestampPath: `${key}.timestamp` };
+function spec(
+  type: EventType,
+  key: string,
+  ownTimestamp: boolean,
+  recipients: { list: string; objects: boolean } | null,
+  detailOptional = false,
+): TypeSpec {
+  return {
+    type,
+    key,
+    ownTimestamp,
+    recipients: recipients && { ...recipients, path: `${key}.${recipients.list}` },
+    detailOptional,
+    timestampPath: `${key}.timestamp`,
+  };
 }
 
 // Discriminator values as SES writes them, in both formats (docs: event-publishing-retrieving-sns-contents).
@@ -56,7 +69,6 @@ function reject(message: string, path: string): never {
   throw new InvalidRecordError(ProblemCode.invalidRecord, message, path);
 }
 
-
 function requireString(obj: Json, key: string, path: string): string {
   const value = obj[key];
   if (typeof value !== 'string') {
@@ -75,7 +87,8 @@ function optionalString(obj: Json, key: string, path: string): string | null {
 function stringArray(value: unknown, path: string): string[] {
   if (!Array.isArray(value)) reject(`${path} must be an array of strings, got ${kindOf(value)}`, path);
   for (let i = 0; i < value.length; i++) {
-    if (typeof value[i] !== 'string') reject(`${path}[${i}] must be a string, got ${kindOf(value[i])}`, `${path}[${i}]`);
+    if (typeof value[i] !== 'string')
+      reject(`${path}[${i}] must be a string, got ${kindOf(value[i])}`, `${path}[${i}]`);
   }
   return value as string[];
 }
@@ -102,7 +115,11 @@ function readTags(mail: Json): Record<string, string[]> {
   if (!isObject(tags)) reject(`mail.tags must be an object of string arrays, got ${kindOf(tags)}`, 'mail.tags');
   for (const name in tags) {
     const values = tags[name];
-    if (!Array.isArray(values)) reject(`mail.tags[${JSON.stringify(name)}] must be an array of strings, got ${kindOf(values)}`, `mail.tags[${JSON.stringify(name)}]`);
+    if (!Array.isArray(values))
+      reject(
+        `mail.tags[${JSON.stringify(name)}] must be an array of strings, got ${kindOf(values)}`,
+        `mail.tags[${JSON.stringify(name)}]`,
+      );
     for (let i = 0; i < values.length; i++) {
       if (typeof values[i] !== 'string') {
         const at = `mail.tags[${JSON.stringify(name)}][${i}]`;
@@ -171,10 +188,12 @@ export function normalizeRecord(record: SesRecord): FeedbackEvent {
   } else {
     reject('record has neither eventType nor notificationType', 'eventType');
   }
-  if (typeof discriminator !== 'string') reject(`${discriminatorPath} must be a string, got ${kindOf(discriminator)}`, discriminatorPath);
+  if (typeof discriminator !== 'string')
+    reject(`${discriminatorPath} must be a string, got ${kindOf(discriminator)}`, discriminatorPath);
 
   const mail = json.mail;
-  if (!isObject(mail)) reject(mail === undefined ? 'mail is missing' : `mail must be an object, got ${kindOf(mail)}`, 'mail');
+  if (!isObject(mail))
+    reject(mail === undefined ? 'mail is missing' : `mail must be an object, got ${kindOf(mail)}`, 'mail');
   const messageId = requireString(mail, 'messageId', 'mail.messageId');
   if (messageId === '') reject('mail.messageId is empty', 'mail.messageId');
   const mailTimestamp = requireString(mail, 'timestamp', 'mail.timestamp');
@@ -195,7 +214,12 @@ export function normalizeRecord(record: SesRecord): FeedbackEvent {
     if (isObject(raw)) {
       detail = raw;
     } else if (!(raw === undefined && typeSpec.detailOptional)) {
-      reject(raw === undefined ? `${typeSpec.key} is missing for ${discriminatorPath} "${discriminator}"` : `${typeSpec.key} must be an object, got ${kindOf(raw)}`, typeSpec.key);
+      reject(
+        raw === undefined
+          ? `${typeSpec.key} is missing for ${discriminatorPath} "${discriminator}"`
+          : `${typeSpec.key} must be an object, got ${kindOf(raw)}`,
+        typeSpec.key,
+      );
     }
     if (detail !== null && typeSpec.ownTimestamp) {
       const own = optionalString(detail, 'timestamp', typeSpec.timestampPath);

@@ -4,14 +4,15 @@
  * Docs (sns-verify-signature-of-message): "Always use HTTPS when getting the certificate from Amazon SNS",
  * "Validate the authenticity of the certificate", "Verify the certificate was received from Amazon SNS".
  */
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { type KeyObject, X509Certificate } from 'node:crypto';
 import { type Agent, get as httpsGet } from 'node:https';
 import { parseSnsTopicArn } from '#lib/arn';
 
 // Only SNS's own certificate files: https, no port, no user info, no query, one path segment of letters and
 // digits. The path pin also keeps the fetch away from SNS's query API on the same host (a GET such as
 // "/?Action=ConfirmSubscription&..." is an API call), so a forged SigningCertURL cannot make us call it.
-const CERT_URL_PATTERN = /^https:\/\/sns\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(\.cn)?\/SimpleNotificationService-[A-Za-z0-9]{1,64}\.pem$/;
+const CERT_URL_PATTERN =
+  /^https:\/\/sns\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(\.cn)?\/SimpleNotificationService-[A-Za-z0-9]{1,64}\.pem$/;
 
 /** The result of checking a SigningCertURL: where it may be fetched from, or why it may not. */
 export type CertUrlCheck = { ok: true } | { ok: false; reason: string };
@@ -28,9 +29,15 @@ export function checkCertUrl(url: string, topicArn?: string): CertUrlCheck {
   if (m === null) {
     const host = /^https:\/\/([^/?#]*)/.exec(url)?.[1] ?? '';
     if (!/^sns\.[a-z]{2}(?:-[a-z]+)+-\d\.amazonaws\.com(\.cn)?$/.test(host)) {
-      return { ok: false, reason: `SigningCertURL host "${host.slice(0, 100)}" is not an SNS host (sns.<region>.amazonaws.com)` };
+      return {
+        ok: false,
+        reason: `SigningCertURL host "${host.slice(0, 100)}" is not an SNS host (sns.<region>.amazonaws.com)`,
+      };
     }
-    return { ok: false, reason: `SigningCertURL ${shown} is not an SNS certificate path (/SimpleNotificationService-*.pem)` };
+    return {
+      ok: false,
+      reason: `SigningCertURL ${shown} is not an SNS certificate path (/SimpleNotificationService-*.pem)`,
+    };
   }
   if (topicArn !== undefined) {
     const topic = parseSnsTopicArn(topicArn);
@@ -74,7 +81,11 @@ export interface CertFetcherOptions {
 export function httpsCertFetcher({ timeoutMs = 3000, agent }: CertFetcherOptions = {}): CertFetcher {
   return (url) =>
     new Promise<string>((resolve, reject) => {
-      const options = { headers: { accept: 'application/x-pem-file, */*' }, signal: AbortSignal.timeout(timeoutMs), ...(agent ? { agent } : {}) };
+      const options = {
+        headers: { accept: 'application/x-pem-file, */*' },
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(agent ? { agent } : {}),
+      };
       const req = httpsGet(url, options, (res) => {
         const status = res.statusCode ?? 0;
         if (status !== 200) {
@@ -99,7 +110,12 @@ export function httpsCertFetcher({ timeoutMs = 3000, agent }: CertFetcherOptions
       });
       req.on('error', (err) => {
         const timedOut = err.name === 'AbortError' || err.name === 'TimeoutError';
-        reject(new CertFetchError(timedOut ? `fetching ${url} timed out after ${timeoutMs} ms` : `fetching ${url} failed: ${err.message}`, true));
+        reject(
+          new CertFetchError(
+            timedOut ? `fetching ${url} timed out after ${timeoutMs} ms` : `fetching ${url} failed: ${err.message}`,
+            true,
+          ),
+        );
       });
     });
 }

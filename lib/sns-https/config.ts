@@ -2,9 +2,10 @@
  * Configuration of the SNS-over-HTTPS intake, read from the environment once per cold start (on the first
  * invocation, never at module load: `serverless invoke local` hangs when a handler module throws while loading).
  */
+
+import { parseSnsTopicArn } from '#lib/arn';
 import { envFlag } from '#lib/config';
 import { ConfigError } from '#lib/errors';
-import { parseSnsTopicArn } from '#lib/arn';
 
 export interface SnsHttpsConfig {
   /** Topic ARNs allowed to post; anything else is refused with 403 before the body is read. */
@@ -42,14 +43,20 @@ export const DEFAULT_MAX_AGE_SECONDS = 3600;
 export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
   const listText = (env[ENV.allowedTopicArns] ?? '').trim();
   if (listText === '') {
-    throw new ConfigError('is empty: set it to the comma-separated ARNs of the SNS topics allowed to post to this endpoint', ENV.allowedTopicArns);
+    throw new ConfigError(
+      'is empty: set it to the comma-separated ARNs of the SNS topics allowed to post to this endpoint',
+      ENV.allowedTopicArns,
+    );
   }
   const allowed = new Set<string>();
   listText.split(',').forEach((raw, i) => {
     const arn = raw.trim();
     if (arn === '') return;
     if (parseSnsTopicArn(arn) === null) {
-      throw new ConfigError(`entry ${i + 1} "${arn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)`, ENV.allowedTopicArns);
+      throw new ConfigError(
+        `entry ${i + 1} "${arn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)`,
+        ENV.allowedTopicArns,
+      );
     }
     allowed.add(arn);
   });
@@ -67,9 +74,16 @@ export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
   const user = env[ENV.basicAuthUser] ?? '';
   const password = env[ENV.basicAuthPassword] ?? '';
   if ((user === '') !== (password === '')) {
-    throw new ConfigError(`set both ${ENV.basicAuthUser} and ${ENV.basicAuthPassword}, or neither`, user === '' ? ENV.basicAuthUser : ENV.basicAuthPassword);
+    throw new ConfigError(
+      `set both ${ENV.basicAuthUser} and ${ENV.basicAuthPassword}, or neither`,
+      user === '' ? ENV.basicAuthUser : ENV.basicAuthPassword,
+    );
   }
-  if (user.includes(':')) throw new ConfigError('must not contain ":" (HTTP basic auth separates user and password with it)', ENV.basicAuthUser);
+  if (user.includes(':'))
+    throw new ConfigError(
+      'must not contain ":" (HTTP basic auth separates user and password with it)',
+      ENV.basicAuthUser,
+    );
   const basicAuth = user === '' ? null : { user, password };
 
   const rawDelivery = envFlag(env, ENV.rawDelivery);
@@ -83,7 +97,10 @@ export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
   const trustTestCertificate = envFlag(env, ENV.trustTestCertificate);
   // osls `invoke local` sets IS_LOCAL=true; anywhere else a known private key would make forging trivial.
   if (trustTestCertificate && env.IS_LOCAL !== 'true') {
-    throw new ConfigError('is a test-only switch for `serverless invoke local` (IS_LOCAL=true); unset it in deployed functions', ENV.trustTestCertificate);
+    throw new ConfigError(
+      'is a test-only switch for `serverless invoke local` (IS_LOCAL=true); unset it in deployed functions',
+      ENV.trustTestCertificate,
+    );
   }
 
   return { allowedTopicArns: allowed, maxAgeSeconds, rawDelivery, basicAuth, trustTestCertificate };

@@ -31,7 +31,12 @@ export function confirmWithSns(clientFor: SnsClientFactory): ConfirmSubscription
 }
 
 // SNS refuses these for this token and topic whatever the timing: an expired or unknown token, a deleted topic.
-const PERMANENT_ERRORS: ReadonlySet<string> = new Set(['InvalidParameterException', 'InvalidParameter', 'NotFoundException', 'NotFound']);
+const PERMANENT_ERRORS: ReadonlySet<string> = new Set([
+  'InvalidParameterException',
+  'InvalidParameter',
+  'NotFoundException',
+  'NotFound',
+]);
 
 /** True when retrying the same ConfirmSubscription cannot succeed (so SNS should not redeliver the confirmation). */
 export function isPermanentConfirmError(err: unknown): boolean {

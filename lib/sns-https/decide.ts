@@ -9,8 +9,8 @@
 import { isObject } from '#lib/json';
 import type { CertificateStore } from './certs';
 import type { SnsHttpsConfig } from './config';
-import { MalformedMessageError, type SnsHttpMessage, SnsMessageType, parseSnsHttpBody } from './message';
-import { type HttpRequest, basicAuthMatches } from './request';
+import { MalformedMessageError, parseSnsHttpBody, type SnsHttpMessage, SnsMessageType } from './message';
+import { basicAuthMatches, type HttpRequest } from './request';
 import { checkTimestamp, verifySignature } from './verify';
 
 /** Why a request was refused; each code has one HTTP status (REJECT_STATUS). */
@@ -55,13 +55,33 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** What to do with a request: refuse it, confirm, ignore an unsubscribe, or hand a notification to the pipeline. */
 export type Decision =
-  | { action: 'reject'; code: RejectCode; status: number; reason: string; topicArn: string | null; messageId: string | null }
+  | {
+      action: 'reject';
+      code: RejectCode;
+      status: number;
+      reason: string;
+      topicArn: string | null;
+      messageId: string | null;
+    }
   | { action: 'confirm'; message: SnsHttpMessage }
   | { action: 'ignore-unsubscribe'; message: SnsHttpMessage }
   | { action: 'notify'; raw: false; message: SnsHttpMessage; body: Record<string, unknown>; rawText: string }
-  | { action: 'notify'; raw: true; message: null; body: Record<string, unknown>; rawText: string; topicArn: string; messageId: string | null };
+  | {
+      action: 'notify';
+      raw: true;
+      message: null;
+      body: Record<string, unknown>;
+      rawText: string;
+      topicArn: string;
+      messageId: string | null;
+    };
 
-function reject(code: RejectCode, reason: string, topicArn: string | null = null, messageId: string | null = null): Decision {
+function reject(
+  code: RejectCode,
+  reason: string,
+  topicArn: string | null = null,
+  messageId: string | null = null,
+): Decision {
   return { action: 'reject', code, status: REJECT_STATUS[code], reason, topicArn, messageId };
 }
 
@@ -75,13 +95,28 @@ const RAW_HEADER = 'x-amz-sns-rawdelivery';
  * body's `Type`, the body's TopicArn against the header, the signature, then the Timestamp window.
  * `now` is in milliseconds.
  */
-export async function decide(req: HttpRequest, config: SnsHttpsConfig, certs: CertificateStore, now: number): Promise<Decision> {
+export async function decide(
+  req: HttpRequest,
+  config: SnsHttpsConfig,
+  certs: CertificateStore,
+  now: number,
+): Promise<Decision> {
   const headerTopic = req.headers[TOPIC_HEADER];
-  if (headerTopic === undefined || headerTopic === '') return reject(RejectCode.topicNotAllowed, `the ${TOPIC_HEADER} header is missing`);
+  if (headerTopic === undefined || headerTopic === '')
+    return reject(RejectCode.topicNotAllowed, `the ${TOPIC_HEADER} header is missing`);
   if (!config.allowedTopicArns.has(headerTopic)) {
-    return reject(RejectCode.topicNotAllowed, `topic ${headerTopic.slice(0, 300)} is not on the allowlist`, headerTopic.slice(0, 300));
+    return reject(
+      RejectCode.topicNotAllowed,
+      `topic ${headerTopic.slice(0, 300)} is not on the allowlist`,
+      headerTopic.slice(0, 300),
+    );
   }
-  if (req.method !== 'POST') return reject(RejectCode.methodNotAllowed, `method ${req.method.slice(0, 16)} is not allowed: SNS posts`, headerTopic);
+  if (req.method !== 'POST')
+    return reject(
+      RejectCode.methodNotAllowed,
+      `method ${req.method.slice(0, 16)} is not allowed: SNS posts`,
+      headerTopic,
+    );
   if (config.basicAuth !== null && !basicAuthMatches(req.headers.authorization, config.basicAuth)) {
     return reject(RejectCode.unauthorized, 'HTTP basic auth credentials are missing or wrong', headerTopic);
   }
@@ -94,10 +129,18 @@ export async function decide(req: HttpRequest, config: SnsHttpsConfig, certs: Ce
   // envelope and so no signature; only basic auth (required by config) says who sent it.
   if ((req.headers[RAW_HEADER] ?? '').toLowerCase() === 'true') {
     if (!config.rawDelivery) {
-      return reject(RejectCode.rawDeliveryDisabled, 'raw-delivery posts carry no signature and raw delivery is not enabled on this endpoint', headerTopic);
+      return reject(
+        RejectCode.rawDeliveryDisabled,
+        'raw-delivery posts carry no signature and raw delivery is not enabled on this endpoint',
+        headerTopic,
+      );
     }
     if (headerType !== SnsMessageType.notification) {
-      return reject(RejectCode.typeMismatch, `a raw-delivery post must have ${TYPE_HEADER} Notification, got "${(headerType ?? '').slice(0, 64)}"`, headerTopic);
+      return reject(
+        RejectCode.typeMismatch,
+        `a raw-delivery post must have ${TYPE_HEADER} Notification, got "${(headerType ?? '').slice(0, 64)}"`,
+        headerTopic,
+      );
     }
     let body: unknown;
     try {
@@ -106,7 +149,15 @@ export async function decide(req: HttpRequest, config: SnsHttpsConfig, certs: Ce
       return reject(RejectCode.malformed, 'the raw-delivery body is not JSON', headerTopic);
     }
     if (!isObject(body)) return reject(RejectCode.malformed, 'the raw-delivery body is not a JSON object', headerTopic);
-    return { action: 'notify', raw: true, message: null, body, rawText: req.body, topicArn: headerTopic, messageId: req.headers['x-amz-sns-message-id'] ?? null };
+    return {
+      action: 'notify',
+      raw: true,
+      message: null,
+      body,
+      rawText: req.body,
+      topicArn: headerTopic,
+      messageId: req.headers['x-amz-sns-message-id'] ?? null,
+    };
   }
 
   let msg: SnsHttpMessage;
@@ -118,11 +169,18 @@ export async function decide(req: HttpRequest, config: SnsHttpsConfig, certs: Ce
   }
   if (headerType !== msg.Type) {
     const reason =
-      headerType === undefined ? `the ${TYPE_HEADER} header is missing` : `${TYPE_HEADER} "${headerType.slice(0, 64)}" does not match the body's Type "${msg.Type}"`;
+      headerType === undefined
+        ? `the ${TYPE_HEADER} header is missing`
+        : `${TYPE_HEADER} "${headerType.slice(0, 64)}" does not match the body's Type "${msg.Type}"`;
     return reject(RejectCode.typeMismatch, reason, headerTopic, msg.MessageId);
   }
   if (msg.TopicArn !== headerTopic) {
-    return reject(RejectCode.topicMismatch, `the body's TopicArn ${msg.TopicArn} does not match the ${TOPIC_HEADER} header ${headerTopic}`, headerTopic, msg.MessageId);
+    return reject(
+      RejectCode.topicMismatch,
+      `the body's TopicArn ${msg.TopicArn} does not match the ${TOPIC_HEADER} header ${headerTopic}`,
+      headerTopic,
+      msg.MessageId,
+    );
   }
   const signature = await verifySignature(msg, certs, now);
   if (!signature.ok) return reject(signature.code, signature.reason, headerTopic, msg.MessageId);

@@ -56,7 +56,7 @@ export class RecentMessageIds {
 export async function handleSnsHttpsRequest(req: HttpRequest, deps: SnsHttpsDeps): Promise<HttpResponse> {
   const now = deps.now?.() ?? Date.now();
   const log = deps.logger;
-  let decision;
+  let decision: Awaited<ReturnType<typeof decide>>;
   try {
     decision = await decide(req, deps.config, deps.certs, now);
   } catch (err) {
@@ -66,10 +66,17 @@ export async function handleSnsHttpsRequest(req: HttpRequest, deps: SnsHttpsDeps
 
   switch (decision.action) {
     case 'reject': {
-      const fields = { code: decision.code, status: decision.status, reason: decision.reason, topicArn: decision.topicArn, messageId: decision.messageId };
+      const fields = {
+        code: decision.code,
+        status: decision.status,
+        reason: decision.reason,
+        topicArn: decision.topicArn,
+        messageId: decision.messageId,
+      };
       if (decision.status >= 500) log.error('SNS HTTPS post not accepted yet', fields);
       else log.warn('SNS HTTPS post rejected', fields);
-      const extra: Record<string, string> = decision.status === 401 ? { 'www-authenticate': 'Basic realm="ses-bridge", charset="UTF-8"' } : {};
+      const extra: Record<string, string> =
+        decision.status === 401 ? { 'www-authenticate': 'Basic realm="ses-bridge", charset="UTF-8"' } : {};
       return jsonResponse(decision.status, decision.code, decision.reason, extra);
     }
 
@@ -77,12 +84,27 @@ export async function handleSnsHttpsRequest(req: HttpRequest, deps: SnsHttpsDeps
       const { TopicArn: topicArn, MessageId: messageId, Token: token } = decision.message;
       try {
         const { subscriptionArn } = await deps.confirm(topicArn, token!);
-        log.info('SNS subscription confirmed', { topicArn, messageId, subscriptionArn, authenticateOnUnsubscribe: true });
-        return jsonResponse(200, 'confirmed', `subscription to ${topicArn} confirmed with AuthenticateOnUnsubscribe=true`);
+        log.info('SNS subscription confirmed', {
+          topicArn,
+          messageId,
+          subscriptionArn,
+          authenticateOnUnsubscribe: true,
+        });
+        return jsonResponse(
+          200,
+          'confirmed',
+          `subscription to ${topicArn} confirmed with AuthenticateOnUnsubscribe=true`,
+        );
       } catch (err) {
         const permanent = isPermanentConfirmError(err);
         const reason = `ConfirmSubscription for ${topicArn} failed: ${describeError(err)}`;
-        log.error('SNS subscription not confirmed', { topicArn, messageId, error: describeError(err), errorName: err instanceof Error ? err.name : null, retried: !permanent });
+        log.error('SNS subscription not confirmed', {
+          topicArn,
+          messageId,
+          error: describeError(err),
+          errorName: err instanceof Error ? err.name : null,
+          retried: !permanent,
+        });
         return permanent ? jsonResponse(400, 'confirm_rejected', reason) : jsonResponse(500, 'confirm_failed', reason);
       }
     }
@@ -108,7 +130,12 @@ export async function handleSnsHttpsRequest(req: HttpRequest, deps: SnsHttpsDeps
       try {
         outcome = await deps.onNotification(decision.body, decision.rawText);
       } catch (err) {
-        log.error('SNS notification processing failed', { topicArn, messageId, raw: decision.raw, error: describeError(err) });
+        log.error('SNS notification processing failed', {
+          topicArn,
+          messageId,
+          raw: decision.raw,
+          error: describeError(err),
+        });
         return jsonResponse(500, 'retry', 'the notification could not be processed; SNS will retry it');
       }
       if (outcome === 'retry') {

@@ -75,7 +75,8 @@ export function parseSnsHttpBody(text: string): SnsHttpMessage {
   }
   if (!isObject(body)) throw new MalformedMessageError('the body is not a JSON object');
   const type = requireString(body, 'Type');
-  if (!MESSAGE_TYPES.has(type)) throw new MalformedMessageError(`Type "${type.slice(0, 64)}" is not an SNS HTTP message type`);
+  if (!MESSAGE_TYPES.has(type))
+    throw new MalformedMessageError(`Type "${type.slice(0, 64)}" is not an SNS HTTP message type`);
   const topicArn = requireString(body, 'TopicArn');
   if (parseSnsTopicArn(topicArn) === null) throw new MalformedMessageError('TopicArn is not an SNS topic ARN');
   const msg: SnsHttpMessage = {
@@ -110,7 +111,12 @@ export function parseSnsHttpBody(text: string): SnsHttpMessage {
  * TopicArn, Type. SubscriptionConfirmation and UnsubscribeConfirmation: Message, MessageId, SubscribeURL,
  * Timestamp, Token, TopicArn, Type. Values are the JSON-unescaped strings, as JSON.parse returns them.
  */
-export function stringToSign(msg: Pick<SnsHttpMessage, 'Type' | 'Message' | 'MessageId' | 'Timestamp' | 'TopicArn' | 'Subject' | 'Token' | 'SubscribeURL'>): string {
+export function stringToSign(
+  msg: Pick<
+    SnsHttpMessage,
+    'Type' | 'Message' | 'MessageId' | 'Timestamp' | 'TopicArn' | 'Subject' | 'Token' | 'SubscribeURL'
+  >,
+): string {
   const pairs: Array<[string, string | undefined]> =
     msg.Type === SnsMessageType.notification
       ? [

@@ -31,7 +31,8 @@ export function requestFromEvent(event: unknown): HttpRequest {
   const method = typeof http.method === 'string' ? http.method : typeof e.httpMethod === 'string' ? e.httpMethod : '';
   const headers: Record<string, string> = {};
   if (isObject(e.headers)) {
-    for (const [name, value] of Object.entries(e.headers)) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries(e.headers))
+      if (typeof value === 'string') headers[name.toLowerCase()] = value;
   }
   let body = typeof e.body === 'string' ? e.body : '';
   if (e.isBase64Encoded === true) body = Buffer.from(body, 'base64').toString('utf8');
@@ -39,7 +40,12 @@ export function requestFromEvent(event: unknown): HttpRequest {
 }
 
 /** A JSON response `{code, reason}`: what SNS's delivery logs and an operator's curl show. */
-export function jsonResponse(statusCode: number, code: string, reason: string, extraHeaders: Record<string, string> = {}): HttpResponse {
+export function jsonResponse(
+  statusCode: number,
+  code: string,
+  reason: string,
+  extraHeaders: Record<string, string> = {},
+): HttpResponse {
   return {
     statusCode,
     headers: { 'content-type': 'application/json', ...extraHeaders },

@@ -6,7 +6,8 @@
  */
 
 /** The (pinned-pattern) URL the signed samples give as SigningCertURL. */
-export const TEST_CERT_URL = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-TESTONLY000000000000000000000000.pem';
+export const TEST_CERT_URL =
+  'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-TESTONLY000000000000000000000000.pem';
 
 /** test/fixtures/sns-https/sns-test.cert.pem (test/unit/sns-https-samples.test.ts keeps the two equal). */
 export const TEST_CERT_PEM = `

@@ -5,7 +5,7 @@
  * Docs: sns-verify-signature-of-message.
  */
 import { verify as cryptoVerify } from 'node:crypto';
-import { CertFetchError, type CertificateStore, type SigningKey, checkCertUrl } from './certs';
+import { CertFetchError, type CertificateStore, checkCertUrl, type SigningKey } from './certs';
 import { type SnsHttpMessage, stringToSign } from './message';
 
 /** Hash of each signature version (sns-verify-signature-of-message: "1" is SHA1, "2" is SHA256; topics default to 1). */
@@ -14,16 +14,28 @@ const HASH_BY_VERSION: Readonly<Record<string, string>> = { '1': 'sha1', '2': 's
 /** Outcome of a verification step; `transient` failures (certificate host unreachable) may pass on retry. */
 export type VerifyResult =
   | { ok: true }
-  | { ok: false; code: 'untrusted_cert_url' | 'bad_signature' | 'cert_unavailable' | 'stale_timestamp'; reason: string };
+  | {
+      ok: false;
+      code: 'untrusted_cert_url' | 'bad_signature' | 'cert_unavailable' | 'stale_timestamp';
+      reason: string;
+    };
 
 /**
  * Verifies the message's signature with the certificate at its SigningCertURL (pinned to SNS hosts in the topic's
  * region, fetched through `certs`). `now` (ms) checks the validity dates of fetched certificates.
  */
-export async function verifySignature(msg: SnsHttpMessage, certs: CertificateStore, now: number): Promise<VerifyResult> {
+export async function verifySignature(
+  msg: SnsHttpMessage,
+  certs: CertificateStore,
+  now: number,
+): Promise<VerifyResult> {
   const hash = HASH_BY_VERSION[msg.SignatureVersion];
   if (hash === undefined) {
-    return { ok: false, code: 'bad_signature', reason: `SignatureVersion "${msg.SignatureVersion}" is not supported (expected 1 or 2)` };
+    return {
+      ok: false,
+      code: 'bad_signature',
+      reason: `SignatureVersion "${msg.SignatureVersion}" is not supported (expected 1 or 2)`,
+    };
   }
   const pin = checkCertUrl(msg.SigningCertURL, msg.TopicArn);
   if (!pin.ok) return { ok: false, code: 'untrusted_cert_url', reason: pin.reason };
@@ -39,7 +51,11 @@ export async function verifySignature(msg: SnsHttpMessage, certs: CertificateSto
       : { ok: false, code: 'untrusted_cert_url', reason: `the signing certificate is not usable: ${detail}` };
   }
   if (signingKey.checkDates && (now < signingKey.validFrom || now > signingKey.validTo)) {
-    return { ok: false, code: 'untrusted_cert_url', reason: `the signing certificate at ${msg.SigningCertURL} is outside its validity period` };
+    return {
+      ok: false,
+      code: 'untrusted_cert_url',
+      reason: `the signing certificate at ${msg.SigningCertURL} is outside its validity period`,
+    };
   }
 
   const signature = Buffer.from(msg.Signature, 'base64');
@@ -50,7 +66,11 @@ export async function verifySignature(msg: SnsHttpMessage, certs: CertificateSto
     valid = false;
   }
   if (!valid) {
-    return { ok: false, code: 'bad_signature', reason: `the SignatureVersion ${msg.SignatureVersion} signature does not match the message` };
+    return {
+      ok: false,
+      code: 'bad_signature',
+      reason: `the SignatureVersion ${msg.SignatureVersion} signature does not match the message`,
+    };
   }
   return { ok: true };
 }
@@ -59,14 +79,26 @@ export async function verifySignature(msg: SnsHttpMessage, certs: CertificateSto
  * Replay protection: the signed Timestamp must be at most `maxAgeSeconds` old (and at most as far in the future,
  * for clock skew). A valid signature alone would let anyone post an old message again.
  */
-export function checkTimestamp(msg: Pick<SnsHttpMessage, 'Timestamp'>, now: number, maxAgeSeconds: number): VerifyResult {
+export function checkTimestamp(
+  msg: Pick<SnsHttpMessage, 'Timestamp'>,
+  now: number,
+  maxAgeSeconds: number,
+): VerifyResult {
   const sent = Date.parse(msg.Timestamp);
   const ageSeconds = Math.floor((now - sent) / 1000);
   if (ageSeconds > maxAgeSeconds) {
-    return { ok: false, code: 'stale_timestamp', reason: `Timestamp ${msg.Timestamp} is ${ageSeconds} s old, more than the ${maxAgeSeconds} s allowed` };
+    return {
+      ok: false,
+      code: 'stale_timestamp',
+      reason: `Timestamp ${msg.Timestamp} is ${ageSeconds} s old, more than the ${maxAgeSeconds} s allowed`,
+    };
   }
   if (-ageSeconds > maxAgeSeconds) {
-    return { ok: false, code: 'stale_timestamp', reason: `Timestamp ${msg.Timestamp} is ${-ageSeconds} s in the future, more than the ${maxAgeSeconds} s allowed` };
+    return {
+      ok: false,
+      code: 'stale_timestamp',
+      reason: `Timestamp ${msg.Timestamp} is ${-ageSeconds} s in the future, more than the ${maxAgeSeconds} s allowed`,
+    };
   }
   return { ok: true };
 }

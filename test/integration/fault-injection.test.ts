@@ -10,15 +10,23 @@
  */
 import type { EventBridgeEvent, SNSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
-import { handler as snsHandler } from '../../functions/route-sns';
-import { handler as sqsHandler } from '../../functions/route-sqs';
 import { logger } from '#lib/logger';
 import { type BridgeHarness, startBridge } from '#test/support/bridge-harness';
 import { eventBridgeEvent, lambdaSnsEvent, sqsBodyFromSns } from '#test/support/envelopes';
-import { DESTINATION_TOPICS, PARKING_TOPIC_ARN, type WorkloadRecord, buildWorkload, pairKey, tally, workloadRoutes } from '#test/support/fault-workload';
+import {
+  buildWorkload,
+  DESTINATION_TOPICS,
+  PARKING_TOPIC_ARN,
+  pairKey,
+  tally,
+  type WorkloadRecord,
+  workloadRoutes,
+} from '#test/support/fault-workload';
 import { AsyncInvoker } from '#test/support/lambda-async';
 import { SqsSimulator } from '#test/support/sqs-simulator';
+import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
+import { handler as snsHandler } from '../../functions/route-sns';
+import { handler as sqsHandler } from '../../functions/route-sqs';
 
 let bridge: BridgeHarness | undefined;
 afterEach(async () => {
@@ -43,7 +51,11 @@ function badBodies(count: number): Array<{ body: string; text: string; code: str
         break;
       }
       default: {
-        const text = JSON.stringify({ eventType: 'Bounce', bounce: { bouncedRecipients: [] }, mail: { timestamp: '2026-01-01T00:00:00.000Z', source: `no-id-${i}@example.com` } });
+        const text = JSON.stringify({
+          eventType: 'Bounce',
+          bounce: { bouncedRecipients: [] },
+          mail: { timestamp: '2026-01-01T00:00:00.000Z', source: `no-id-${i}@example.com` },
+        });
         out.push({ body: sqsBodyFromSns(text), text, code: 'invalid_record' });
       }
     }
@@ -54,7 +66,10 @@ function badBodies(count: number): Array<{ body: string; text: string; code: str
 /** Publish failures the bridge logged, per SES message id: an operator's "why" for a dead letter. */
 function captureRetryReasons(): Map<string, string[]> {
   const reasons = new Map<string, string[]>();
-  vi.spyOn(logger, 'warn').mockImplementation(((message: string, fields?: { correlation_id?: string; code?: string; topicArn?: string }) => {
+  vi.spyOn(logger, 'warn').mockImplementation(((
+    message: string,
+    fields?: { correlation_id?: string; code?: string; topicArn?: string },
+  ) => {
     if (message === 'publish failed; will be retried' && fields?.correlation_id) {
       const list = reasons.get(fields.correlation_id) ?? [];
       list.push(`${fields.code} on ${fields.topicArn}`);
@@ -127,7 +142,9 @@ function summary(f: Figures, extra: string): string {
 
 /** Parked messages by original text; each bad input must be there exactly once with its code. */
 function expectParkedOnce(bad: Array<{ text: string; code: string }>, deadLettered: Set<string>) {
-  const parked = bridge!.fake.state.messagesFor(PARKING_TOPIC_ARN).map((m) => JSON.parse(m.body) as { code: string; text: string });
+  const parked = bridge!.fake.state
+    .messagesFor(PARKING_TOPIC_ARN)
+    .map((m) => JSON.parse(m.body) as { code: string; text: string });
   const byText = new Map<string, string[]>();
   for (const p of parked) byText.set(p.text, [...(byText.get(p.text) ?? []), p.code]);
   for (const { text, code } of bad) {
@@ -151,12 +168,23 @@ describe('route-sqs under injected faults', () => {
   for (const policy of POLICIES) {
     it(`delivers 20,000 records to every destination or dead-letters them with a reason, with 10% entry failures, 5% throttling and ${policy.name}`, async () => {
       // One invocation and one request at a time: the server draws its faults in a fixed order, so the figures repeat.
-      bridge = await startBridge({ routes: workloadRoutes(), topics: DESTINATION_TOPICS, parkingTopicArn: PARKING_TOPIC_ARN, seed: 6, retry: policy.retry, concurrency: 1 });
+      bridge = await startBridge({
+        routes: workloadRoutes(),
+        topics: DESTINATION_TOPICS,
+        parkingTopicArn: PARKING_TOPIC_ARN,
+        seed: 6,
+        retry: policy.retry,
+        concurrency: 1,
+      });
       bridge.fake.faults.set(FAULTS);
       const reasons = captureRetryReasons();
       const records = buildWorkload(20_000);
       const bad = badBodies(200);
-      const queue = new SqsSimulator({ batchSize: 100, maxReceiveCount: 5, functionArn: bridge.context.invokedFunctionArn });
+      const queue = new SqsSimulator({
+        batchSize: 100,
+        maxReceiveCount: 5,
+        functionArn: bridge.context.invokedFunctionArn,
+      });
       // Half the records arrive as SNS envelopes (raw delivery off), half as raw SES text; the bad ones in between.
       const recordOf = new Map<string, WorkloadRecord>();
       records.forEach((record, i) => {
@@ -172,7 +200,9 @@ describe('route-sqs under injected faults', () => {
       const deadRecords = new Set<string>();
       const deadBadTexts = new Set<string>();
       for (const letter of queue.deadLetters) {
-        expect(letter.reason).toMatch(/^received 5 times \(maxReceiveCount 5\) without being deleted: receive 1: listed in batchItemFailures; .*receive 5: listed in batchItemFailures$/);
+        expect(letter.reason).toMatch(
+          /^received 5 times \(maxReceiveCount 5\) without being deleted: receive 1: listed in batchItemFailures; .*receive 5: listed in batchItemFailures$/,
+        );
         const record = recordOf.get(letter.body);
         if (record === undefined) {
           deadBadTexts.add(bad.find((b) => b.body === letter.body)!.text);
@@ -187,13 +217,22 @@ describe('route-sqs under injected faults', () => {
       expect(stats.failedInvocations).toBe(0);
       const figures = account('route-sqs', records, deadRecords, stats.redeliveries);
       expectParkedOnce(bad, deadBadTexts);
-      console.log(summary(figures, `bad=${bad.length} invocations=${stats.invocations} ${policy.label} seconds=${seconds.toFixed(1)}`));
+      console.log(
+        summary(
+          figures,
+          `bad=${bad.length} invocations=${stats.invocations} ${policy.label} seconds=${seconds.toFixed(1)}`,
+        ),
+      );
     }, 120_000);
   }
 });
 
 /** Runs async events through the Lambda async model; returns the SES message ids of the events sent on failure. */
-async function runAsync<E>(handler: (event: E, context: never) => Promise<unknown>, events: E[], messageIdOf: (event: E) => string) {
+async function runAsync<E>(
+  handler: (event: E, context: never) => Promise<unknown>,
+  events: E[],
+  messageIdOf: (event: E) => string,
+) {
   const lambda = new AsyncInvoker<E>({ functionArn: bridge!.context.invokedFunctionArn });
   const started = Date.now();
   const stats = await lambda.invokeAll(handler as never, events);
@@ -202,7 +241,9 @@ async function runAsync<E>(handler: (event: E, context: never) => Promise<unknow
     expect(record.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
     expect(record.responsePayload.errorType).toBe('RetryLaterError');
     // The reason an operator reads in the async-failures queue names SNS's code and the destination.
-    expect(record.responsePayload.errorMessage).toMatch(/^1 of 1 records could not be delivered yet; Lambda will retry the event\. Last failures: \w+ on arn:aws:sns:/);
+    expect(record.responsePayload.errorMessage).toMatch(
+      /^1 of 1 records could not be delivered yet; Lambda will retry the event\. Last failures: \w+ on arn:aws:sns:/,
+    );
     failed.add(messageIdOf(record.requestPayload));
   }
   expect(stats.succeeded + stats.failed).toBe(events.length);
@@ -212,12 +253,23 @@ async function runAsync<E>(handler: (event: E, context: never) => Promise<unknow
 describe('route-sns under injected faults', () => {
   for (const policy of POLICIES) {
     it(`delivers 2,000 records to every destination or sends their event to the on-failure destination, with ${policy.name}`, async () => {
-      bridge = await startBridge({ routes: workloadRoutes(), topics: DESTINATION_TOPICS, parkingTopicArn: PARKING_TOPIC_ARN, seed: 7, retry: policy.retry, concurrency: 1 });
+      bridge = await startBridge({
+        routes: workloadRoutes(),
+        topics: DESTINATION_TOPICS,
+        parkingTopicArn: PARKING_TOPIC_ARN,
+        seed: 7,
+        retry: policy.retry,
+        concurrency: 1,
+      });
       bridge.fake.faults.set(FAULTS);
       const records = buildWorkload(2_000, { label: 'sn' });
       const byText = new Map(records.map((r) => [r.text, r]));
       const events = records.map((r) => lambdaSnsEvent([r.text]) as unknown as SNSEvent);
-      const { stats, failed, seconds } = await runAsync(snsHandler, events, (e) => byText.get(e.Records[0]!.Sns.Message)!.messageId);
+      const { stats, failed, seconds } = await runAsync(
+        snsHandler,
+        events,
+        (e) => byText.get(e.Records[0]!.Sns.Message)!.messageId,
+      );
       const figures = account('route-sns', records, failed, stats.retries);
       console.log(summary(figures, `invocations=${stats.invocations} ${policy.label} seconds=${seconds.toFixed(1)}`));
     }, 60_000);
@@ -227,10 +279,19 @@ describe('route-sns under injected faults', () => {
 describe('route-eventbridge under injected faults', () => {
   for (const policy of POLICIES) {
     it(`delivers 2,000 records to every destination or sends their event to the on-failure destination, with ${policy.name}`, async () => {
-      bridge = await startBridge({ routes: workloadRoutes(), topics: DESTINATION_TOPICS, parkingTopicArn: PARKING_TOPIC_ARN, seed: 8, retry: policy.retry, concurrency: 1 });
+      bridge = await startBridge({
+        routes: workloadRoutes(),
+        topics: DESTINATION_TOPICS,
+        parkingTopicArn: PARKING_TOPIC_ARN,
+        seed: 8,
+        retry: policy.retry,
+        concurrency: 1,
+      });
       bridge.fake.faults.set(FAULTS);
       const records = buildWorkload(2_000, { label: 'eb', eventFormatOnly: true });
-      const events = records.map((r) => eventBridgeEvent(r.json) as unknown as EventBridgeEvent<string, { mail: { messageId: string } }>);
+      const events = records.map(
+        (r) => eventBridgeEvent(r.json) as unknown as EventBridgeEvent<string, { mail: { messageId: string } }>,
+      );
       const { stats, failed, seconds } = await runAsync(eventBridgeHandler, events, (e) => e.detail.mail.messageId);
       const figures = account('route-eventbridge', records, failed, stats.retries);
       console.log(summary(figures, `invocations=${stats.invocations} ${policy.label} seconds=${seconds.toFixed(1)}`));
@@ -251,7 +312,12 @@ describe('every kind of fault at once', () => {
     bridge.fake.faults.set({ ...FAULTS, internalErrorRate: 0.02, dropRate: 0.01, slowRate: 0.005, slowMs: 500 });
     const records = buildWorkload(5_000, { label: 'al' });
     const recordOf = new Map(records.map((r) => [r.text, r]));
-    const queue = new SqsSimulator({ batchSize: 100, maxReceiveCount: 5, concurrency: 2, functionArn: bridge.context.invokedFunctionArn });
+    const queue = new SqsSimulator({
+      batchSize: 100,
+      maxReceiveCount: 5,
+      concurrency: 2,
+      functionArn: bridge.context.invokedFunctionArn,
+    });
     queue.sendAll(records.map((r) => r.text));
     const started = Date.now();
     const stats = await queue.drain(sqsHandler);
@@ -263,6 +329,11 @@ describe('every kind of fault at once', () => {
     expect(figures.injected['internal-error']).toBeGreaterThan(0);
     // Production settings here (8 requests in flight, 2 invocations at once): the request order, and so the figures,
     // vary a little from run to run; the invariant does not.
-    console.log(summary(figures, `invocations=${stats.invocations} publishAttempts=6 concurrency=8x2 seconds=${((Date.now() - started) / 1000).toFixed(1)}`));
+    console.log(
+      summary(
+        figures,
+        `invocations=${stats.invocations} publishAttempts=6 concurrency=8x2 seconds=${((Date.now() - started) / 1000).toFixed(1)}`,
+      ),
+    );
   }, 120_000);
 });

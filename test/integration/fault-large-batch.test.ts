@@ -4,15 +4,26 @@
  * delivered to every destination, nothing retried. (Its peak RSS is measured by the benchmark, bench/, not here.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler as sqsHandler } from '../../functions/route-sqs';
 import { type BridgeHarness, startBridge } from '#test/support/bridge-harness';
 import { sqsBodyFromSns } from '#test/support/envelopes';
-import { DESTINATION_TOPICS, PARKING_TOPIC_ARN, buildWorkload, tally, workloadRoutes } from '#test/support/fault-workload';
+import {
+  buildWorkload,
+  DESTINATION_TOPICS,
+  PARKING_TOPIC_ARN,
+  tally,
+  workloadRoutes,
+} from '#test/support/fault-workload';
 import { LAMBDA_PAYLOAD_LIMIT_BYTES, SqsSimulator } from '#test/support/sqs-simulator';
+import { handler as sqsHandler } from '../../functions/route-sqs';
 
 let bridge: BridgeHarness;
 beforeAll(async () => {
-  bridge = await startBridge({ routes: workloadRoutes(), topics: DESTINATION_TOPICS, parkingTopicArn: PARKING_TOPIC_ARN, seed: 41 });
+  bridge = await startBridge({
+    routes: workloadRoutes(),
+    topics: DESTINATION_TOPICS,
+    parkingTopicArn: PARKING_TOPIC_ARN,
+    seed: 41,
+  });
 });
 afterAll(() => bridge.close());
 

@@ -5,18 +5,31 @@
  */
 import type { EventBridgeEvent, SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type BridgeHarness, startBridge } from '#test/support/bridge-harness';
+import { eventBridgeEvent, lambdaSnsEvent, sqsBodyFromSns } from '#test/support/envelopes';
+import {
+  buildWorkload,
+  DESTINATION_TOPICS,
+  PARKING_TOPIC_ARN,
+  pairKey,
+  sesMessageIdOf,
+  workloadRoutes,
+} from '#test/support/fault-workload';
+import { AsyncInvoker } from '#test/support/lambda-async';
+import { SqsSimulator } from '#test/support/sqs-simulator';
 import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
 import { handler as snsHandler } from '../../functions/route-sns';
 import { handler as sqsHandler } from '../../functions/route-sqs';
-import { type BridgeHarness, startBridge } from '#test/support/bridge-harness';
-import { eventBridgeEvent, lambdaSnsEvent, sqsBodyFromSns } from '#test/support/envelopes';
-import { DESTINATION_TOPICS, PARKING_TOPIC_ARN, buildWorkload, pairKey, sesMessageIdOf, workloadRoutes } from '#test/support/fault-workload';
-import { AsyncInvoker } from '#test/support/lambda-async';
-import { SqsSimulator } from '#test/support/sqs-simulator';
 
 let bridge: BridgeHarness;
 beforeAll(async () => {
-  bridge = await startBridge({ routes: workloadRoutes(), topics: DESTINATION_TOPICS, parkingTopicArn: PARKING_TOPIC_ARN, seed: 31, concurrency: 1 });
+  bridge = await startBridge({
+    routes: workloadRoutes(),
+    topics: DESTINATION_TOPICS,
+    parkingTopicArn: PARKING_TOPIC_ARN,
+    seed: 31,
+    concurrency: 1,
+  });
 });
 afterAll(() => bridge.close());
 beforeEach(() => bridge.fake.state.clearRecords());
@@ -27,7 +40,11 @@ function keys(): string[] {
 }
 
 async function throughSqs(bodies: string[], batchSize: number, queueArn?: string) {
-  const queue = new SqsSimulator({ batchSize, functionArn: bridge.context.invokedFunctionArn, ...(queueArn ? { queueArn } : {}) });
+  const queue = new SqsSimulator({
+    batchSize,
+    functionArn: bridge.context.invokedFunctionArn,
+    ...(queueArn ? { queueArn } : {}),
+  });
   queue.sendAll(bodies);
   await queue.drain(sqsHandler);
 }
@@ -57,16 +74,27 @@ describe('replaying the same input', () => {
     const records = buildWorkload(150, { label: 'tr', eventFormatOnly: true });
     const byTrigger: Record<string, Map<string, string>> = {};
     const collect = (trigger: string) => {
-      const pairs = bridge.fake.state.published.map((m) => [pairKey(sesMessageIdOf(m), m.topicArn), m.attributes.bridgeId!.StringValue!] as const);
+      const pairs = bridge.fake.state.published.map(
+        (m) => [pairKey(sesMessageIdOf(m), m.topicArn), m.attributes.bridgeId!.StringValue!] as const,
+      );
       byTrigger[trigger] = new Map(pairs.sort(([a], [b]) => a.localeCompare(b)));
       bridge.fake.state.clearRecords();
     };
 
-    await throughSqs(records.map((r) => r.text), 100);
+    await throughSqs(
+      records.map((r) => r.text),
+      100,
+    );
     collect('sqs');
-    await new AsyncInvoker<SNSEvent>().invokeAll(snsHandler as never, records.map((r) => lambdaSnsEvent([r.text]) as unknown as SNSEvent));
+    await new AsyncInvoker<SNSEvent>().invokeAll(
+      snsHandler as never,
+      records.map((r) => lambdaSnsEvent([r.text]) as unknown as SNSEvent),
+    );
     collect('sns');
-    await new AsyncInvoker<EventBridgeEvent<string, unknown>>().invokeAll(eventBridgeHandler as never, records.map((r) => eventBridgeEvent(r.json) as never));
+    await new AsyncInvoker<EventBridgeEvent<string, unknown>>().invokeAll(
+      eventBridgeHandler as never,
+      records.map((r) => eventBridgeEvent(r.json) as never),
+    );
     collect('eventbridge');
 
     expect(byTrigger.sqs!.size).toBe(records.reduce((n, r) => n + r.expected.length, 0));

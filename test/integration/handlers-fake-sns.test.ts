@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
-import { handler as snsHandler } from '../../functions/route-sns';
-import { handler as sqsHandler } from '../../functions/route-sqs';
 import { configureClients, resetClientSettings, resetClients } from '#lib/aws-clients';
 import { readFeedback } from '#lib/intake';
 import { createRuntime, setRuntime } from '#lib/runtime';
 import type { Outcome } from '#lib/ses/types';
 import { type FakeSns, startFakeSns } from '#test/support/fake-sns-server';
-import { REPO_ROOT, loadEvent } from '#test/support/fixtures';
+import { loadEvent, REPO_ROOT } from '#test/support/fixtures';
+import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
+import { handler as snsHandler } from '../../functions/route-sns';
+import { handler as sqsHandler } from '../../functions/route-sqs';
 
 const FORMATS = ['original', 'notification', 'event', 'normalized'] as const;
 const ACCOUNT = '999999999999';
@@ -29,7 +29,8 @@ const savedEndpoint = process.env.AWS_ENDPOINT_URL_SNS;
 
 beforeAll(async () => {
   fake = await startFakeSns({ seed: 3 });
-  for (const format of FORMATS) fake.state.createTopic(`feedback-${format}`, { accountId: ACCOUNT, region: 'us-east-1' });
+  for (const format of FORMATS)
+    fake.state.createTopic(`feedback-${format}`, { accountId: ACCOUNT, region: 'us-east-1' });
   fake.state.createTopic('bridge-parking', { accountId: ACCOUNT, region: 'us-east-1' });
   process.env.AWS_ENDPOINT_URL_SNS = fake.endpoint;
   configureClients({ requestTimeoutMs: 2_000, connectionTimeoutMs: 1_000 });
@@ -37,8 +38,18 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bridge-routes-'));
   const routesFile = path.join(dir, 'routes.json');
   // One route per format, matching everything: each record goes to all four topics.
-  writeFileSync(routesFile, JSON.stringify({ routes: FORMATS.map((format) => ({ name: `all-${format}`, to: { topicArn: topicOf(format), format } })) }));
-  setRuntime(createRuntime({ ROUTES_FILE: routesFile, PARKING_TOPIC: PARKING, AWS_ENDPOINT_URL_SNS: fake.endpoint }, context.invokedFunctionArn));
+  writeFileSync(
+    routesFile,
+    JSON.stringify({
+      routes: FORMATS.map((format) => ({ name: `all-${format}`, to: { topicArn: topicOf(format), format } })),
+    }),
+  );
+  setRuntime(
+    createRuntime(
+      { ROUTES_FILE: routesFile, PARKING_TOPIC: PARKING, AWS_ENDPOINT_URL_SNS: fake.endpoint },
+      context.invokedFunctionArn,
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -77,7 +88,10 @@ function expectDelivered(outcomes: Outcome[]) {
   for (const m of normalized) expect(m.attributes.bridgeId?.StringValue).toMatch(/^[0-9a-f]{32}$/);
 }
 
-const files = (dir: string) => readdirSync(path.join(REPO_ROOT, 'events', dir)).filter((f) => f.endsWith('.json')).map((f) => `${dir}/${f}`);
+const files = (dir: string) =>
+  readdirSync(path.join(REPO_ROOT, 'events', dir))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `${dir}/${f}`);
 
 describe('route-sqs against the SNS test server', () => {
   for (const file of files('sqs')) {
@@ -116,7 +130,12 @@ describe('bad records beside good ones', () => {
     expect(await sqsHandler(event, context)).toEqual({ batchItemFailures: [] });
     const parked = fake.state.messagesFor(PARKING).map((m) => JSON.parse(m.body));
     expect(parked.map((p) => p.code)).toEqual(['invalid_json', 'not_ses', 'invalid_record', 'not_ses']);
-    expect(parked.map((p) => p.text)).toEqual([event.Records[1].body, 'Hello from SNS!', JSON.parse(event.Records[3].body).Message, event.Records[4].body]);
+    expect(parked.map((p) => p.text)).toEqual([
+      event.Records[1].body,
+      'Hello from SNS!',
+      JSON.parse(event.Records[3].body).Message,
+      event.Records[4].body,
+    ]);
     expect(fake.state.messagesFor(topicOf('original'))).toHaveLength(2);
   });
 });

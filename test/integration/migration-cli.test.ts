@@ -28,7 +28,12 @@ interface Run {
 
 /** Runs `ses-bridge migrate ...` as `account` (its own endpoint on the fake server). */
 function migrate(account: string, args: string[]): Promise<Run> {
-  const argv = [...args, ...(['inventory', 'apply', 'verify', 'rollback'].includes(args[0]!) ? ['--pace-ms', '0', '--retry-base-ms', '5'] : [])];
+  const argv = [
+    ...args,
+    ...(['inventory', 'apply', 'verify', 'rollback'].includes(args[0]!)
+      ? ['--pace-ms', '0', '--retry-base-ms', '5']
+      : []),
+  ];
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -44,7 +49,8 @@ function migrate(account: string, args: string[]): Promise<Run> {
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 99) : 0, stdout, stderr }),
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 99) : 0, stdout, stderr }),
     );
   });
 }
@@ -88,23 +94,71 @@ describe('ses-bridge migrate, end to end against the fake SES server', () => {
       configurationSet: 'owner-defaults',
     });
     for (const delegate of [ACME, BETA]) {
-      const run = await migrate(delegate, ['inventory', '--account-id', delegate, '--identities', IDENTITY_ARN, '--out', `${delegate}.json`]);
+      const run = await migrate(delegate, [
+        'inventory',
+        '--account-id',
+        delegate,
+        '--identities',
+        IDENTITY_ARN,
+        '--out',
+        `${delegate}.json`,
+      ]);
       expect(run.code).toBe(0);
     }
     const acme = JSON.parse(readFileSync(path.join(dir, `${ACME}.json`), 'utf8'));
-    expect(acme.identities[0].notifications.Bounce).toEqual({ topicArn: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`, headersEnabled: true });
+    expect(acme.identities[0].notifications.Bounce).toEqual({
+      topicArn: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`,
+      headersEnabled: true,
+    });
 
     // owner-topic is refused: two delegates share example.com.
-    const refused = await migrate(OWNER, ['plan', '--inventory', 'owner.json', '--inventory', `${ACME}.json`, '--inventory', `${BETA}.json`, '--strategy', 'owner-topic', '--out', 'refused']);
+    const refused = await migrate(OWNER, [
+      'plan',
+      '--inventory',
+      'owner.json',
+      '--inventory',
+      `${ACME}.json`,
+      '--inventory',
+      `${BETA}.json`,
+      '--strategy',
+      'owner-topic',
+      '--out',
+      'refused',
+    ]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`example.com: 2 delegates use it (${ACME}, ${BETA}); with owner-topic their feedback would all land on one topic`);
+    expect(refused.stderr).toContain(
+      `example.com: 2 delegates use it (${ACME}, ${BETA}); with owner-topic their feedback would all land on one topic`,
+    );
     expect(refused.stderr).toContain('Use --strategy bridge');
 
-    const planned = await migrate(OWNER, ['plan', '--inventory', 'owner.json', '--inventory', `${ACME}.json`, '--inventory', `${BETA}.json`, '--strategy', 'bridge', '--bridge-topic', BRIDGE_TOPIC, '--out', 'plan']);
+    const planned = await migrate(OWNER, [
+      'plan',
+      '--inventory',
+      'owner.json',
+      '--inventory',
+      `${ACME}.json`,
+      '--inventory',
+      `${BETA}.json`,
+      '--strategy',
+      'bridge',
+      '--bridge-topic',
+      BRIDGE_TOPIC,
+      '--out',
+      'plan',
+    ]);
     expect(planned.code).toBe(0);
-    expect(json(planned)).toMatchObject({ strategy: 'bridge', identities: 1, accounts: [ACME, BETA, OWNER, '444444444444'] });
+    expect(json(planned)).toMatchObject({
+      strategy: 'bridge',
+      identities: 1,
+      accounts: [ACME, BETA, OWNER, '444444444444'],
+    });
     const routes = JSON.parse(readFileSync(path.join(dir, 'plan/routes.json'), 'utf8'));
-    expect(routes.routes.map((r: any) => r.name)).toEqual([`delegate-${ACME}-acme-feedback`, `delegate-${BETA}-beta-bounces`, `delegate-${BETA}-beta-deliveries`, `owner-${OWNER}-owner-bounces`]);
+    expect(routes.routes.map((r: any) => r.name)).toEqual([
+      `delegate-${ACME}-acme-feedback`,
+      `delegate-${BETA}-beta-bounces`,
+      `delegate-${BETA}-beta-deliveries`,
+      `owner-${OWNER}-owner-bounces`,
+    ]);
 
     // Dry run: reports, changes nothing.
     const dry = await migrate(OWNER, ['apply', '--plan', 'plan/plan.json', '--account-id', OWNER]);
@@ -112,37 +166,87 @@ describe('ses-bridge migrate, end to end against the fake SES server', () => {
     expect(json(dry).counts).toMatchObject({ 'would-change': 4 });
     expect(fake.snapshot()).toEqual(initial);
 
-    const applied = await migrate(OWNER, ['apply', '--plan', 'plan/plan.json', '--account-id', OWNER, '--execute', '--journal', 'journal-owner.ndjson']);
+    const applied = await migrate(OWNER, [
+      'apply',
+      '--plan',
+      'plan/plan.json',
+      '--account-id',
+      OWNER,
+      '--execute',
+      '--journal',
+      'journal-owner.ndjson',
+    ]);
     expect(applied.code).toBe(0);
     expect(json(applied).counts).toMatchObject({ changed: 4 });
-    expect(applied.stderr).toMatch(/\[2\/5\] \d\d-owner-set-bounce-topic-example\.com: changed arn:aws:sns:us-east-1:111111111111:owner-bounces -> arn:aws:sns:us-east-1:444444444444:ses-bridge-intake/);
+    expect(applied.stderr).toMatch(
+      /\[2\/5\] \d\d-owner-set-bounce-topic-example\.com: changed arn:aws:sns:us-east-1:111111111111:owner-bounces -> arn:aws:sns:us-east-1:444444444444:ses-bridge-intake/,
+    );
     const identity = fake.identities.get(`us-east-1|${OWNER}|example.com`)!;
     expect(identity.topics).toEqual({ Bounce: BRIDGE_TOPIC, Complaint: BRIDGE_TOPIC, Delivery: BRIDGE_TOPIC });
     expect(identity.headers).toEqual({ Bounce: true, Complaint: false, Delivery: false });
 
     // Idempotent: a second run changes nothing and journals nothing.
     const journal = readFileSync(path.join(dir, 'journal-owner.ndjson'), 'utf8');
-    const again = await migrate(OWNER, ['apply', '--plan', 'plan/plan.json', '--account-id', OWNER, '--execute', '--journal', 'journal-owner.ndjson']);
+    const again = await migrate(OWNER, [
+      'apply',
+      '--plan',
+      'plan/plan.json',
+      '--account-id',
+      OWNER,
+      '--execute',
+      '--journal',
+      'journal-owner.ndjson',
+    ]);
     expect(again.code).toBe(0);
     expect(json(again).counts).toMatchObject({ unchanged: 4 });
     expect(json(again).counts.changed).toBeUndefined();
     expect(readFileSync(path.join(dir, 'journal-owner.ndjson'), 'utf8')).toBe(journal);
 
     // Verify with test sends: the owner's mail and each delegate's mail now notify the bridge intake topic.
-    const verified = await migrate(OWNER, ['verify', '--plan', 'plan/plan.json', '--account-id', OWNER, '--send-test', '--out', 'verify-owner.json']);
+    const verified = await migrate(OWNER, [
+      'verify',
+      '--plan',
+      'plan/plan.json',
+      '--account-id',
+      OWNER,
+      '--send-test',
+      '--out',
+      'verify-owner.json',
+    ]);
     expect(verified.code).toBe(0);
     expect(json(verified)).toMatchObject({ passed: true, accountId: OWNER });
-    const acmeTest = await migrate(ACME, ['verify', '--plan', 'plan/plan.json', '--account-id', ACME, '--send-test', '--out', 'verify-acme.json']);
+    const acmeTest = await migrate(ACME, [
+      'verify',
+      '--plan',
+      'plan/plan.json',
+      '--account-id',
+      ACME,
+      '--send-test',
+      '--out',
+      'verify-acme.json',
+    ]);
     expect(acmeTest.code).toBe(0);
     const acmeSends = fake.sent.filter((m) => m.accountId === ACME);
-    expect(acmeSends.map((m) => m.to[0])).toEqual(['bounce@simulator.amazonses.com', 'complaint@simulator.amazonses.com']);
+    expect(acmeSends.map((m) => m.to[0])).toEqual([
+      'bounce@simulator.amazonses.com',
+      'complaint@simulator.amazonses.com',
+    ]);
     expect(acmeSends[0]!.feedback).toEqual([
       { type: 'Bounce', via: 'identity', topicArn: BRIDGE_TOPIC },
       { type: 'Bounce', via: 'cross-account', topicArn: `arn:aws:sns:us-east-1:${ACME}:acme-feedback` },
     ]);
 
     // Cleanup before the owner's verify report is handed over: refused.
-    const early = await migrate(ACME, ['apply', '--plan', 'plan/plan.json', '--account-id', ACME, '--phase', 'cleanup', '--execute']);
+    const early = await migrate(ACME, [
+      'apply',
+      '--plan',
+      'plan/plan.json',
+      '--account-id',
+      ACME,
+      '--phase',
+      'cleanup',
+      '--execute',
+    ]);
     expect(early.code).toBe(1);
     expect(early.stderr).toContain(`no passing verify report of account ${OWNER} for this plan`);
 
@@ -150,7 +254,9 @@ describe('ses-bridge migrate, end to end against the fake SES server', () => {
     identity.topics.Delivery = null;
     const drift = await migrate(OWNER, ['verify', '--plan', 'plan/plan.json', '--account-id', OWNER]);
     expect(drift.code).toBe(1);
-    expect(json(drift).checks.find((c: any) => c.status === 'drift').message).toBe(`expected ${BRIDGE_TOPIC}, found no topic`);
+    expect(json(drift).checks.find((c: any) => c.status === 'drift').message).toBe(
+      `expected ${BRIDGE_TOPIC}, found no topic`,
+    );
     identity.topics.Delivery = BRIDGE_TOPIC;
 
     const rolledBack = await migrate(OWNER, ['rollback', '--journal', 'journal-owner.ndjson', '--execute']);

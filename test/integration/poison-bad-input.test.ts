@@ -10,15 +10,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type HandlerName, type Manifest, withPrefix } from '#test/support/bad-inputs';
+import { type BridgeHarness, startBridge } from '#test/support/bridge-harness';
+import { firehoseEvent, lambdaSnsEvent, lambdaSqsEvent, sqsBodyFromSns } from '#test/support/envelopes';
+import { jsonLines, REPO_ROOT } from '#test/support/fixtures';
+import { loadRawSamples } from '#test/support/sample-events';
 import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
 import { handler as firehoseHandler } from '../../functions/route-firehose';
 import { handler as snsHandler } from '../../functions/route-sns';
 import { handler as sqsHandler } from '../../functions/route-sqs';
-import { type HandlerName, type Manifest, withPrefix } from '#test/support/bad-inputs';
-import { type BridgeHarness, startBridge } from '#test/support/bridge-harness';
-import { firehoseEvent, lambdaSnsEvent, lambdaSqsEvent, sqsBodyFromSns } from '#test/support/envelopes';
-import { REPO_ROOT, jsonLines } from '#test/support/fixtures';
-import { loadRawSamples } from '#test/support/sample-events';
 
 const BAD_DIR = path.join(REPO_ROOT, 'test/fixtures/bad');
 const manifest = JSON.parse(readFileSync(path.join(BAD_DIR, 'manifest.json'), 'utf8')) as Manifest;
@@ -40,7 +40,12 @@ const HANDLERS: Record<HandlerName, (event: never, context: Context) => Promise<
 let bridge: BridgeHarness;
 beforeAll(async () => {
   bridge = await startBridge({
-    routes: { routes: [{ name: 'all-original', to: { topicArn: ORIGINAL, format: 'original' } }, { name: 'all-normalized', to: { topicArn: NORMALIZED, format: 'normalized' } }] },
+    routes: {
+      routes: [
+        { name: 'all-original', to: { topicArn: ORIGINAL, format: 'original' } },
+        { name: 'all-normalized', to: { topicArn: NORMALIZED, format: 'normalized' } },
+      ],
+    },
     topics: [ORIGINAL, NORMALIZED],
     parkingTopicArn: PARKING,
     seed: 51,
@@ -51,7 +56,17 @@ beforeEach(() => bridge.fake.state.clearRecords());
 
 /** An EventBridge event around any value; built by hand, since the value may be too deep for JSON.stringify. */
 function eventBridge(detail: unknown) {
-  return { version: '0', id: 'corpus', 'detail-type': 'Email Bounced', source: 'aws.ses', account: ACCOUNT, time: '2026-01-01T00:00:00Z', region: 'us-east-1', resources: [], detail };
+  return {
+    version: '0',
+    id: 'corpus',
+    'detail-type': 'Email Bounced',
+    source: 'aws.ses',
+    account: ACCOUNT,
+    time: '2026-01-01T00:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  };
 }
 
 interface Wrapping {
@@ -84,16 +99,46 @@ function stringifyOrNull(value: unknown): string | null {
 /** The ways the triggers carry one SES record text, each between two good records. */
 function wrappings(text: string): Wrapping[] {
   const out: Wrapping[] = [
-    { name: 'SQS raw delivery', handler: 'route-sqs', prefix: 'Records[1].body', events: [lambdaSqsEvent([GOOD, text, GOOD])], text },
-    { name: 'SQS via SNS', handler: 'route-sqs', prefix: 'Records[1].body.Message', events: [lambdaSqsEvent([GOOD, text, GOOD].map((t) => sqsBodyFromSns(t)))], text },
-    { name: 'SNS', handler: 'route-sns', prefix: 'Records[1].Sns.Message', events: [lambdaSnsEvent([GOOD, text, GOOD])], text },
-    { name: 'Firehose', handler: 'route-firehose', prefix: 'records[1].data', events: [firehoseEvent([GOOD, text, GOOD])], text },
+    {
+      name: 'SQS raw delivery',
+      handler: 'route-sqs',
+      prefix: 'Records[1].body',
+      events: [lambdaSqsEvent([GOOD, text, GOOD])],
+      text,
+    },
+    {
+      name: 'SQS via SNS',
+      handler: 'route-sqs',
+      prefix: 'Records[1].body.Message',
+      events: [lambdaSqsEvent([GOOD, text, GOOD].map((t) => sqsBodyFromSns(t)))],
+      text,
+    },
+    {
+      name: 'SNS',
+      handler: 'route-sns',
+      prefix: 'Records[1].Sns.Message',
+      events: [lambdaSnsEvent([GOOD, text, GOOD])],
+      text,
+    },
+    {
+      name: 'Firehose',
+      handler: 'route-firehose',
+      prefix: 'records[1].data',
+      events: [firehoseEvent([GOOD, text, GOOD])],
+      text,
+    },
   ];
   // EventBridge delivers parsed JSON only: text that is not JSON never arrives that way.
   const parsed = parseOrUndefined(text);
   if (parsed !== undefined) {
     const good = JSON.parse(GOOD) as unknown;
-    out.push({ name: 'EventBridge', handler: 'route-eventbridge', prefix: 'detail', events: [eventBridge(good), eventBridge(parsed.value), eventBridge(good)], text: stringifyOrNull(parsed.value) });
+    out.push({
+      name: 'EventBridge',
+      handler: 'route-eventbridge',
+      prefix: 'detail',
+      events: [eventBridge(good), eventBridge(parsed.value), eventBridge(good)],
+      text: stringifyOrNull(parsed.value),
+    });
   }
   return out;
 }
@@ -113,7 +158,11 @@ function parkedRecords() {
     const body = JSON.parse(m.body);
     groups.set(body.parkId, [...(groups.get(body.parkId) ?? []), body]);
   }
-  return [...groups.values()].map((parts) => ({ code: parts[0]!.code, path: parts[0]!.path, text: parts[0]!.text === null ? null : parts.map((p) => p.text).join('') }));
+  return [...groups.values()].map((parts) => ({
+    code: parts[0]!.code,
+    path: parts[0]!.path,
+    text: parts[0]!.text === null ? null : parts.map((p) => p.text).join(''),
+  }));
 }
 
 const originals = () => bridge.fake.state.messagesFor(ORIGINAL).map((m) => m.body);
@@ -144,7 +193,9 @@ describe('each handler on each bad trigger event of the corpus', () => {
 
 describe('every handler on each odd but valid record of the corpus', () => {
   for (const c of manifest.odd) {
-    const what = c.skipped ? 'skips it, neither delivered nor parked' : `delivers it as a ${c.type} event, byte for byte in the original format`;
+    const what = c.skipped
+      ? 'skips it, neither delivered nor parked'
+      : `delivers it as a ${c.type} event, byte for byte in the original format`;
     it(`${what}, through every trigger: ${c.file}`, async () => {
       const text = read(c.file);
       for (const w of wrappings(text)) {
@@ -166,16 +217,26 @@ describe('the ses-bridge binary on the whole corpus', () => {
   it('reports every bad input with its code and path on stderr and prints every good and odd record, as a subprocess', async () => {
     const cases = [...manifest.records, ...manifest.envelopes, ...manifest.odd];
     const files = cases.map((c) => `test/fixtures/bad/${c.file}`);
-    const run = await promisify(execFile)(process.execPath, ['bin/ses-bridge.cjs', 'normalize', ...files], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }).then(
+    const run = await promisify(execFile)(process.execPath, ['bin/ses-bridge.cjs', 'normalize', ...files], {
+      cwd: REPO_ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 60_000,
+    }).then(
       (r) => ({ ...r, code: 0 }),
       (err: { code: number; stdout: string; stderr: string }) => err,
     );
     expect(run.code).toBe(1);
     const reported = new Map<string, Array<[string, string]>>();
-    for (const line of jsonLines(run.stderr)) reported.set(line.file, [...(reported.get(line.file) ?? []), [line.code, line.path]]);
-    for (const c of manifest.records) expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual([[c.cli?.code ?? c.code, c.cli?.path ?? c.path]]);
-    for (const c of manifest.envelopes) expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual([[c.code, c.path]]);
-    for (const c of manifest.odd) expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual(c.skipped ? [['skipped', '']] : undefined);
+    for (const line of jsonLines(run.stderr))
+      reported.set(line.file, [...(reported.get(line.file) ?? []), [line.code, line.path]]);
+    for (const c of manifest.records)
+      expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual([
+        [c.cli?.code ?? c.code, c.cli?.path ?? c.path],
+      ]);
+    for (const c of manifest.envelopes)
+      expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual([[c.code, c.path]]);
+    for (const c of manifest.odd)
+      expect(reported.get(`test/fixtures/bad/${c.file}`), c.file).toEqual(c.skipped ? [['skipped', '']] : undefined);
     const printed = manifest.envelopes.reduce((n, e) => n + e.good, 0) + manifest.odd.filter((o) => !o.skipped).length;
     expect(jsonLines(run.stdout)).toHaveLength(printed);
   }, 90_000);

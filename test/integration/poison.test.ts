@@ -6,14 +6,23 @@
  */
 import type { SNSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
-import { handler as snsHandler } from '../../functions/route-sns';
-import { handler as sqsHandler } from '../../functions/route-sqs';
 import { SNS_MAX_PAYLOAD_BYTES } from '#lib/publish/types';
 import { type BridgeHarness, startBridge } from '#test/support/bridge-harness';
 import { eventBridgeEvent, lambdaSnsEvent, snsEnvelope, sqsBodyFromSns } from '#test/support/envelopes';
-import { ACME, DESTINATION_TOPICS, PARKING_TOPIC_ARN, STRANGER, TOPICS, buildWorkload, tally, workloadRoutes } from '#test/support/fault-workload';
+import {
+  ACME,
+  buildWorkload,
+  DESTINATION_TOPICS,
+  PARKING_TOPIC_ARN,
+  STRANGER,
+  TOPICS,
+  tally,
+  workloadRoutes,
+} from '#test/support/fault-workload';
 import { SqsSimulator } from '#test/support/sqs-simulator';
+import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
+import { handler as snsHandler } from '../../functions/route-sns';
+import { handler as sqsHandler } from '../../functions/route-sqs';
 
 let bridge: BridgeHarness | undefined;
 afterEach(async () => {
@@ -35,13 +44,22 @@ interface Parked {
 }
 
 function parkedMessages() {
-  return bridge!.fake.state.messagesFor(PARKING_TOPIC_ARN).map((m) => ({ body: JSON.parse(m.body) as Parked, attributes: m.attributes, bytes: Buffer.byteLength(m.body) }));
+  return bridge!.fake.state
+    .messagesFor(PARKING_TOPIC_ARN)
+    .map((m) => ({ body: JSON.parse(m.body) as Parked, attributes: m.attributes, bytes: Buffer.byteLength(m.body) }));
 }
 
 const parked = () => parkedMessages().map((m) => m.body);
 
 async function start(routes: unknown = workloadRoutes(), retry = {}) {
-  bridge = await startBridge({ routes, topics: DESTINATION_TOPICS, parkingTopicArn: PARKING_TOPIC_ARN, seed: 11, concurrency: 1, retry });
+  bridge = await startBridge({
+    routes,
+    topics: DESTINATION_TOPICS,
+    parkingTopicArn: PARKING_TOPIC_ARN,
+    seed: 11,
+    concurrency: 1,
+    retry,
+  });
   return bridge;
 }
 
@@ -70,9 +88,24 @@ describe('invalid records', () => {
     const missingId = JSON.stringify({ ...good[0]!.json, mail: { ...good[0]!.json.mail, messageId: undefined } });
     const wrongType = JSON.stringify({ ...good[0]!.json, bounce: 'soft' });
     const bad = [
-      { body: '{"eventType":"Bounce","mail":{', text: '{"eventType":"Bounce","mail":{', code: 'invalid_json', path: 'Records[10].body' },
-      { body: sqsBodyFromSns('Hello from SNS!'), text: 'Hello from SNS!', code: 'not_ses', path: 'Records[21].body.Message' },
-      { body: sqsBodyFromSns(missingId), text: missingId, code: 'invalid_record', path: 'Records[32].body.Message.mail.messageId' },
+      {
+        body: '{"eventType":"Bounce","mail":{',
+        text: '{"eventType":"Bounce","mail":{',
+        code: 'invalid_json',
+        path: 'Records[10].body',
+      },
+      {
+        body: sqsBodyFromSns('Hello from SNS!'),
+        text: 'Hello from SNS!',
+        code: 'not_ses',
+        path: 'Records[21].body.Message',
+      },
+      {
+        body: sqsBodyFromSns(missingId),
+        text: missingId,
+        code: 'invalid_record',
+        path: 'Records[32].body.Message.mail.messageId',
+      },
       { body: wrongType, text: wrongType, code: 'invalid_record', path: 'Records[33].body.bounce' },
     ];
     const q = queue();
@@ -102,8 +135,13 @@ describe('invalid records', () => {
     const [record] = buildWorkload(1);
     const event = lambdaSnsEvent(['placeholder', record!.text]) as unknown as SNSEvent;
     (event.Records[0]!.Sns as unknown as Record<string, unknown>).Message = 42;
-    await expect(snsHandler(event, bridge!.context)).resolves.toMatchObject({ delivered: record!.expected.length, parked: 1 });
-    expect(parked().map((p) => [p.code, p.path, p.reason])).toEqual([['unsupported_input', 'Records[0].Sns.Message', 'SNS Notification has no Message text: got a number']]);
+    await expect(snsHandler(event, bridge!.context)).resolves.toMatchObject({
+      delivered: record!.expected.length,
+      parked: 1,
+    });
+    expect(parked().map((p) => [p.code, p.path, p.reason])).toEqual([
+      ['unsupported_input', 'Records[0].Sns.Message', 'SNS Notification has no Message text: got a number'],
+    ]);
     expect(JSON.parse(parked()[0]!.text!).Message).toBe(42);
   });
 
@@ -111,9 +149,19 @@ describe('invalid records', () => {
     await start();
     const [record] = buildWorkload(1);
     const event = lambdaSnsEvent(['placeholder', record!.text]) as unknown as SNSEvent;
-    Object.defineProperty(event.Records[0]!.Sns, 'Type', { get: () => { throw new Error('unreadable Type'); }, enumerable: false });
-    await expect(snsHandler(event, bridge!.context)).resolves.toMatchObject({ delivered: record!.expected.length, parked: 1 });
-    expect(parked().map((p) => [p.code, p.path, p.reason])).toEqual([['unsupported_input', 'Records[0]', 'Records[0] could not be read: unreadable Type']]);
+    Object.defineProperty(event.Records[0]!.Sns, 'Type', {
+      get: () => {
+        throw new Error('unreadable Type');
+      },
+      enumerable: false,
+    });
+    await expect(snsHandler(event, bridge!.context)).resolves.toMatchObject({
+      delivered: record!.expected.length,
+      parked: 1,
+    });
+    expect(parked().map((p) => [p.code, p.path, p.reason])).toEqual([
+      ['unsupported_input', 'Records[0]', 'Records[0] could not be read: unreadable Type'],
+    ]);
   });
 });
 
@@ -129,7 +177,9 @@ describe('unmatched records under "fail"', () => {
     records.forEach((r) => q.send(sqsBodyFromSns(r.text)));
     const stats = await q.drain(sqsHandler);
     expect(stats).toMatchObject({ redeliveries: 0, deadLettered: 0 });
-    expect(parked().map((p) => [p.code, p.messageId, p.text, p.route, p.topicArn])).toEqual(strangers.map((r) => ['unmatched', r.messageId, r.text, null, null]));
+    expect(parked().map((p) => [p.code, p.messageId, p.text, p.route, p.topicArn])).toEqual(
+      strangers.map((r) => ['unmatched', r.messageId, r.text, null, null]),
+    );
     expect(parked()[0]!.reason).toBe('no route matches this record and unmatched.action is "fail"');
     expect(bridge!.fake.state.messagesFor(TOPICS.unrouted.topicArn)).toEqual([]);
   });
@@ -157,7 +207,13 @@ describe('messages too large for SNS', () => {
     expect(parts.map((p) => [p.part, p.parts])).toEqual(parts.map((_, i) => [i + 1, parts.length]));
     expect(parts.map((p) => p.text).join('')).toBe(big.text);
     for (const p of parts) {
-      expect(p).toMatchObject({ code: 'message_too_large', route: 'acme-analytics', topicArn: TOPICS.acmeAnalytics.topicArn, messageId: big.messageId, path: 'Records[0].body' });
+      expect(p).toMatchObject({
+        code: 'message_too_large',
+        route: 'acme-analytics',
+        topicArn: TOPICS.acmeAnalytics.topicArn,
+        messageId: big.messageId,
+        path: 'Records[0].body',
+      });
       expect(p.reason).toMatch(/^the normalized message is \d+ bytes, over the SNS limit of 262144$/);
     }
     for (const m of messages) expect(m.bytes).toBeLessThanOrEqual(SNS_MAX_PAYLOAD_BYTES);
@@ -169,7 +225,10 @@ describe('messages too large for SNS', () => {
     // Raw text just under SNS's limit: publishing it "original" adds the bridge's attributes and tips it over.
     const big = bigBounce('888888888888', 1);
     const json = big.json;
-    json.mail.headers.push({ name: 'X-Padding', value: 'x'.repeat(SNS_MAX_PAYLOAD_BYTES - Buffer.byteLength(big.text) - 60) });
+    json.mail.headers.push({
+      name: 'X-Padding',
+      value: 'x'.repeat(SNS_MAX_PAYLOAD_BYTES - Buffer.byteLength(big.text) - 60),
+    });
     const text = JSON.stringify(json);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(SNS_MAX_PAYLOAD_BYTES);
     const result = await snsHandler(lambdaSnsEvent([text]) as unknown as SNSEvent, bridge!.context);
@@ -188,7 +247,9 @@ describe('a refused destination beside one that is retried', () => {
   async function refusedBesideDown(refusal: 'NotFound' | 'AuthorizationError' | 'KMSAccessDenied') {
     await start(workloadRoutes(), { maxAttempts: 1 });
     const { fake } = bridge!;
-    fake.faults.failTopic(TOPICS.acmeAnalytics.topicArn, refusal).failTopic(TOPICS.acmeFeedback.topicArn, 'InternalError');
+    fake.faults
+      .failTopic(TOPICS.acmeAnalytics.topicArn, refusal)
+      .failTopic(TOPICS.acmeFeedback.topicArn, 'InternalError');
     return { fake, bounce: buildWorkload(60).find((r) => r.account === ACME && r.type === 'bounce')! };
   }
 
@@ -202,7 +263,9 @@ describe('a refused destination beside one that is retried', () => {
     });
     expect(stats).toMatchObject({ invocations: 3, redeliveries: 2, deadLettered: 0 });
     expect(fake.state.messagesFor(TOPICS.acmeFeedback.topicArn)).toHaveLength(1);
-    expect(parked().map((p) => [p.code, p.route, p.messageId, p.text])).toEqual([['NotFound', 'acme-analytics', bounce.messageId, bounce.text]]);
+    expect(parked().map((p) => [p.code, p.route, p.messageId, p.text])).toEqual([
+      ['NotFound', 'acme-analytics', bounce.messageId, bounce.text],
+    ]);
   });
 
   it('keeps the record whole in the dead-letter queue, unparked, when the other destination never recovers', async () => {
@@ -265,6 +328,9 @@ describe('an SNS HTTP body sent straight to a handler', () => {
   it('is read like any envelope: a good record beside nothing else is delivered', async () => {
     await start();
     const [record] = buildWorkload(1);
-    await expect(snsHandler(snsEnvelope(record!.text) as never, bridge!.context)).resolves.toMatchObject({ delivered: record!.expected.length, parked: 0 });
+    await expect(snsHandler(snsEnvelope(record!.text) as never, bridge!.context)).resolves.toMatchObject({
+      delivered: record!.expected.length,
+      parked: 0,
+    });
   });
 });

@@ -19,7 +19,14 @@ interface Seen {
   authorization: string;
 }
 
-const ENV_KEYS = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL_SES', 'AWS_ENDPOINT_URL_SESV2', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+const ENV_KEYS = [
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SNS',
+  'AWS_ENDPOINT_URL_SES',
+  'AWS_ENDPOINT_URL_SESV2',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 const seen: Seen[] = [];
 const servers: http.Server[] = [];
@@ -30,7 +37,13 @@ async function recorder(name: string, answer: (res: http.ServerResponse) => void
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
-      seen.push({ server: name, method: req.method ?? '', path: req.url ?? '', body, authorization: req.headers.authorization ?? '' });
+      seen.push({
+        server: name,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        body,
+        authorization: req.headers.authorization ?? '',
+      });
       answer(res);
     });
   });
@@ -42,7 +55,9 @@ async function recorder(name: string, answer: (res: http.ServerResponse) => void
 // awsQuery error (SES v1 and SNS): <ErrorResponse><Error><Code>.
 const queryError = (code: string) => (res: http.ServerResponse) => {
   res.writeHead(400, { 'content-type': 'text/xml' });
-  res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>from the local server</Message></Error><RequestId>r1</RequestId></ErrorResponse>`);
+  res.end(
+    `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>from the local server</Message></Error><RequestId>r1</RequestId></ErrorResponse>`,
+  );
 };
 
 beforeAll(async () => {
@@ -68,7 +83,9 @@ afterAll(async () => {
 
 describe('endpoint variables read by the SDK itself', () => {
   it('sends SES v1 calls to AWS_ENDPOINT_URL_SES', async () => {
-    await expect(sesClient('eu-west-1').send(new GetIdentityNotificationAttributesCommand({ Identities: ['example.com'] }))).rejects.toMatchObject({
+    await expect(
+      sesClient('eu-west-1').send(new GetIdentityNotificationAttributesCommand({ Identities: ['example.com'] })),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterValue',
     });
     const req = seen.find((s) => s.server === 'ses')!;
@@ -77,7 +94,9 @@ describe('endpoint variables read by the SDK itself', () => {
   });
 
   it('sends SES v2 calls to AWS_ENDPOINT_URL_SESV2', async () => {
-    await expect(sesv2Client('us-west-2').send(new GetConfigurationSetCommand({ ConfigurationSetName: 'delegate-a' }))).rejects.toMatchObject({
+    await expect(
+      sesv2Client('us-west-2').send(new GetConfigurationSetCommand({ ConfigurationSetName: 'delegate-a' })),
+    ).rejects.toMatchObject({
       name: 'NotFoundException',
     });
     const req = seen.find((s) => s.server === 'sesv2')!;
@@ -86,7 +105,9 @@ describe('endpoint variables read by the SDK itself', () => {
   });
 
   it('falls back to AWS_ENDPOINT_URL for SNS when AWS_ENDPOINT_URL_SNS is not set', async () => {
-    await expect(snsClient('ap-southeast-2').send(new ListTopicsCommand({}))).rejects.toMatchObject({ name: 'AuthorizationErrorException' });
+    await expect(snsClient('ap-southeast-2').send(new ListTopicsCommand({}))).rejects.toMatchObject({
+      name: 'AuthorizationErrorException',
+    });
     const req = seen.find((s) => s.server === 'generic')!;
     expect(req.body).toContain('Action=ListTopics');
     expect(req.authorization).toContain('/ap-southeast-2/sns/aws4_request');

@@ -12,7 +12,6 @@ import {
   NotFoundException,
   PublishBatchCommand,
   PublishCommand,
-  SNSClient,
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
@@ -64,7 +63,10 @@ beforeEach(() => {
 });
 
 function publisher() {
-  return createSnsPublisher({ concurrency: 8, retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50, maxElapsedMs: 15_000 } });
+  return createSnsPublisher({
+    concurrency: 8,
+    retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50, maxElapsedMs: 15_000 },
+  });
 }
 
 /** `n` messages spread round-robin over `arns`, each body naming its key so deliveries can be counted. */
@@ -73,7 +75,10 @@ function messages(n: number, arns: string[]): OutboundMessage[] {
     key: `k${i}`,
     topicArn: arns[i % arns.length]!,
     body: JSON.stringify({ key: `k${i}`, eventType: 'Bounce', pad: 'é'.repeat(i % 50) }),
-    attributes: { eventType: { DataType: 'String', StringValue: 'Bounce' }, delegate: { DataType: 'String', StringValue: `d${i % 7}` } },
+    attributes: {
+      eventType: { DataType: 'String', StringValue: 'Bounce' },
+      delegate: { DataType: 'String', StringValue: `d${i % 7}` },
+    },
   }));
 }
 
@@ -105,34 +110,75 @@ describe('the SDK reaches the fake server through AWS_ENDPOINT_URL_SNS', () => {
     const config = clientConfig('sns', 'us-east-1');
     expect(config).not.toHaveProperty('endpoint');
     expect(config.credentials).toMatchObject({ accessKeyId: 'AKIDLOCALTEST' });
-    expect(config.requestHandler).toEqual({ requestTimeout: 1_000, connectionTimeout: 1_000, throwOnRequestTimeout: true });
+    expect(config.requestHandler).toEqual({
+      requestTimeout: 1_000,
+      connectionTimeout: 1_000,
+      throwOnRequestTimeout: true,
+    });
     expect(fake.state.requests.length).toBe(0);
   });
 
   it('answers the topic and subscription calls as SNS does', async () => {
     const client = snsClient('us-east-1');
-    const { TopicArn } = await client.send(new CreateTopicCommand({ Name: 'wire-check', Attributes: { DisplayName: 'Wire' } }));
+    const { TopicArn } = await client.send(
+      new CreateTopicCommand({ Name: 'wire-check', Attributes: { DisplayName: 'Wire' } }),
+    );
     expect(TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:wire-check');
 
-    const sub = await client.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: 'http://127.0.0.1:9/sns', Attributes: { RawMessageDelivery: 'false' } }));
+    const sub = await client.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'http',
+        Endpoint: 'http://127.0.0.1:9/sns',
+        Attributes: { RawMessageDelivery: 'false' },
+      }),
+    );
     expect(sub.SubscriptionArn).toBe('pending confirmation');
     const [pending] = fake.state.topic(TopicArn!)!.subscriptions.values();
-    expect(pending).toMatchObject({ protocol: 'http', endpoint: 'http://127.0.0.1:9/sns', confirmed: false, attributes: { RawMessageDelivery: 'false' } });
-    const confirmed = await client.send(new ConfirmSubscriptionCommand({ TopicArn, Token: pending!.token, AuthenticateOnUnsubscribe: 'true' }));
+    expect(pending).toMatchObject({
+      protocol: 'http',
+      endpoint: 'http://127.0.0.1:9/sns',
+      confirmed: false,
+      attributes: { RawMessageDelivery: 'false' },
+    });
+    const confirmed = await client.send(
+      new ConfirmSubscriptionCommand({ TopicArn, Token: pending!.token, AuthenticateOnUnsubscribe: 'true' }),
+    );
     expect(confirmed.SubscriptionArn).toBe(pending!.arn);
 
     const listed = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn }));
-    expect(listed.Subscriptions).toEqual([{ TopicArn, Protocol: 'http', SubscriptionArn: pending!.arn, Owner: '123456789012', Endpoint: 'http://127.0.0.1:9/sns' }]);
+    expect(listed.Subscriptions).toEqual([
+      {
+        TopicArn,
+        Protocol: 'http',
+        SubscriptionArn: pending!.arn,
+        Owner: '123456789012',
+        Endpoint: 'http://127.0.0.1:9/sns',
+      },
+    ]);
     const attrs = await client.send(new GetTopicAttributesCommand({ TopicArn }));
-    expect(attrs.Attributes).toMatchObject({ TopicArn, DisplayName: 'Wire', SubscriptionsConfirmed: '1', SubscriptionsPending: '0' });
+    expect(attrs.Attributes).toMatchObject({
+      TopicArn,
+      DisplayName: 'Wire',
+      SubscriptionsConfirmed: '1',
+      SubscriptionsPending: '0',
+    });
     const all = await client.send(new ListTopicsCommand({}));
     expect(all.Topics?.map((t) => t.TopicArn)).toContain(TopicArn);
 
     const single = await client.send(
-      new PublishCommand({ TopicArn, Message: 'line 1\r\nline 2 & <tag>', MessageAttributes: { eventType: { DataType: 'String', StringValue: 'Send' } } }),
+      new PublishCommand({
+        TopicArn,
+        Message: 'line 1\r\nline 2 & <tag>',
+        MessageAttributes: { eventType: { DataType: 'String', StringValue: 'Send' } },
+      }),
     );
     expect(fake.state.messagesFor(TopicArn!)).toEqual([
-      expect.objectContaining({ messageId: single.MessageId, body: 'line 1\r\nline 2 & <tag>', attributes: { eventType: { DataType: 'String', StringValue: 'Send' } } }),
+      expect.objectContaining({
+        messageId: single.MessageId,
+        body: 'line 1\r\nline 2 & <tag>',
+        attributes: { eventType: { DataType: 'String', StringValue: 'Send' } },
+      }),
     ]);
 
     await client.send(new UnsubscribeCommand({ SubscriptionArn: pending!.arn }));
@@ -145,28 +191,60 @@ describe('the SDK reaches the fake server through AWS_ENDPOINT_URL_SNS', () => {
     const client = snsClient('us-east-1');
     const usTopic = topics[1]!;
     const entries = (n: number, body = 'x') => Array.from({ length: n }, (_, i) => ({ Id: `e${i}`, Message: body }));
-    await expect(client.send(new PublishBatchCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:nope', PublishBatchRequestEntries: entries(1) }))).rejects.toSatisfy(
-      (e) => e instanceof NotFoundException && e.$metadata.httpStatusCode === 404 && e.message === 'Topic does not exist',
+    await expect(
+      client.send(
+        new PublishBatchCommand({
+          TopicArn: 'arn:aws:sns:us-east-1:123456789012:nope',
+          PublishBatchRequestEntries: entries(1),
+        }),
+      ),
+    ).rejects.toSatisfy(
+      (e) =>
+        e instanceof NotFoundException && e.$metadata.httpStatusCode === 404 && e.message === 'Topic does not exist',
     );
-    await expect(client.send(new PublishBatchCommand({ TopicArn: usTopic, PublishBatchRequestEntries: entries(11) }))).rejects.toMatchObject({
+    await expect(
+      client.send(new PublishBatchCommand({ TopicArn: usTopic, PublishBatchRequestEntries: entries(11) })),
+    ).rejects.toMatchObject({
       name: 'TooManyEntriesInBatchRequestException',
     });
-    await expect(client.send(new PublishBatchCommand({ TopicArn: usTopic, PublishBatchRequestEntries: entries(2, 'y'.repeat(140_000)) }))).rejects.toMatchObject({
+    await expect(
+      client.send(
+        new PublishBatchCommand({ TopicArn: usTopic, PublishBatchRequestEntries: entries(2, 'y'.repeat(140_000)) }),
+      ),
+    ).rejects.toMatchObject({
       name: 'BatchRequestTooLongException',
     });
     await expect(
-      client.send(new PublishBatchCommand({ TopicArn: usTopic, PublishBatchRequestEntries: [{ Id: 'a', Message: '1' }, { Id: 'a', Message: '2' }] })),
+      client.send(
+        new PublishBatchCommand({
+          TopicArn: usTopic,
+          PublishBatchRequestEntries: [
+            { Id: 'a', Message: '1' },
+            { Id: 'a', Message: '2' },
+          ],
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinctException' });
     // A topic is only reachable with a client of its own region.
-    await expect(client.send(new PublishBatchCommand({ TopicArn: topics[0]!, PublishBatchRequestEntries: entries(1) }))).rejects.toMatchObject({
+    await expect(
+      client.send(new PublishBatchCommand({ TopicArn: topics[0]!, PublishBatchRequestEntries: entries(1) })),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterException',
       message: 'Invalid parameter: TopicArn',
     });
     const partly = await client.send(
-      new PublishBatchCommand({ TopicArn: usTopic, PublishBatchRequestEntries: [{ Id: 'ok', Message: 'fine' }, { Id: 'empty', Message: '' }] }),
+      new PublishBatchCommand({
+        TopicArn: usTopic,
+        PublishBatchRequestEntries: [
+          { Id: 'ok', Message: 'fine' },
+          { Id: 'empty', Message: '' },
+        ],
+      }),
     );
     expect(partly.Successful?.map((s) => s.Id)).toEqual(['ok']);
-    expect(partly.Failed).toEqual([{ Id: 'empty', Code: 'InvalidParameter', SenderFault: true, Message: 'Invalid parameter: Empty message' }]);
+    expect(partly.Failed).toEqual([
+      { Id: 'empty', Code: 'InvalidParameter', SenderFault: true, Message: 'Invalid parameter: Empty message' },
+    ]);
   });
 });
 
@@ -195,24 +273,29 @@ describe('publishing through the fake server', () => {
     const outcomes = await publishAll(publisher(), input);
     expectAllOk(outcomes, input);
     expectDeliveredOnce(1_000);
-    const injected = fake.state.requests.filter((r) => r.fault === 'throttle').length + fake.state.requests.reduce((n, r) => n + (r.failedEntries ?? 0), 0);
+    const injected =
+      fake.state.requests.filter((r) => r.fault === 'throttle').length +
+      fake.state.requests.reduce((n, r) => n + (r.failedEntries ?? 0), 0);
     expect(injected).toBeGreaterThan(0);
   });
 
-  it.each(['NotFound', 'AuthorizationError', 'KMSAccessDenied'] as const)('fails only the messages of a topic that always answers %s', async (code) => {
-    const bad = topics[4]!;
-    fake.faults.failTopic(bad, code);
-    const input = messages(200, topics);
-    const outcomes = await publishAll(publisher(), input);
-    for (const [i, o] of outcomes.entries()) {
-      if (input[i]!.topicArn === bad) expect(o).toMatchObject({ status: 'poison', code });
-      else expect(o.status).toBe('ok');
-    }
-    expect(fake.state.messagesFor(bad)).toEqual([]);
-    expect(deliveries().size).toBe(180);
-    // The failing topic's first refusal stops its other batches from being sent.
-    expect(fake.state.requests.filter((r) => r.status === ERROR_STATUS[code]).length).toBeLessThanOrEqual(2);
-  });
+  it.each(['NotFound', 'AuthorizationError', 'KMSAccessDenied'] as const)(
+    'fails only the messages of a topic that always answers %s',
+    async (code) => {
+      const bad = topics[4]!;
+      fake.faults.failTopic(bad, code);
+      const input = messages(200, topics);
+      const outcomes = await publishAll(publisher(), input);
+      for (const [i, o] of outcomes.entries()) {
+        if (input[i]!.topicArn === bad) expect(o).toMatchObject({ status: 'poison', code });
+        else expect(o.status).toBe('ok');
+      }
+      expect(fake.state.messagesFor(bad)).toEqual([]);
+      expect(deliveries().size).toBe(180);
+      // The failing topic's first refusal stops its other batches from being sent.
+      expect(fake.state.requests.filter((r) => r.status === ERROR_STATUS[code]).length).toBeLessThanOrEqual(2);
+    },
+  );
 
   it('retries a request whose answer comes after the client timeout', async () => {
     fake.faults.once('slow');
@@ -248,8 +331,13 @@ describe('publishing through the fake server', () => {
   it('reports retryable, never throws, when the endpoint keeps failing', async () => {
     fake.faults.set({ internalErrorRate: 1 });
     const input = messages(3, [topics[1]!]);
-    const outcomes = await publishAll(createSnsPublisher({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }), input);
-    expect(outcomes.map((o) => [o.status, o.status === 'ok' ? '' : o.code])).toEqual(Array(3).fill(['retryable', 'InternalError']));
+    const outcomes = await publishAll(
+      createSnsPublisher({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }),
+      input,
+    );
+    expect(outcomes.map((o) => [o.status, o.status === 'ok' ? '' : o.code])).toEqual(
+      Array(3).fill(['retryable', 'InternalError']),
+    );
     expect(fake.state.requestCount('PublishBatch')).toBe(3);
   });
 });

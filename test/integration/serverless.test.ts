@@ -15,8 +15,21 @@ const SERVERLESS = path.join(REPO_ROOT, 'node_modules/.bin/serverless');
 
 /** The environment of a developer machine with no AWS account: no credentials, no profile. */
 function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1', ...extra };
-  for (const key of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'VITEST', 'POWERTOOLS_LOG_LEVEL']) delete env[key];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    SLS_TELEMETRY_DISABLED: '1',
+    ...extra,
+  };
+  for (const key of [
+    'AWS_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'VITEST',
+    'POWERTOOLS_LOG_LEVEL',
+  ])
+    delete env[key];
   return env;
 }
 
@@ -30,8 +43,12 @@ const PACKAGE_DIR = '.serverless-test';
 describe('serverless package', () => {
   it('packages every function offline, each zip at most 150 KB, with sns:Publish only on the routes file topics', async () => {
     await serverless(['package', '--package', PACKAGE_DIR], offlineEnv());
-    const template = JSON.parse(readFileSync(path.join(REPO_ROOT, PACKAGE_DIR, 'cloudformation-template-update-stack.json'), 'utf8'));
-    const functions = Object.keys(template.Resources).filter((k) => template.Resources[k].Type === 'AWS::Lambda::Function');
+    const template = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, PACKAGE_DIR, 'cloudformation-template-update-stack.json'), 'utf8'),
+    );
+    const functions = Object.keys(template.Resources).filter(
+      (k) => template.Resources[k].Type === 'AWS::Lambda::Function',
+    );
     expect(functions.length).toBeGreaterThanOrEqual(3);
     for (const name of ['route-sqs', 'route-sns', 'route-eventbridge', 'route-firehose', 'sns-https', 'migrate']) {
       const zip = path.join(REPO_ROOT, PACKAGE_DIR, `${name}.zip`);
@@ -48,7 +65,9 @@ describe('serverless package', () => {
       'arn:aws:sns:us-east-1:123456789012:legacy-feedback',
       { Ref: 'ParkingTopic' },
     ]);
-    expect(template.Resources.IntakeQueue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['IntakeDeadLetterQueue', 'Arn'] });
+    expect(template.Resources.IntakeQueue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
+      'Fn::GetAtt': ['IntakeDeadLetterQueue', 'Arn'],
+    });
     expect(template.Resources.IntakeDeadLetterAlarm.Properties.MetricName).toBe('ApproximateNumberOfMessagesVisible');
   }, 180_000);
 });
@@ -66,17 +85,36 @@ describe('serverless invoke local', () => {
   afterAll(() => fake.close());
 
   it('runs route-sqs on a sample batch and publishes each delegate its feedback through the SNS endpoint', async () => {
-    const { stdout } = await serverless(['invoke', 'local', '-f', 'route-sqs', '-p', 'events/sqs/multi-delegate-batch.json'], offlineEnv({ AWS_ENDPOINT_URL_SNS: fake.endpoint }));
+    const { stdout } = await serverless(
+      ['invoke', 'local', '-f', 'route-sqs', '-p', 'events/sqs/multi-delegate-batch.json'],
+      offlineEnv({ AWS_ENDPOINT_URL_SNS: fake.endpoint }),
+    );
     expect(stdout).toContain('"batchItemFailures": []');
     const bodies = (arn: string) => fake.state.messagesFor(arn).map((m) => JSON.parse(m.body));
-    expect(bodies('arn:aws:sns:us-east-1:111122223333:acme-ses-feedback').map((b) => b.notificationType)).toEqual(['Bounce', 'Complaint', 'Delivery']);
-    expect(bodies('arn:aws:sns:us-east-1:444455556666:billing-ses-events').map((b) => b.eventType)).toEqual(['Bounce', 'Delivery', 'DeliveryDelay']);
-    expect(bodies('arn:aws:sns:us-east-1:888888888888:example-com-feedback').map((b) => b.notificationType)).toEqual(['Bounce']);
+    expect(bodies('arn:aws:sns:us-east-1:111122223333:acme-ses-feedback').map((b) => b.notificationType)).toEqual([
+      'Bounce',
+      'Complaint',
+      'Delivery',
+    ]);
+    expect(bodies('arn:aws:sns:us-east-1:444455556666:billing-ses-events').map((b) => b.eventType)).toEqual([
+      'Bounce',
+      'Delivery',
+      'DeliveryDelay',
+    ]);
+    expect(bodies('arn:aws:sns:us-east-1:888888888888:example-com-feedback').map((b) => b.notificationType)).toEqual([
+      'Bounce',
+    ]);
   }, 180_000);
 
   it('runs route-sns with the dry-run sink when no SNS endpoint is configured', async () => {
-    const { stdout } = await serverless(['invoke', 'local', '-f', 'route-sns', '-p', 'events/sns/multi-delegate-bounce.json'], offlineEnv());
-    const published = stdout.split('\n').filter((l) => l.startsWith('{"topicArn"')).map((l) => JSON.parse(l));
+    const { stdout } = await serverless(
+      ['invoke', 'local', '-f', 'route-sns', '-p', 'events/sns/multi-delegate-bounce.json'],
+      offlineEnv(),
+    );
+    const published = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{"topicArn"'))
+      .map((l) => JSON.parse(l));
     expect(published.map((p) => p.topicArn)).toEqual(['arn:aws:sns:us-east-1:111122223333:acme-ses-feedback']);
     expect(stdout).toContain('"delivered": 1');
   }, 180_000);

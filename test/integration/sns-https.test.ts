@@ -8,22 +8,28 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  PublishCommand,
+  SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSnsHttpsHandler } from '../../functions/sns-https';
 import { createSnsPublisher } from '#lib/publish/sns';
-import { compileRoutes } from '#lib/routing/index';
 import { parseRoutesConfig } from '#lib/routing/config';
+import { compileRoutes } from '#lib/routing/index';
 import { type Runtime, setRuntime } from '#lib/runtime';
 import { loadSnsHttpsConfig } from '#lib/sns-https/config';
 import { confirmWithSns } from '#lib/sns-https/confirm';
 import { RecentMessageIds } from '#lib/sns-https/handle';
 import { pipelineOnNotification } from '#lib/sns-https/notify';
-import { type HttpResponse } from '#lib/sns-https/request';
-import { type HttpDelivery, attachHttpDelivery } from '#test/support/fake-sns-http-delivery';
+import type { HttpResponse } from '#lib/sns-https/request';
+import { attachHttpDelivery, type HttpDelivery } from '#test/support/fake-sns-http-delivery';
 import { type FakeSns, startFakeSns } from '#test/support/fake-sns-server';
 import { REPO_ROOT } from '#test/support/fixtures';
 import { testCertStore, testCertUrl } from '#test/support/sns-signing';
+import { createSnsHttpsHandler } from '../../functions/sns-https';
 
 const REGION = 'us-east-1';
 const DELEGATE_ACCOUNT = '111122223333';
@@ -43,7 +49,11 @@ let client: SNSClient;
 const logs: Array<{ level: string; message: string; extra: Record<string, unknown> }> = [];
 
 function sdkClient(region: string): SNSClient {
-  return new SNSClient({ ...fake.clientConfig(region), maxAttempts: 1, requestHandler: { requestTimeout: 5_000, throwOnRequestTimeout: true } });
+  return new SNSClient({
+    ...fake.clientConfig(region),
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: 5_000, throwOnRequestTimeout: true },
+  });
 }
 
 /** Serves a Lambda function URL handler over plain HTTP, building the payload v2 event as Lambda does. */
@@ -54,7 +64,14 @@ function serveHandler(handler: (event: unknown) => Promise<HttpResponse>): Promi
     req.on('end', () => {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-      const event = { version: '2.0', rawPath: req.url, headers, requestContext: { http: { method: req.method, path: req.url } }, body: Buffer.concat(chunks).toString('utf8'), isBase64Encoded: false };
+      const event = {
+        version: '2.0',
+        rawPath: req.url,
+        headers,
+        requestContext: { http: { method: req.method, path: req.url } },
+        body: Buffer.concat(chunks).toString('utf8'),
+        isBase64Encoded: false,
+      };
       handler(event).then(
         (out) => res.writeHead(out.statusCode, out.headers).end(out.body),
         (err: unknown) => res.writeHead(502).end(String(err)),
@@ -75,16 +92,27 @@ beforeAll(async () => {
 
   // The routing pipeline of the other triggers, publishing to the fake server in the original (byte-faithful) format.
   const routes = parseRoutesConfig({
-    routes: [{ name: 'acme', when: { sendingAccountId: [DELEGATE_ACCOUNT] }, to: { topicArn: delegateTopic, format: 'original' } }],
+    routes: [
+      {
+        name: 'acme',
+        when: { sendingAccountId: [DELEGATE_ACCOUNT] },
+        to: { topicArn: delegateTopic, format: 'original' },
+      },
+    ],
     unmatched: { action: 'drop' },
   });
   const runtime = {
     config: { logRecipients: false },
-    deps: { routes: compileRoutes(routes), publisher: createSnsPublisher({ clientFor: sdkClient, retry: { maxAttempts: 1 } }), parkingTopicArn: null },
+    deps: {
+      routes: compileRoutes(routes),
+      publisher: createSnsPublisher({ clientFor: sdkClient, retry: { maxAttempts: 1 } }),
+      parkingTopicArn: null,
+    },
   } as unknown as Runtime;
   setRuntime(runtime);
 
-  const log = (level: string) => (message: string, extra: Record<string, unknown>) => logs.push({ level, message, extra });
+  const log = (level: string) => (message: string, extra: Record<string, unknown>) =>
+    logs.push({ level, message, extra });
   const handler = createSnsHttpsHandler(() => ({
     config: loadSnsHttpsConfig({ SNS_HTTPS_ALLOWED_TOPIC_ARNS: intakeTopic }),
     // The SigningCertURL is the real SNS host; the endpoint is given the test certificate for it, never fetches.
@@ -121,7 +149,10 @@ describe('an HTTP subscription of the sns-https handler to the fake SNS server',
     const [attempt] = delivery.attempts;
     expect(delivery.attempts).toHaveLength(1);
     expect(attempt).toMatchObject({ type: 'SubscriptionConfirmation', status: 200 });
-    expect(JSON.parse(attempt!.response)).toEqual({ code: 'confirmed', reason: `subscription to ${intakeTopic} confirmed with AuthenticateOnUnsubscribe=true` });
+    expect(JSON.parse(attempt!.response)).toEqual({
+      code: 'confirmed',
+      reason: `subscription to ${intakeTopic} confirmed with AuthenticateOnUnsubscribe=true`,
+    });
     const [sub] = fake.state.topic(intakeTopic)!.subscriptions.values();
     expect(sub).toMatchObject({ confirmed: true, attributes: { ConfirmationWasAuthenticated: 'true' } });
     subscriptionArn = sub!.arn;
@@ -131,11 +162,19 @@ describe('an HTTP subscription of the sns-https handler to the fake SNS server',
 
   it('receives a signed Notification and publishes the SES record to the delegate topic, byte for byte', async () => {
     const before = delivery.attempts.length;
-    await client.send(new PublishCommand({ TopicArn: intakeTopic, Message: SES_BOUNCE, Subject: 'Amazon SES Email Event Notification' }));
+    await client.send(
+      new PublishCommand({
+        TopicArn: intakeTopic,
+        Message: SES_BOUNCE,
+        Subject: 'Amazon SES Email Event Notification',
+      }),
+    );
     await delivery.idle();
 
     const attempts = delivery.attempts.slice(before);
-    expect(attempts.map((a) => [a.type, a.status, JSON.parse(a.response).code])).toEqual([['Notification', 200, 'delivered']]);
+    expect(attempts.map((a) => [a.type, a.status, JSON.parse(a.response).code])).toEqual([
+      ['Notification', 200, 'delivered'],
+    ]);
     expect(fake.state.messagesFor(delegateTopic).map((m) => m.body)).toEqual([SES_BOUNCE]);
   });
 
@@ -162,7 +201,9 @@ describe('an HTTP subscription of the sns-https handler to the fake SNS server',
     await delivery.idle();
     fake.state.topic(intakeTopic)!.subscriptions.get(subscriptionArn)!.attributes.RawMessageDelivery = 'false';
 
-    expect(delivery.attempts.slice(before).map((a) => [a.raw, a.status, JSON.parse(a.response).code])).toEqual([[true, 403, 'raw_delivery_disabled']]);
+    expect(delivery.attempts.slice(before).map((a) => [a.raw, a.status, JSON.parse(a.response).code])).toEqual([
+      [true, 403, 'raw_delivery_disabled'],
+    ]);
   });
 
   it('logs the UnsubscribeConfirmation and does not re-subscribe', async () => {
@@ -170,7 +211,9 @@ describe('an HTTP subscription of the sns-https handler to the fake SNS server',
     await client.send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn }));
     await delivery.idle();
 
-    expect(delivery.attempts.slice(before).map((a) => [a.type, a.status, JSON.parse(a.response).code])).toEqual([['UnsubscribeConfirmation', 200, 'ignored']]);
+    expect(delivery.attempts.slice(before).map((a) => [a.type, a.status, JSON.parse(a.response).code])).toEqual([
+      ['UnsubscribeConfirmation', 200, 'ignored'],
+    ]);
     expect(fake.state.topic(intakeTopic)!.subscriptions.size).toBe(0);
     expect(fake.state.requests.filter((r) => r.action === 'ConfirmSubscription')).toHaveLength(1);
   });

@@ -49,11 +49,21 @@ export async function startBridge(options: BridgeHarnessOptions): Promise<Bridge
   const routesFile = path.join(dir, 'routes.json');
   writeFileSync(routesFile, JSON.stringify(options.routes));
   const account = options.parkingTopicArn.split(':')[4];
-  const context = { invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:ses-notification-bridge-test`, awsRequestId: 'test' } as Context;
+  const context = {
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:ses-notification-bridge-test`,
+    awsRequestId: 'test',
+  } as Context;
 
-  configureClients({ requestTimeoutMs: options.requestTimeoutMs ?? 1_000, connectionTimeoutMs: 500, endpoints: { sns: fake.endpoint } });
+  configureClients({
+    requestTimeoutMs: options.requestTimeoutMs ?? 1_000,
+    connectionTimeoutMs: 500,
+    endpoints: { sns: fake.endpoint },
+  });
   const retry = { ...FAST_RETRY, ...options.retry };
-  const base = createRuntime({ ROUTES_FILE: routesFile, PARKING_TOPIC: options.parkingTopicArn, BRIDGE_PUBLISH: 'sns' }, context.invokedFunctionArn);
+  const base = createRuntime(
+    { ROUTES_FILE: routesFile, PARKING_TOPIC: options.parkingTopicArn, BRIDGE_PUBLISH: 'sns' },
+    context.invokedFunctionArn,
+  );
   // Jitter fixed at half the ceiling: delays stay short and the same from run to run.
   const publisher = createSnsPublisher({ retry, concurrency: options.concurrency ?? 8, random: () => 0.5 });
   setRuntime({ ...base, deps: { ...base.deps, publisher } });

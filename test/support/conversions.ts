@@ -1,6 +1,11 @@
 /** The format conversions render makes, built both ways: spliced from a record's text and re-serialized. */
 import type { JsonObject } from '#lib/json';
-import { reserializedEventBody, reserializedNotificationBody, splicedEventBody, splicedNotificationBody } from '#lib/render/index';
+import {
+  reserializedEventBody,
+  reserializedNotificationBody,
+  splicedEventBody,
+  splicedNotificationBody,
+} from '#lib/render/index';
 import { LEGACY_TYPES } from '#lib/ses/normalize';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
 
@@ -15,9 +20,19 @@ export interface Conversion {
 export function conversionsOf(event: FeedbackEvent, record: SesRecord): Conversion[] {
   const mail = record.json.mail as JsonObject;
   const text = record.text as string;
-  const out: Conversion[] = [{ format: 'event', spliced: splicedEventBody(event, text, mail), reserialized: reserializedEventBody(event, mail, false) }];
+  const out: Conversion[] = [
+    {
+      format: 'event',
+      spliced: splicedEventBody(event, text, mail),
+      reserialized: reserializedEventBody(event, mail, false),
+    },
+  ];
   if (LEGACY_TYPES.has(event.type)) {
-    out.push({ format: 'notification', spliced: splicedNotificationBody(event, text, mail), reserialized: reserializedNotificationBody(event, mail, false) });
+    out.push({
+      format: 'notification',
+      spliced: splicedNotificationBody(event, text, mail),
+      reserialized: reserializedNotificationBody(event, mail, false),
+    });
   }
   return out;
 }

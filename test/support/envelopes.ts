@@ -62,7 +62,10 @@ export function lambdaSnsEvent(messages: string[], topicArn = INTAKE_TOPIC_ARN):
 export const INTAKE_QUEUE_ARN = `arn:aws:sqs:${REGION}:${OWNER_ACCOUNT}:ses-feedback-intake`;
 
 /** A Lambda SQS event; each body is sent as given (an SNS envelope's JSON text, or raw SES text). */
-export function lambdaSqsEvent(bodies: string[], queueArn = INTAKE_QUEUE_ARN): { Records: Array<Record<string, unknown>> } {
+export function lambdaSqsEvent(
+  bodies: string[],
+  queueArn = INTAKE_QUEUE_ARN,
+): { Records: Array<Record<string, unknown>> } {
   return {
     Records: bodies.map((body, i) => ({
       messageId: stableUuid(`sqs:${i}:${body}`),

@@ -15,7 +15,7 @@
  * AWS documents nothing are marked "assumption".
  */
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const TYPES = ['Bounce', 'Complaint', 'Delivery'] as const;
@@ -100,8 +100,24 @@ class ApiError extends Error {
 
 const V1_XMLNS = 'http://ses.amazonaws.com/doc/2010-12-01/';
 // SES v1 operations limited to one call per second (SES API reference).
-const PACED_V1 = new Set(['GetIdentityNotificationAttributes', 'SetIdentityNotificationTopic', 'SetIdentityHeadersInNotificationsEnabled', 'SetIdentityFeedbackForwardingEnabled']);
-const V2_EVENT_TYPES = ['SEND', 'REJECT', 'BOUNCE', 'COMPLAINT', 'DELIVERY', 'OPEN', 'CLICK', 'RENDERING_FAILURE', 'DELIVERY_DELAY', 'SUBSCRIPTION'];
+const PACED_V1 = new Set([
+  'GetIdentityNotificationAttributes',
+  'SetIdentityNotificationTopic',
+  'SetIdentityHeadersInNotificationsEnabled',
+  'SetIdentityFeedbackForwardingEnabled',
+]);
+const V2_EVENT_TYPES = [
+  'SEND',
+  'REJECT',
+  'BOUNCE',
+  'COMPLAINT',
+  'DELIVERY',
+  'OPEN',
+  'CLICK',
+  'RENDERING_FAILURE',
+  'DELIVERY_DELAY',
+  'SUBSCRIPTION',
+];
 const IDENTITY_ARN = /^arn:aws:ses:([a-z0-9-]+):(\d{12}):identity\/(.+)$/;
 const TOPIC_ARN = /^arn:aws:sns:([a-z0-9-]+):(\d{12}):[A-Za-z0-9_-]{1,256}$/;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -188,7 +204,9 @@ export class FakeSes {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.servers.values()].map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(
+      [...this.servers.values()].map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
     for (const { server } of this.servers.values()) server.closeAllConnections();
   }
 
@@ -196,7 +214,10 @@ export class FakeSes {
 
   addIdentity(
     identity: Partial<Omit<FakeIdentity, 'topics' | 'headers'>> &
-      Pick<FakeIdentity, 'region' | 'accountId' | 'name'> & { topics?: Partial<FakeIdentity['topics']>; headers?: Partial<FakeIdentity['headers']> },
+      Pick<FakeIdentity, 'region' | 'accountId' | 'name'> & {
+        topics?: Partial<FakeIdentity['topics']>;
+        headers?: Partial<FakeIdentity['headers']>;
+      },
   ): FakeIdentity {
     const full: FakeIdentity = {
       forwardingEnabled: true,
@@ -211,7 +232,12 @@ export class FakeSes {
   }
 
   /** A legacy cross-account setting, as the classic console created them. */
-  addCrossAccount(setting: { delegateAccountId: string; identityArn: string; topics: Partial<PerType<string | null>>; headers?: Partial<PerType<boolean>> }): void {
+  addCrossAccount(setting: {
+    delegateAccountId: string;
+    identityArn: string;
+    topics: Partial<PerType<string | null>>;
+    headers?: Partial<PerType<boolean>>;
+  }): void {
     this.crossAccount.set(`${setting.delegateAccountId}|${setting.identityArn}`, {
       delegateAccountId: setting.delegateAccountId,
       identityArn: setting.identityArn,
@@ -220,7 +246,9 @@ export class FakeSes {
     });
   }
 
-  addConfigurationSet(set: Omit<FakeConfigurationSet, 'eventDestinations'> & { eventDestinations?: FakeEventDestination[] }): void {
+  addConfigurationSet(
+    set: Omit<FakeConfigurationSet, 'eventDestinations'> & { eventDestinations?: FakeEventDestination[] },
+  ): void {
     this.configurationSets.set(`${set.region}|${set.accountId}|${set.name}`, { eventDestinations: [], ...set });
   }
 
@@ -241,9 +269,18 @@ export class FakeSes {
   }
 
   /** The state as plain JSON, sorted: equal snapshots mean equal state. */
-  snapshot(): { identities: FakeIdentity[]; crossAccount: FakeCrossAccount[]; configurationSets: FakeConfigurationSet[] } {
-    const sorted = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => structuredClone(v));
-    return { identities: sorted(this.identities), crossAccount: sorted(this.crossAccount), configurationSets: sorted(this.configurationSets) };
+  snapshot(): {
+    identities: FakeIdentity[];
+    crossAccount: FakeCrossAccount[];
+    configurationSets: FakeConfigurationSet[];
+  } {
+    const sorted = <T>(map: Map<string, T>) =>
+      [...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => structuredClone(v));
+    return {
+      identities: sorted(this.identities),
+      crossAccount: sorted(this.crossAccount),
+      configurationSets: sorted(this.configurationSets),
+    };
   }
 
   callsOf(api: string): FakeCall[] {
@@ -257,7 +294,8 @@ export class FakeSes {
     // SigV4: Credential=<key>/<date>/<region>/<service>/aws4_request.
     const region = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'us-east-1';
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname.startsWith('/v2/email')) return this.handleV2(account, region, req.method ?? 'GET', url, body, res);
+    if (url.pathname.startsWith('/v2/email'))
+      return this.handleV2(account, region, req.method ?? 'GET', url, body, res);
     return this.handleV1(account, region, new URLSearchParams(body), res);
   }
 
@@ -266,8 +304,10 @@ export class FakeSes {
     if (!fault) return;
     fault.remaining--;
     if (fault.code === 'Throttling') throw new ApiError('Throttling', 'Rate exceeded', 400);
-    if (fault.code === 'TooManyRequestsException') throw new ApiError('TooManyRequestsException', 'Too many requests', 429);
-    if (fault.code === 'InternalFailure' || fault.code === 'ServiceUnavailable') throw new ApiError(fault.code, 'injected server error', 500);
+    if (fault.code === 'TooManyRequestsException')
+      throw new ApiError('TooManyRequestsException', 'Too many requests', 429);
+    if (fault.code === 'InternalFailure' || fault.code === 'ServiceUnavailable')
+      throw new ApiError(fault.code, 'injected server error', 500);
     throw new ApiError(fault.code, `injected ${fault.code}`, 400);
   }
 
@@ -321,7 +361,10 @@ export class FakeSes {
       case 'SendEmail':
         return `<MessageId>${xml(this.sendEmail(account, region, form))}</MessageId>`;
       default:
-        throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service (fake SES implements only what the migration uses).`);
+        throw new ApiError(
+          'InvalidAction',
+          `The action ${action} is not valid for this web service (fake SES implements only what the migration uses).`,
+        );
     }
   }
 
@@ -350,7 +393,11 @@ export class FakeSes {
    * Resolves an `Identity` parameter: a name or own ARN is the caller's identity; another account's ARN is the
    * caller's cross-account view of it (LEGACY-2021 "passing the identity's ARN").
    */
-  private resolve(account: string, region: string, identity: string): { kind: 'own'; identity: FakeIdentity } | { kind: 'foreign'; identity: FakeIdentity; arn: string } | null {
+  private resolve(
+    account: string,
+    region: string,
+    identity: string,
+  ): { kind: 'own'; identity: FakeIdentity } | { kind: 'foreign'; identity: FakeIdentity; arn: string } | null {
     const m = IDENTITY_ARN.exec(identity);
     if (!m) {
       const own = this.own(account, region, identity);
@@ -367,33 +414,44 @@ export class FakeSes {
     const parts: string[] = [];
     for (const type of TYPES) if (topics[type]) parts.push(`<${type}Topic>${xml(topics[type]!)}</${type}Topic>`);
     parts.push(`<ForwardingEnabled>${forwarding}</ForwardingEnabled>`);
-    for (const type of TYPES) parts.push(`<HeadersIn${type}NotificationsEnabled>${headers[type]}</HeadersIn${type}NotificationsEnabled>`);
+    for (const type of TYPES)
+      parts.push(`<HeadersIn${type}NotificationsEnabled>${headers[type]}</HeadersIn${type}NotificationsEnabled>`);
     return parts.join('');
   }
 
   private getNotificationAttributes(account: string, region: string, identities: string[]): string {
-    if (identities.length === 0) throw new ApiError('ValidationError', '1 validation error detected: Value null at \'identities\' failed to satisfy constraint: Member must not be null');
-    if (identities.length > 100) throw new ApiError('InvalidParameterValue', 'Too many identities: at most 100 per request.');
+    if (identities.length === 0)
+      throw new ApiError(
+        'ValidationError',
+        "1 validation error detected: Value null at 'identities' failed to satisfy constraint: Member must not be null",
+      );
+    if (identities.length > 100)
+      throw new ApiError('InvalidParameterValue', 'Too many identities: at most 100 per request.');
     const entries: string[] = [];
     for (const item of identities) {
       const found = this.resolve(account, region, item);
       if (!found) continue; // SES leaves out identities it does not know
       if (found.kind === 'own') {
         const i = found.identity;
-        entries.push(`<entry><key>${xml(item)}</key><value>${this.attributesXml(i.topics, i.headers, i.forwardingEnabled)}</value></entry>`);
+        entries.push(
+          `<entry><key>${xml(item)}</key><value>${this.attributesXml(i.topics, i.headers, i.forwardingEnabled)}</value></entry>`,
+        );
         continue;
       }
       const setting = this.crossAccount.get(`${account}|${found.arn}`);
       if (!setting && !this.authorizes(found.identity, account)) continue;
       // Assumption: a delegate sees its own cross-account settings; forwarding is the owner's, reported as true.
-      entries.push(`<entry><key>${xml(item)}</key><value>${this.attributesXml(setting?.topics ?? emptyTopics(), setting?.headers ?? noHeaders(), true)}</value></entry>`);
+      entries.push(
+        `<entry><key>${xml(item)}</key><value>${this.attributesXml(setting?.topics ?? emptyTopics(), setting?.headers ?? noHeaders(), true)}</value></entry>`,
+      );
     }
     return `<NotificationAttributes>${entries.join('')}</NotificationAttributes>`;
   }
 
   private notificationType(form: URLSearchParams): FakeNotificationType {
     const type = form.get('NotificationType') ?? '';
-    if (!(TYPES as readonly string[]).includes(type)) throw new ApiError('InvalidParameterValue', `Invalid notification type: ${type}`);
+    if (!(TYPES as readonly string[]).includes(type))
+      throw new ApiError('InvalidParameterValue', `Invalid notification type: ${type}`);
     return type as FakeNotificationType;
   }
 
@@ -407,17 +465,22 @@ export class FakeSes {
       if (m[1] !== region) throw new ApiError('InvalidParameterValue', `SNS topic ${topic} is not in region ${region}`);
     }
     const found = this.resolve(account, region, identity);
-    if (!found) throw new ApiError('InvalidParameterValue', `Identity ${identity} is invalid or not verified in ${region}.`);
+    if (!found)
+      throw new ApiError('InvalidParameterValue', `Identity ${identity} is invalid or not verified in ${region}.`);
     if (found.kind === 'own') {
       found.identity.topics[type] = topic;
       return;
     }
     const key = `${account}|${found.arn}`;
     const setting = this.crossAccount.get(key);
-    if (!setting && !this.authorizes(found.identity, account)) throw new ApiError('InvalidParameterValue', `Account ${account} is not authorized to use identity ${identity}.`);
+    if (!setting && !this.authorizes(found.identity, account))
+      throw new ApiError('InvalidParameterValue', `Account ${account} is not authorized to use identity ${identity}.`);
     if (topic !== null && !(setting && TYPES.some((t) => setting.topics[t] !== null))) {
       // Assumption: "you can no longer create new cross-account notifications"; existing ones may be modified.
-      throw new ApiError('InvalidParameterValue', 'Cross-account notifications can no longer be created. Use a configuration set, or ask the identity owner to set your topic.');
+      throw new ApiError(
+        'InvalidParameterValue',
+        'Cross-account notifications can no longer be created. Use a configuration set, or ask the identity owner to set your topic.',
+      );
     }
     if (!setting) return;
     setting.topics[type] = topic;
@@ -430,21 +493,30 @@ export class FakeSes {
     const type = this.notificationType(form);
     const enabled = form.get('Enabled') === 'true';
     const found = this.resolve(account, region, identity);
-    if (!found) throw new ApiError('InvalidParameterValue', `Identity ${identity} is invalid or not verified in ${region}.`);
+    if (!found)
+      throw new ApiError('InvalidParameterValue', `Identity ${identity} is invalid or not verified in ${region}.`);
     const target = found.kind === 'own' ? found.identity : this.crossAccount.get(`${account}|${found.arn}`);
     // "only once a topic is set for that type" (SetIdentityHeadersInNotificationsEnabled).
-    if (!target || target.topics[type] === null) throw new ApiError('InvalidParameterValue', `No ${type} topic is set for ${identity}; set one before changing its headers setting.`);
+    if (!target || target.topics[type] === null)
+      throw new ApiError(
+        'InvalidParameterValue',
+        `No ${type} topic is set for ${identity}; set one before changing its headers setting.`,
+      );
     target.headers[type] = enabled;
   }
 
   private setForwarding(account: string, region: string, form: URLSearchParams): void {
     const identity = form.get('Identity') ?? '';
     const found = this.resolve(account, region, identity);
-    if (!found || found.kind !== 'own') throw new ApiError('InvalidParameterValue', `Identity ${identity} is invalid or not verified in ${region}.`);
+    if (found?.kind !== 'own')
+      throw new ApiError('InvalidParameterValue', `Identity ${identity} is invalid or not verified in ${region}.`);
     const enabled = form.get('ForwardingEnabled') === 'true';
     // "can be false only when Bounce and Complaint topics are set" (SetIdentityFeedbackForwardingEnabled).
     if (!enabled && (found.identity.topics.Bounce === null || found.identity.topics.Complaint === null)) {
-      throw new ApiError('InvalidParameterValue', 'Feedback forwarding can be disabled only when SNS topics are set for both bounces and complaints.');
+      throw new ApiError(
+        'InvalidParameterValue',
+        'Feedback forwarding can be disabled only when SNS topics are set for both bounces and complaints.',
+      );
     }
     found.identity.forwardingEnabled = enabled;
   }
@@ -469,7 +541,7 @@ export class FakeSes {
     const sourceArn = form.get('SourceArn') || null;
     const configurationSetName = form.get('ConfigurationSetName') || null;
     const to = memberList(form, 'Destination.ToAddresses');
-    if (to.length === 0) throw new ApiError('InvalidParameterValue', 'Missing final \'@domain\'');
+    if (to.length === 0) throw new ApiError('InvalidParameterValue', "Missing final '@domain'");
     let identity: FakeIdentity | undefined;
     let foreign = false;
     if (sourceArn) {
@@ -477,40 +549,72 @@ export class FakeSes {
       if (!found) throw new ApiError('MessageRejected', `Identity ${sourceArn} is not verified in ${region}.`);
       identity = found.identity;
       foreign = found.kind === 'foreign';
-      if (foreign && !this.authorizes(identity, account)) throw new ApiError('MessageRejected', `User ${account} is not authorized to send from ${sourceArn}.`);
+      if (foreign && !this.authorizes(identity, account))
+        throw new ApiError('MessageRejected', `User ${account} is not authorized to send from ${sourceArn}.`);
       const domain = address.split('@')[1];
-      if (address !== identity.name && domain !== identity.name) throw new ApiError('MessageRejected', `Source ${address} does not belong to identity ${sourceArn}.`);
+      if (address !== identity.name && domain !== identity.name)
+        throw new ApiError('MessageRejected', `Source ${address} does not belong to identity ${sourceArn}.`);
     } else {
       identity = this.own(account, region, address) ?? this.own(account, region, address.split('@')[1] ?? '');
-      if (!identity) throw new ApiError('MessageRejected', `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${address}`);
+      if (!identity)
+        throw new ApiError(
+          'MessageRejected',
+          `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${address}`,
+        );
     }
     let set: FakeConfigurationSet | undefined;
     if (configurationSetName) {
       set = this.configurationSets.get(`${region}|${account}|${configurationSetName}`);
-      if (!set) throw new ApiError('ConfigurationSetDoesNotExist', `Configuration set <${configurationSetName}> does not exist.`);
+      if (!set)
+        throw new ApiError(
+          'ConfigurationSetDoesNotExist',
+          `Configuration set <${configurationSetName}> does not exist.`,
+        );
     }
     const identityArn = `arn:aws:ses:${region}:${identity.accountId}:identity/${identity.name}`;
     const feedback: FakeFeedback[] = [];
     for (const recipient of to) {
       // Mailbox simulator: bounce@ bounces, complaint@ is delivered then complained about, success@ is delivered.
-      const types: FakeNotificationType[] = recipient.startsWith('bounce@') ? ['Bounce'] : recipient.startsWith('complaint@') ? ['Delivery', 'Complaint'] : ['Delivery'];
+      const types: FakeNotificationType[] = recipient.startsWith('bounce@')
+        ? ['Bounce']
+        : recipient.startsWith('complaint@')
+          ? ['Delivery', 'Complaint']
+          : ['Delivery'];
       for (const type of types) {
         if (identity.topics[type]) feedback.push({ type, via: 'identity', topicArn: identity.topics[type]! });
         const legacy = foreign ? this.crossAccount.get(`${account}|${identityArn}`) : undefined;
         if (legacy?.topics[type]) feedback.push({ type, via: 'cross-account', topicArn: legacy.topics[type]! });
         for (const dest of set?.eventDestinations ?? []) {
-          if (dest.Enabled && dest.SnsDestination && dest.MatchingEventTypes.includes(type.toUpperCase())) feedback.push({ type, via: 'configuration-set', topicArn: dest.SnsDestination.TopicArn });
+          if (dest.Enabled && dest.SnsDestination && dest.MatchingEventTypes.includes(type.toUpperCase()))
+            feedback.push({ type, via: 'configuration-set', topicArn: dest.SnsDestination.TopicArn });
         }
       }
     }
     const messageId = `0100${randomUUID().replace(/-/g, '')}-000000`;
-    this.sent.push({ accountId: account, region, messageId, from: address, to, sourceArn, configurationSetName, identityArn, feedback });
+    this.sent.push({
+      accountId: account,
+      region,
+      messageId,
+      from: address,
+      to,
+      sourceArn,
+      configurationSetName,
+      identityArn,
+      feedback,
+    });
     return messageId;
   }
 
   // ---- SESv2 (REST JSON) -----------------------------------------------------------------------------------------
 
-  private async handleV2(account: string, region: string, method: string, url: URL, body: string, res: ServerResponse): Promise<void> {
+  private async handleV2(
+    account: string,
+    region: string,
+    method: string,
+    url: URL,
+    body: string,
+    res: ServerResponse,
+  ): Promise<void> {
     const segments = url.pathname.split('/').slice(3).map(decodeURIComponent); // after /v2/email
     let api = 'Unknown';
     try {
@@ -528,7 +632,13 @@ export class FakeSes {
     }
   }
 
-  private v2Route(method: string, s: string[]): { api: string; run: (account: string, region: string, input: Record<string, any>, query: URLSearchParams) => unknown } {
+  private v2Route(
+    method: string,
+    s: string[],
+  ): {
+    api: string;
+    run: (account: string, region: string, input: Record<string, any>, query: URLSearchParams) => unknown;
+  } {
     const [resource, name, sub, subName] = s;
     const key = `${method} ${resource}${name !== undefined ? '/{}' : ''}${sub !== undefined ? `/${sub}` : ''}${subName !== undefined ? '/{}' : ''}`;
     switch (key) {
@@ -542,21 +652,39 @@ export class FakeSes {
       case 'GET identities/{}':
         return { api: 'GetEmailIdentity', run: (a, r) => this.getEmailIdentity(a, r, name!) };
       case 'GET identities/{}/policies':
-        return { api: 'GetEmailIdentityPolicies', run: (a, r) => ({ Policies: this.ownOrNotFound(a, r, name!).policies }) };
+        return {
+          api: 'GetEmailIdentityPolicies',
+          run: (a, r) => ({ Policies: this.ownOrNotFound(a, r, name!).policies }),
+        };
       case 'GET configuration-sets':
         return { api: 'ListConfigurationSets', run: (a, r, _i, q) => this.listConfigurationSets(a, r, q) };
       case 'POST configuration-sets':
         return { api: 'CreateConfigurationSet', run: (a, r, i) => this.createConfigurationSet(a, r, i) };
       case 'GET configuration-sets/{}':
-        return { api: 'GetConfigurationSet', run: (a, r) => ({ ConfigurationSetName: this.set(a, r, name!).name, Tags: [] }) };
+        return {
+          api: 'GetConfigurationSet',
+          run: (a, r) => ({ ConfigurationSetName: this.set(a, r, name!).name, Tags: [] }),
+        };
       case 'DELETE configuration-sets/{}':
-        return { api: 'DeleteConfigurationSet', run: (a, r) => (this.set(a, r, name!), this.configurationSets.delete(`${r}|${a}|${name}`), {}) };
+        return {
+          api: 'DeleteConfigurationSet',
+          run: (a, r) => (this.set(a, r, name!), this.configurationSets.delete(`${r}|${a}|${name}`), {}),
+        };
       case 'GET configuration-sets/{}/event-destinations':
-        return { api: 'GetConfigurationSetEventDestinations', run: (a, r) => ({ EventDestinations: structuredClone(this.set(a, r, name!).eventDestinations) }) };
+        return {
+          api: 'GetConfigurationSetEventDestinations',
+          run: (a, r) => ({ EventDestinations: structuredClone(this.set(a, r, name!).eventDestinations) }),
+        };
       case 'POST configuration-sets/{}/event-destinations':
-        return { api: 'CreateConfigurationSetEventDestination', run: (a, r, i) => this.putDestination(a, r, name!, i.EventDestinationName, i.EventDestination, 'create') };
+        return {
+          api: 'CreateConfigurationSetEventDestination',
+          run: (a, r, i) => this.putDestination(a, r, name!, i.EventDestinationName, i.EventDestination, 'create'),
+        };
       case 'PUT configuration-sets/{}/event-destinations/{}':
-        return { api: 'UpdateConfigurationSetEventDestination', run: (a, r, i) => this.putDestination(a, r, name!, subName!, i.EventDestination, 'update') };
+        return {
+          api: 'UpdateConfigurationSetEventDestination',
+          run: (a, r, i) => this.putDestination(a, r, name!, subName!, i.EventDestination, 'update'),
+        };
       case 'DELETE configuration-sets/{}/event-destinations/{}':
         return {
           api: 'DeleteConfigurationSetEventDestination',
@@ -569,7 +697,11 @@ export class FakeSes {
           },
         };
       default:
-        throw new ApiError('UnknownOperationException', `fake SES: no SESv2 operation for ${method} /v2/email/${s.join('/')}`, 404);
+        throw new ApiError(
+          'UnknownOperationException',
+          `fake SES: no SESv2 operation for ${method} /v2/email/${s.join('/')}`,
+          404,
+        );
     }
   }
 
@@ -595,20 +727,33 @@ export class FakeSes {
   private page<T>(items: T[], query: URLSearchParams): { items: T[]; next: string | undefined } {
     const size = Math.min(Number(query.get('PageSize') ?? '1000') || 1000, 1000);
     const start = Number(query.get('NextToken') ?? '0') || 0;
-    return { items: items.slice(start, start + size), next: start + size < items.length ? String(start + size) : undefined };
+    return {
+      items: items.slice(start, start + size),
+      next: start + size < items.length ? String(start + size) : undefined,
+    };
   }
 
   private listEmailIdentities(account: string, region: string, query: URLSearchParams): unknown {
-    const all = [...this.identities.values()].filter((i) => i.accountId === account && i.region === region).sort((a, b) => a.name.localeCompare(b.name));
+    const all = [...this.identities.values()]
+      .filter((i) => i.accountId === account && i.region === region)
+      .sort((a, b) => a.name.localeCompare(b.name));
     const { items, next } = this.page(all, query);
     return {
-      EmailIdentities: items.map((i) => ({ IdentityType: i.name.includes('@') ? 'EMAIL_ADDRESS' : 'DOMAIN', IdentityName: i.name, SendingEnabled: true, VerificationStatus: 'SUCCESS' })),
+      EmailIdentities: items.map((i) => ({
+        IdentityType: i.name.includes('@') ? 'EMAIL_ADDRESS' : 'DOMAIN',
+        IdentityName: i.name,
+        SendingEnabled: true,
+        VerificationStatus: 'SUCCESS',
+      })),
       ...(next ? { NextToken: next } : {}),
     };
   }
 
   private listConfigurationSets(account: string, region: string, query: URLSearchParams): unknown {
-    const names = [...this.configurationSets.values()].filter((c) => c.accountId === account && c.region === region).map((c) => c.name).sort();
+    const names = [...this.configurationSets.values()]
+      .filter((c) => c.accountId === account && c.region === region)
+      .map((c) => c.name)
+      .sort();
     const { items, next } = this.page(names, query);
     return { ConfigurationSets: items, ...(next ? { NextToken: next } : {}) };
   }
@@ -621,28 +766,58 @@ export class FakeSes {
 
   private createConfigurationSet(account: string, region: string, input: Record<string, any>): unknown {
     const name = input.ConfigurationSetName;
-    if (typeof name !== 'string' || !NAME.test(name)) throw new ApiError('BadRequestException', `Invalid configuration set name: ${name}`);
-    if (this.configurationSets.has(`${region}|${account}|${name}`)) throw new ApiError('AlreadyExistsException', `Configuration set ${name} already exists.`);
-    this.configurationSets.set(`${region}|${account}|${name}`, { region, accountId: account, name, eventDestinations: [] });
+    if (typeof name !== 'string' || !NAME.test(name))
+      throw new ApiError('BadRequestException', `Invalid configuration set name: ${name}`);
+    if (this.configurationSets.has(`${region}|${account}|${name}`))
+      throw new ApiError('AlreadyExistsException', `Configuration set ${name} already exists.`);
+    this.configurationSets.set(`${region}|${account}|${name}`, {
+      region,
+      accountId: account,
+      name,
+      eventDestinations: [],
+    });
     return {};
   }
 
-  private putDestination(account: string, region: string, setName: string, name: unknown, definition: any, mode: 'create' | 'update'): unknown {
+  private putDestination(
+    account: string,
+    region: string,
+    setName: string,
+    name: unknown,
+    definition: any,
+    mode: 'create' | 'update',
+  ): unknown {
     const set = this.set(account, region, setName);
-    if (typeof name !== 'string' || !NAME.test(name)) throw new ApiError('BadRequestException', `Invalid event destination name: ${name}`);
+    if (typeof name !== 'string' || !NAME.test(name))
+      throw new ApiError('BadRequestException', `Invalid event destination name: ${name}`);
     const types = definition?.MatchingEventTypes;
-    if (!Array.isArray(types) || types.length === 0 || types.some((t: unknown) => !V2_EVENT_TYPES.includes(String(t)))) {
+    if (
+      !Array.isArray(types) ||
+      types.length === 0 ||
+      types.some((t: unknown) => !V2_EVENT_TYPES.includes(String(t)))
+    ) {
       throw new ApiError('BadRequestException', `Invalid MatchingEventTypes: ${JSON.stringify(types)}`);
     }
     const topic = definition?.SnsDestination?.TopicArn;
-    if (typeof topic !== 'string' || !TOPIC_ARN.test(topic)) throw new ApiError('BadRequestException', `Invalid SNS destination: ${JSON.stringify(definition?.SnsDestination)}`);
-    if (TOPIC_ARN.exec(topic)![1] !== region) throw new ApiError('BadRequestException', `SNS topic ${topic} is not in region ${region}.`);
-    const destination: FakeEventDestination = { Name: name, Enabled: definition.Enabled === true, MatchingEventTypes: [...types], SnsDestination: { TopicArn: topic } };
+    if (typeof topic !== 'string' || !TOPIC_ARN.test(topic))
+      throw new ApiError(
+        'BadRequestException',
+        `Invalid SNS destination: ${JSON.stringify(definition?.SnsDestination)}`,
+      );
+    if (TOPIC_ARN.exec(topic)![1] !== region)
+      throw new ApiError('BadRequestException', `SNS topic ${topic} is not in region ${region}.`);
+    const destination: FakeEventDestination = {
+      Name: name,
+      Enabled: definition.Enabled === true,
+      MatchingEventTypes: [...types],
+      SnsDestination: { TopicArn: topic },
+    };
     const index = set.eventDestinations.findIndex((d) => d.Name === name);
     if (mode === 'create') {
       if (index >= 0) throw new ApiError('AlreadyExistsException', `Event destination ${name} already exists.`);
       // "at most 10 event destinations per configuration set" (SES quotas).
-      if (set.eventDestinations.length >= 10) throw new ApiError('LimitExceededException', 'Too many event destinations in this configuration set.');
+      if (set.eventDestinations.length >= 10)
+        throw new ApiError('LimitExceededException', 'Too many event destinations in this configuration set.');
       set.eventDestinations.push(destination);
     } else {
       if (index < 0) throw new ApiError('NotFoundException', `Event destination ${name} does not exist.`, 404);

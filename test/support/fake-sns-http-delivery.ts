@@ -1,20 +1,14 @@
-/**
- * HTTP/S delivery for the fake SNS server (test/support/fake-sns-server.ts), plugged in through its `subscribe`,
- * `unsubscribe` and `publish` events: what SNS does for an `http`/`https` subscription.
- *
- * - Subscribe: POSTs a SubscriptionConfirmation whose Token is the one ConfirmSubscription must present.
- * - Publish: POSTs a Notification to every confirmed subscription of the topic (the bare message with
- *   `x-amz-sns-rawdelivery: true` when the subscription has RawMessageDelivery=true).
- * - Unsubscribe: POSTs an UnsubscribeConfirmation.
- * Bodies are signed with SignatureVersion 2 (SHA256withRSA) by the TEST key, SigningCertURL is the test file name on
- * the topic region's real SNS host (the endpoint under test must be given that certificate, never fetch it), and
- * headers follow sns-message-and-json-formats. Like SNS (SendMessageToHttp.prepare), a status outside 200-4xx or a
- * connection failure is retried; a 4xx is final.
- */
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { FakeSns, FakeSubscription, FakeTopic, PublishedMessage } from './fake-sns-server';
-import { SNS_TEST_SIGNER, type TestSigner, type UnsignedBody, confirmationBody, signBody, snsHeaders, testCertUrl } from './sns-signing';
+import {
+  confirmationBody,
+  SNS_TEST_SIGNER,
+  signBody,
+  snsHeaders,
+  type TestSigner,
+  testCertUrl,
+  type UnsignedBody,
+} from './sns-signing';
 
 /** One POST to an endpoint (every attempt is recorded). */
 export interface HttpDeliveryAttempt {
@@ -52,18 +46,35 @@ function isHttp(sub: FakeSubscription): boolean {
   return sub.protocol === 'http' || sub.protocol === 'https';
 }
 
-function post(endpoint: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number | string; response: string }> {
+function post(
+  endpoint: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<{ status: number | string; response: string }> {
   return new Promise((resolve) => {
     const url = new URL(endpoint);
-    const auth = url.username ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` } : {};
+    const auth = url.username
+      ? {
+          authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`,
+        }
+      : {};
     url.username = '';
     url.password = '';
-    const req = http.request(url, { method: 'POST', headers: { ...headers, ...auth, 'content-length': String(Buffer.byteLength(body)) }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, response: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (err) => resolve({ status: err.message, response: '' }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, ...auth, 'content-length': String(Buffer.byteLength(body)) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, response: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => resolve({ status: err.message, response: '' }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (err) => resolve({ status: err.message, response: '' }));
     req.end(body);
@@ -85,10 +96,26 @@ export function attachHttpDelivery(sns: FakeSns, options: HttpDeliveryOptions = 
     void work.finally(() => running.delete(work));
   }
 
-  async function deliver(sub: FakeSubscription, type: HttpDeliveryAttempt['type'], messageId: string, headers: Record<string, string>, text: string, raw: boolean) {
+  async function deliver(
+    sub: FakeSubscription,
+    type: HttpDeliveryAttempt['type'],
+    messageId: string,
+    headers: Record<string, string>,
+    text: string,
+    raw: boolean,
+  ) {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const { status, response } = await post(sub.endpoint, headers, text, timeoutMs);
-      attempts.push({ type, messageId, topicArn: sub.topicArn, endpoint: sub.endpoint, attempt, raw, status, response });
+      attempts.push({
+        type,
+        messageId,
+        topicArn: sub.topicArn,
+        endpoint: sub.endpoint,
+        attempt,
+        raw,
+        status,
+        response,
+      });
       if (typeof status === 'number' && status >= 200 && status < 500) return;
       await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
     }
@@ -98,17 +125,33 @@ export function attachHttpDelivery(sns: FakeSns, options: HttpDeliveryOptions = 
     const signed = signBody(body, { signer, version, certUrl: testCertUrl(topic.region) });
     const headers = snsHeaders(signed);
     if (body.Type !== 'SubscriptionConfirmation') headers['x-amz-sns-subscription-arn'] = sub.arn;
-    track(deliver(sub, body.Type as HttpDeliveryAttempt['type'], body.MessageId, headers, JSON.stringify(signed, null, 2), false));
+    track(
+      deliver(
+        sub,
+        body.Type as HttpDeliveryAttempt['type'],
+        body.MessageId,
+        headers,
+        JSON.stringify(signed, null, 2),
+        false,
+      ),
+    );
   }
 
   // SNS's SubscribeURL points at its own API; here at the fake server, so a test can see it is never visited.
-  const subscribeUrl = (topic: FakeTopic, sub: FakeSubscription) => `${sns.endpoint}/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(topic.arn)}&Token=${sub.token}`;
+  const subscribeUrl = (topic: FakeTopic, sub: FakeSubscription) =>
+    `${sns.endpoint}/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(topic.arn)}&Token=${sub.token}`;
 
-  const confirmation = (type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation') => (topic: FakeTopic, sub: FakeSubscription) => {
-    if (!isHttp(sub)) return;
-    const fields = { topicArn: topic.arn, token: sub.token, subscribeUrl: subscribeUrl(topic, sub), subscriptionArn: sub.arn };
-    sendSigned(topic, sub, confirmationBody(type, fields));
-  };
+  const confirmation =
+    (type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation') => (topic: FakeTopic, sub: FakeSubscription) => {
+      if (!isHttp(sub)) return;
+      const fields = {
+        topicArn: topic.arn,
+        token: sub.token,
+        subscribeUrl: subscribeUrl(topic, sub),
+        subscriptionArn: sub.arn,
+      };
+      sendSigned(topic, sub, confirmationBody(type, fields));
+    };
   const onSubscribe = confirmation('SubscriptionConfirmation');
   const onUnsubscribe = confirmation('UnsubscribeConfirmation');
 
@@ -129,13 +172,21 @@ export function attachHttpDelivery(sns: FakeSns, options: HttpDeliveryOptions = 
         track(deliver(sub, 'Notification', message.messageId, headers, message.body, true));
         continue;
       }
-      const body: UnsignedBody = { Type: 'Notification', MessageId: message.messageId, TopicArn: topic.arn, Message: message.body, Timestamp: timestamp };
+      const body: UnsignedBody = {
+        Type: 'Notification',
+        MessageId: message.messageId,
+        TopicArn: topic.arn,
+        Message: message.body,
+        Timestamp: timestamp,
+      };
       if (message.subject !== undefined) body.Subject = message.subject;
       body.UnsubscribeURL = `${sns.endpoint}/?Action=Unsubscribe&SubscriptionArn=${encodeURIComponent(sub.arn)}`;
       const attributes = Object.entries(message.attributes);
       if (attributes.length > 0) {
         // HTTP envelopes carry attributes as {Type, Value} (not signed).
-        body.MessageAttributes = Object.fromEntries(attributes.map(([name, a]) => [name, { Type: a.DataType, Value: a.StringValue ?? a.BinaryValue ?? '' }]));
+        body.MessageAttributes = Object.fromEntries(
+          attributes.map(([name, a]) => [name, { Type: a.DataType, Value: a.StringValue ?? a.BinaryValue ?? '' }]),
+        );
       }
       sendSigned(topic, sub, body);
     }

@@ -13,8 +13,9 @@
  * Delivery to subscribers is not done here; the state emits `subscribe` and `publish` events with everything a
  * delivery module needs (subscriptions are stored per topic, with their confirmation token).
  */
-import { EventEmitter } from 'node:events';
+
 import { randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -30,24 +31,67 @@ const ERRORS = {
   Throttling: { status: 400, type: 'Sender', message: 'Rate exceeded' },
   InternalError: { status: 500, type: 'Receiver', message: 'Internal Error' },
   NotFound: { status: 404, type: 'Sender', message: 'Topic does not exist' },
-  AuthorizationError: { status: 403, type: 'Sender', message: 'User is not authorized to perform: SNS:Publish on this resource' },
-  KMSAccessDenied: { status: 400, type: 'Sender', message: 'The ciphertext references a key that doesn\'t exist or that you don\'t have access to.' },
-  KMSDisabled: { status: 400, type: 'Sender', message: 'The request was rejected because the specified customer master key (CMK) isn\'t enabled.' },
-  KMSNotFound: { status: 400, type: 'Sender', message: 'The request was rejected because the specified entity or resource can\'t be found.' },
+  AuthorizationError: {
+    status: 403,
+    type: 'Sender',
+    message: 'User is not authorized to perform: SNS:Publish on this resource',
+  },
+  KMSAccessDenied: {
+    status: 400,
+    type: 'Sender',
+    message: "The ciphertext references a key that doesn't exist or that you don't have access to.",
+  },
+  KMSDisabled: {
+    status: 400,
+    type: 'Sender',
+    message: "The request was rejected because the specified customer master key (CMK) isn't enabled.",
+  },
+  KMSNotFound: {
+    status: 400,
+    type: 'Sender',
+    message: "The request was rejected because the specified entity or resource can't be found.",
+  },
   KMSThrottling: { status: 400, type: 'Sender', message: 'The request was denied due to request throttling.' },
   InvalidParameter: { status: 400, type: 'Sender', message: 'Invalid parameter' },
   ParameterValueInvalid: { status: 400, type: 'Sender', message: 'Invalid parameter value' },
-  EmptyBatchRequest: { status: 400, type: 'Sender', message: 'The batch request doesn\'t contain any entries.' },
-  TooManyEntriesInBatchRequest: { status: 400, type: 'Sender', message: 'The batch request contains more entries than permissible.' },
-  BatchEntryIdsNotDistinct: { status: 400, type: 'Sender', message: 'Two or more batch entries in the request have the same Id.' },
-  InvalidBatchEntryId: { status: 400, type: 'Sender', message: 'The Id of a batch entry in a batch request doesn\'t abide by the specification.' },
-  BatchRequestTooLong: { status: 400, type: 'Sender', message: 'The length of all the messages put together is more than the limit.' },
+  EmptyBatchRequest: { status: 400, type: 'Sender', message: "The batch request doesn't contain any entries." },
+  TooManyEntriesInBatchRequest: {
+    status: 400,
+    type: 'Sender',
+    message: 'The batch request contains more entries than permissible.',
+  },
+  BatchEntryIdsNotDistinct: {
+    status: 400,
+    type: 'Sender',
+    message: 'Two or more batch entries in the request have the same Id.',
+  },
+  InvalidBatchEntryId: {
+    status: 400,
+    type: 'Sender',
+    message: "The Id of a batch entry in a batch request doesn't abide by the specification.",
+  },
+  BatchRequestTooLong: {
+    status: 400,
+    type: 'Sender',
+    message: 'The length of all the messages put together is more than the limit.',
+  },
   InvalidAction: { status: 400, type: 'Sender', message: 'The action or operation requested is invalid.' },
 } as const;
 export type FakeSnsErrorCode = keyof typeof ERRORS;
 
 /** Codes a topic can be set to always answer (faults.failTopic). */
-export type FailingTopicCode = Extract<FakeSnsErrorCode, 'NotFound' | 'AuthorizationError' | 'KMSAccessDenied' | 'KMSDisabled' | 'KMSNotFound' | 'KMSThrottling' | 'InvalidParameter' | 'InternalError' | 'Throttling'>;
+export type FailingTopicCode = Extract<
+  FakeSnsErrorCode,
+  | 'NotFound'
+  | 'AuthorizationError'
+  | 'KMSAccessDenied'
+  | 'KMSDisabled'
+  | 'KMSNotFound'
+  | 'KMSThrottling'
+  | 'InvalidParameter'
+  | 'InternalError'
+  | 'Throttling'
+>;
 
 class SnsError extends Error {
   constructor(
@@ -132,7 +176,10 @@ export class FakeSnsState {
   constructor(readonly accountId = FAKE_ACCOUNT_ID) {}
 
   /** Creates a topic (idempotent, as CreateTopic is); any region and account, for cross-account tests. */
-  createTopic(name: string, where: { region?: string; accountId?: string; attributes?: Record<string, string> } = {}): FakeTopic {
+  createTopic(
+    name: string,
+    where: { region?: string; accountId?: string; attributes?: Record<string, string> } = {},
+  ): FakeTopic {
     const region = where.region ?? 'us-east-1';
     const accountId = where.accountId ?? this.accountId;
     const arn = `arn:aws:sns:${region}:${accountId}:${name}`;
@@ -190,7 +237,14 @@ export interface FaultRates {
   dropRate: number;
 }
 
-const NO_FAULTS: FaultRates = { throttleRate: 0, internalErrorRate: 0, entryFailureRate: 0, slowRate: 0, slowMs: 2_000, dropRate: 0 };
+const NO_FAULTS: FaultRates = {
+  throttleRate: 0,
+  internalErrorRate: 0,
+  entryFailureRate: 0,
+  slowRate: 0,
+  slowMs: 2_000,
+  dropRate: 0,
+};
 
 /** mulberry32: a small seeded PRNG, so a fault pattern is the same for the same seed and request order. */
 function seededRandom(seed: number): () => number {
@@ -276,7 +330,10 @@ export class FakeSnsFaults {
 
 function xmlEscape(text: string): string {
   // \r is escaped too: XML parsers turn a literal CR into LF.
-  return text.replace(/[&<>"'\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' })[c]!);
+  return text.replace(
+    /[&<>"'\r]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' })[c]!,
+  );
 }
 
 function el(name: string, value: string): string {
@@ -336,16 +393,31 @@ function messageAttributes(fields: Record<string, string>, prefix: string): Reco
   for (const e of entries.values()) {
     const name = e.Name ?? '';
     // SNS developer guide, sns-message-attributes: name rules, and the types String, String.Array, Number, Binary.
-    if (!/^[A-Za-z0-9_.-]{1,256}$/.test(name) || /^(aws|amazon)\./i.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..')) {
+    if (
+      !/^[A-Za-z0-9_.-]{1,256}$/.test(name) ||
+      /^(aws|amazon)\./i.test(name) ||
+      name.startsWith('.') ||
+      name.endsWith('.') ||
+      name.includes('..')
+    ) {
       throw new SnsError('ParameterValueInvalid', `The message attribute name '${name}' is invalid.`);
     }
     const dataType = e['Value.DataType'] ?? '';
     if (!/^(String|Number|Binary)(\..+)?$/.test(dataType)) {
-      throw new SnsError('ParameterValueInvalid', `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`);
+      throw new SnsError(
+        'ParameterValueInvalid',
+        `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
+      );
     }
     const value = dataType.startsWith('Binary') ? e['Value.BinaryValue'] : e['Value.StringValue'];
-    if (value === undefined) throw new SnsError('ParameterValueInvalid', `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`);
-    out[name] = dataType.startsWith('Binary') ? { DataType: dataType, BinaryValue: value } : { DataType: dataType, StringValue: value };
+    if (value === undefined)
+      throw new SnsError(
+        'ParameterValueInvalid',
+        `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
+      );
+    out[name] = dataType.startsWith('Binary')
+      ? { DataType: dataType, BinaryValue: value }
+      : { DataType: dataType, StringValue: value };
   }
   return out;
 }
@@ -354,7 +426,8 @@ function messageAttributes(fields: Record<string, string>, prefix: string): Reco
 function sizeOf(body: string, attributes: Record<string, FakeMessageAttribute>): number {
   let n = Buffer.byteLength(body);
   for (const [name, a] of Object.entries(attributes)) {
-    n += Buffer.byteLength(name) + Buffer.byteLength(a.DataType) + Buffer.byteLength(a.StringValue ?? a.BinaryValue ?? '');
+    n +=
+      Buffer.byteLength(name) + Buffer.byteLength(a.DataType) + Buffer.byteLength(a.StringValue ?? a.BinaryValue ?? '');
   }
   return n;
 }
@@ -408,7 +481,8 @@ const ACTIONS: Record<string, Handler> = {
   CreateTopic(state, _faults, { params, region }) {
     const name = required(params, 'Name');
     // SNS API reference, CreateTopic: up to 256 letters, digits, hyphens and underscores; FIFO names end in .fifo.
-    if (!/^[A-Za-z0-9_-]{1,256}$/.test(name.replace(/\.fifo$/, ''))) throw new SnsError('InvalidParameter', 'Invalid parameter: Topic Name');
+    if (!/^[A-Za-z0-9_-]{1,256}$/.test(name.replace(/\.fifo$/, '')))
+      throw new SnsError('InvalidParameter', 'Invalid parameter: Topic Name');
     const topic = state.createTopic(name, { region, attributes: stringMap(params, 'Attributes') });
     return el('TopicArn', topic.arn);
   },
@@ -459,7 +533,8 @@ const ACTIONS: Record<string, Handler> = {
     const topic = state.topic(required(params, 'TopicArn'));
     if (topic === undefined) throw new SnsError('NotFound');
     const protocol = required(params, 'Protocol').toLowerCase();
-    if (!PROTOCOLS.has(protocol)) throw new SnsError('InvalidParameter', 'Invalid parameter: Amazon SNS does not support this protocol string');
+    if (!PROTOCOLS.has(protocol))
+      throw new SnsError('InvalidParameter', 'Invalid parameter: Amazon SNS does not support this protocol string');
     const endpoint = params.get('Endpoint') ?? '';
     if ((protocol === 'http' || protocol === 'https') && !endpoint.startsWith(`${protocol}://`)) {
       throw new SnsError('InvalidParameter', `Invalid parameter: Endpoint must match the specified protocol`);
@@ -514,7 +589,10 @@ const ACTIONS: Record<string, Handler> = {
     const start = Number(params.get('NextToken') ?? 0);
     const members = subs
       .slice(start, start + PAGE_SIZE)
-      .map((s) => `<member>${el('TopicArn', s.topicArn)}${el('Protocol', s.protocol)}${el('SubscriptionArn', s.confirmed ? s.arn : 'PendingConfirmation')}${el('Owner', s.owner)}${el('Endpoint', s.endpoint)}</member>`)
+      .map(
+        (s) =>
+          `<member>${el('TopicArn', s.topicArn)}${el('Protocol', s.protocol)}${el('SubscriptionArn', s.confirmed ? s.arn : 'PendingConfirmation')}${el('Owner', s.owner)}${el('Endpoint', s.endpoint)}</member>`,
+      )
       .join('');
     const next = start + PAGE_SIZE < subs.length ? el('NextToken', String(start + PAGE_SIZE)) : '';
     return `<Subscriptions>${members}</Subscriptions>${next}`;
@@ -527,8 +605,16 @@ const ACTIONS: Record<string, Handler> = {
     if (body === '') throw new SnsError('InvalidParameter', 'Invalid parameter: Empty message');
     const attributes = messageAttributes(Object.fromEntries(params), 'MessageAttributes.entry.');
     const topic = publishTarget(state, faults, call, arn);
-    if (sizeOf(body, attributes) > maxMessageBytes(topic)) throw new SnsError('InvalidParameter', 'Invalid parameter: Message too long');
-    const message: PublishedMessage = { topicArn: topic.arn, messageId: randomUUID(), body, attributes, action: 'Publish', requestId };
+    if (sizeOf(body, attributes) > maxMessageBytes(topic))
+      throw new SnsError('InvalidParameter', 'Invalid parameter: Message too long');
+    const message: PublishedMessage = {
+      topicArn: topic.arn,
+      messageId: randomUUID(),
+      body,
+      attributes,
+      action: 'Publish',
+      requestId,
+    };
     const subject = params.get('Subject');
     if (subject !== null) message.subject = subject;
     const structure = params.get('MessageStructure');
@@ -563,7 +649,9 @@ const ACTIONS: Record<string, Handler> = {
     const successful: string[] = [];
     const failed: string[] = [];
     const fail = (id: string, code: string, senderFault: boolean, message: string) =>
-      failed.push(`<member>${el('Id', id)}${el('Code', code)}${el('SenderFault', String(senderFault))}${el('Message', message)}</member>`);
+      failed.push(
+        `<member>${el('Id', id)}${el('Code', code)}${el('SenderFault', String(senderFault))}${el('Message', message)}</member>`,
+      );
     let failedOnPurpose = 0;
     for (const { fields, attributes, error } of parsed) {
       const id = fields.Id!;
@@ -574,7 +662,15 @@ const ACTIONS: Record<string, Handler> = {
         failedOnPurpose++;
         fail(id, 'InternalError', false, 'Internal Error');
       } else {
-        const message: PublishedMessage = { topicArn: topic.arn, messageId: randomUUID(), body, attributes, action: 'PublishBatch', batchEntryId: id, requestId };
+        const message: PublishedMessage = {
+          topicArn: topic.arn,
+          messageId: randomUUID(),
+          body,
+          attributes,
+          action: 'PublishBatch',
+          batchEntryId: id,
+          requestId,
+        };
         if (fields.Subject !== undefined) message.subject = fields.Subject;
         if (fields.MessageStructure !== undefined) message.messageStructure = fields.MessageStructure;
         accept(state, topic, message);
@@ -615,7 +711,11 @@ export interface FakeSns {
   /** Resolves once every request received so far has been answered, dropped or abandoned. */
   idle(): Promise<void>;
   /** SDK client settings for this server: region, endpoint and throwaway credentials. */
-  clientConfig(region?: string): { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  clientConfig(region?: string): {
+    region: string;
+    endpoint: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
   close(): Promise<void>;
 }
 
@@ -692,7 +792,11 @@ export async function startFakeSns(options: FakeSnsOptions = {}): Promise<FakeSn
       if (fault === 'internal-error') throw new SnsError('InternalError');
       const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
       if (handler === undefined) throw new SnsError('InvalidAction', `Could not find operation ${action}`);
-      xml = xmlResult(action, handler(state, faults, { params, region, requestId, record, forcedEntryFailure: fault === 'fail-entries' }), requestId);
+      xml = xmlResult(
+        action,
+        handler(state, faults, { params, region, requestId, record, forcedEntryFailure: fault === 'fail-entries' }),
+        requestId,
+      );
     } catch (err) {
       // A bug in this server answers as SNS's own failures do, rather than as an unhandled rejection.
       const error = err instanceof SnsError ? err : new SnsError('InternalError', String(err));
@@ -701,7 +805,11 @@ export async function startFakeSns(options: FakeSnsOptions = {}): Promise<FakeSn
     }
     record.status = status;
     if (res.destroyed) return;
-    res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(xml) });
+    res.writeHead(status, {
+      'content-type': 'text/xml',
+      'x-amzn-requestid': requestId,
+      'content-length': Buffer.byteLength(xml),
+    });
     res.end(xml);
   }
 
@@ -715,7 +823,11 @@ export async function startFakeSns(options: FakeSnsOptions = {}): Promise<FakeSn
     faults,
     server,
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
-    clientConfig: (region = 'us-east-1') => ({ region, endpoint, credentials: { accessKeyId: 'AKIDFAKESNS', secretAccessKey: 'fake-sns-secret' } }),
+    clientConfig: (region = 'us-east-1') => ({
+      region,
+      endpoint,
+      credentials: { accessKeyId: 'AKIDFAKESNS', secretAccessKey: 'fake-sns-secret' },
+    }),
     close: async () => {
       for (const release of [...pendingDelays]) release();
       for (const wake of idleWaiters.splice(0)) wake();

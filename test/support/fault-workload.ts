@@ -42,11 +42,27 @@ export const PARKING_TOPIC_ARN = topic(OWNER, 'ses-notification-bridge-test-park
 export function workloadRoutes(unmatched: unknown = { action: 'deliver', to: TOPICS.unrouted }) {
   return {
     routes: [
-      { name: 'acme-legacy', when: { sendingAccountId: ACME, types: ['bounce', 'complaint', 'delivery'] }, to: TOPICS.acmeFeedback },
+      {
+        name: 'acme-legacy',
+        when: { sendingAccountId: ACME, types: ['bounce', 'complaint', 'delivery'] },
+        to: TOPICS.acmeFeedback,
+      },
       { name: 'acme-analytics', when: { sendingAccountId: ACME }, to: TOPICS.acmeAnalytics },
-      { name: 'billing-events', when: { sendingAccountId: BILLING, configurationSet: 'billing-events' }, to: TOPICS.billingEvents },
-      { name: 'billing-suppression', when: { sendingAccountId: BILLING, types: ['bounce', 'complaint'] }, to: TOPICS.billingSuppression },
-      { name: 'owner-bounces', when: { sendingAccountId: OWNER, types: ['bounce', 'complaint'] }, to: TOPICS.ownerFeedback },
+      {
+        name: 'billing-events',
+        when: { sendingAccountId: BILLING, configurationSet: 'billing-events' },
+        to: TOPICS.billingEvents,
+      },
+      {
+        name: 'billing-suppression',
+        when: { sendingAccountId: BILLING, types: ['bounce', 'complaint'] },
+        to: TOPICS.billingSuppression,
+      },
+      {
+        name: 'owner-bounces',
+        when: { sendingAccountId: OWNER, types: ['bounce', 'complaint'] },
+        to: TOPICS.ownerFeedback,
+      },
       // Legacy consumers: types a legacy notification never carried are skipped (format_unsupported), not failed.
       { name: 'owner-crm', when: { sendingAccountId: OWNER }, to: TOPICS.ownerCrm },
       { name: 'spring-campaign', when: { tags: { campaign: ['spring-sale'] } }, to: TOPICS.marketing },
@@ -83,7 +99,12 @@ export interface WorkloadRecord {
 }
 
 /** The destinations the routes above give a record: the oracle. */
-export function expectedDestinations(account: string, type: string, configurationSet: string | null, campaign: string | null): Destination[] {
+export function expectedDestinations(
+  account: string,
+  type: string,
+  configurationSet: string | null,
+  campaign: string | null,
+): Destination[] {
   const out: Destination[] = [];
   if (account === ACME) {
     if (LEGACY_TYPES.has(type)) out.push(TOPICS.acmeFeedback);
@@ -109,7 +130,9 @@ export interface WorkloadOptions {
 
 /** `count` SES records cycling through the AWS samples, senders and tags; deterministic. */
 export function buildWorkload(count: number, options: WorkloadOptions = {}): WorkloadRecord[] {
-  const samples = [...loadRawSamples().entries()].filter(([name]) => !options.eventFormatOnly || name.startsWith('event-')).map(([, json]) => json);
+  const samples = [...loadRawSamples().entries()]
+    .filter(([name]) => !options.eventFormatOnly || name.startsWith('event-'))
+    .map(([, json]) => json);
   const label = options.label ?? 'fi';
   const out: WorkloadRecord[] = [];
   for (let i = 0; i < count; i++) {
@@ -137,7 +160,16 @@ export function buildWorkload(count: number, options: WorkloadOptions = {}): Wor
         json.mail.tags.campaign = [campaign];
       }
     }
-    out.push({ index: i, messageId, account, type, format, text: JSON.stringify(json), json, expected: expectedDestinations(account, type, configurationSet, campaign) });
+    out.push({
+      index: i,
+      messageId,
+      account,
+      type,
+      format,
+      text: JSON.stringify(json),
+      json,
+      expected: expectedDestinations(account, type, configurationSet, campaign),
+    });
   }
   return out;
 }

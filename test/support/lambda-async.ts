@@ -16,7 +16,12 @@ export type AsyncHandler<E> = (event: E, context: Context) => Promise<unknown>;
 export interface InvocationRecord<E> {
   version: '1.0';
   timestamp: string;
-  requestContext: { requestId: string; functionArn: string; condition: 'RetriesExhausted'; approximateInvokeCount: number };
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetriesExhausted';
+    approximateInvokeCount: number;
+  };
   requestPayload: E;
   responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
   responsePayload: { errorType: string; errorMessage: string };
@@ -49,13 +54,17 @@ export class AsyncInvoker<E> {
 
   constructor(options: AsyncInvokerOptions = {}) {
     this.maximumRetryAttempts = options.maximumRetryAttempts ?? 2;
-    this.functionArn = options.functionArn ?? 'arn:aws:lambda:us-east-1:888888888888:function:ses-notification-bridge-test-route-async';
+    this.functionArn =
+      options.functionArn ?? 'arn:aws:lambda:us-east-1:888888888888:function:ses-notification-bridge-test-route-async';
     this.concurrency = options.concurrency ?? 1;
   }
 
   /** Invokes the handler for one event with Lambda's retries; resolves once it succeeded or was sent on failure. */
   async invoke(handler: AsyncHandler<E>, event: E): Promise<'succeeded' | 'failed'> {
-    const requestId = createHash('sha256').update(`${this.stats.events}:${JSON.stringify(event)}`).digest('hex').slice(0, 32);
+    const requestId = createHash('sha256')
+      .update(`${this.stats.events}:${JSON.stringify(event)}`)
+      .digest('hex')
+      .slice(0, 32);
     this.stats.events++;
     let lastError: unknown;
     const attempts = this.maximumRetryAttempts + 1;
@@ -75,7 +84,12 @@ export class AsyncInvoker<E> {
     this.onFailure.push({
       version: '1.0',
       timestamp: new Date(0).toISOString(),
-      requestContext: { requestId, functionArn: `${this.functionArn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: attempts },
+      requestContext: {
+        requestId,
+        functionArn: `${this.functionArn}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: attempts,
+      },
       requestPayload: event,
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: {

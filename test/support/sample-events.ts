@@ -5,11 +5,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  OWNER_ACCOUNT,
   eventBridgeEvent,
   firehoseEvent,
   lambdaSnsEvent,
   lambdaSqsEvent,
+  OWNER_ACCOUNT,
   snsEnvelope,
   sqsBodyFromSns,
 } from './envelopes';

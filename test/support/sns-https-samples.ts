@@ -10,7 +10,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stableUuid } from './envelopes';
 import { EVENTS_DIR } from './sample-events';
-import { TEST_TOPIC_ARN, confirmationBody, functionUrlEvent, notificationBody, signBody, snsHeaders } from './sns-signing';
+import {
+  confirmationBody,
+  functionUrlEvent,
+  notificationBody,
+  signBody,
+  snsHeaders,
+  TEST_TOPIC_ARN,
+} from './sns-signing';
 
 export const SNS_HTTPS_EVENTS_DIR = path.join(EVENTS_DIR, 'sns-https');
 
@@ -35,13 +42,28 @@ export function buildSnsHttpsSamples(): Map<string, Record<string, unknown>> {
   const samples = new Map<string, Record<string, unknown>>();
   const ids = (name: string) => ({ messageId: stableUuid(`sns-https:${name}`), timestamp: SAMPLE_TIMESTAMP });
 
-  samples.set('subscription-confirmation.json', signedPost(confirmationBody('SubscriptionConfirmation', ids('subscription-confirmation'))));
-  samples.set('unsubscribe-confirmation.json', signedPost(confirmationBody('UnsubscribeConfirmation', ids('unsubscribe-confirmation'))));
+  samples.set(
+    'subscription-confirmation.json',
+    signedPost(confirmationBody('SubscriptionConfirmation', ids('subscription-confirmation'))),
+  );
+  samples.set(
+    'unsubscribe-confirmation.json',
+    signedPost(confirmationBody('UnsubscribeConfirmation', ids('unsubscribe-confirmation'))),
+  );
   samples.set(
     'notification-bounce.json',
-    signedPost(notificationBody({ message: rawRecord('legacy-bounce-with-dsn'), subject: 'Amazon SES Email Event Notification', ...ids('notification-bounce') })),
+    signedPost(
+      notificationBody({
+        message: rawRecord('legacy-bounce-with-dsn'),
+        subject: 'Amazon SES Email Event Notification',
+        ...ids('notification-bounce'),
+      }),
+    ),
   );
-  samples.set('notification-delivery-v1.json', signedPost(notificationBody({ message: rawRecord('event-delivery'), ...ids('notification-delivery-v1') }), '1'));
+  samples.set(
+    'notification-delivery-v1.json',
+    signedPost(notificationBody({ message: rawRecord('event-delivery'), ...ids('notification-delivery-v1') }), '1'),
+  );
 
   // The bounce sample with one character of its Message changed after signing: must be refused (403 bad_signature).
   const forged = structuredClone(samples.get('notification-bounce.json')!);

@@ -7,7 +7,7 @@ import { randomUUID, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CertFetchError, CertificateStore } from '#lib/sns-https/certs';
-import { stringToSign, type SnsMessageType } from '#lib/sns-https/message';
+import { type SnsMessageType, stringToSign } from '#lib/sns-https/message';
 import { TEST_CERT_URL } from '#lib/sns-https/test-certificate';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/sns-https');
@@ -70,8 +70,17 @@ export type UnsignedBody = {
 export function signBody(body: UnsignedBody, options: SignOptions = {}): Record<string, unknown> {
   const signer = options.signer ?? SNS_TEST_SIGNER;
   const version = options.version ?? '2';
-  const signature = sign(version === '1' ? 'sha1' : 'sha256', Buffer.from(stringToSign(body), 'utf8'), signer.keyPem).toString('base64');
-  return { ...body, SignatureVersion: version, Signature: signature, SigningCertURL: options.certUrl ?? signer.certUrl };
+  const signature = sign(
+    version === '1' ? 'sha1' : 'sha256',
+    Buffer.from(stringToSign(body), 'utf8'),
+    signer.keyPem,
+  ).toString('base64');
+  return {
+    ...body,
+    SignatureVersion: version,
+    Signature: signature,
+    SigningCertURL: options.certUrl ?? signer.certUrl,
+  };
 }
 
 export interface NotificationFields {
@@ -100,7 +109,14 @@ export function notificationBody(fields: NotificationFields): UnsignedBody {
 /** An unsigned SubscriptionConfirmation or UnsubscribeConfirmation body. */
 export function confirmationBody(
   type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation',
-  fields: { topicArn?: string; token?: string; timestamp?: string; messageId?: string; subscribeUrl?: string; subscriptionArn?: string } = {},
+  fields: {
+    topicArn?: string;
+    token?: string;
+    timestamp?: string;
+    messageId?: string;
+    subscribeUrl?: string;
+    subscriptionArn?: string;
+  } = {},
 ): UnsignedBody {
   const topicArn = fields.topicArn ?? TEST_TOPIC_ARN;
   const token = fields.token ?? '2336412f37fb687f5d51e6e2425c464de12884ef4fbbb79cb6f04d3bb5aa9e0fb6d9a7bf9a';
@@ -115,7 +131,9 @@ export function confirmationBody(
     Token: token,
     TopicArn: topicArn,
     Message: message,
-    SubscribeURL: fields.subscribeUrl ?? `https://sns.${region}.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${topicArn}&Token=${token}`,
+    SubscribeURL:
+      fields.subscribeUrl ??
+      `https://sns.${region}.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${topicArn}&Token=${token}`,
     Timestamp: fields.timestamp ?? new Date().toISOString(),
   };
 }
@@ -129,24 +147,39 @@ export function snsHeaders(body: Record<string, unknown>): Record<string, string
     'x-amz-sns-message-id': String(body.MessageId),
     'x-amz-sns-topic-arn': String(body.TopicArn),
   };
-  if (body.Type !== 'SubscriptionConfirmation') headers['x-amz-sns-subscription-arn'] = `${String(body.TopicArn)}:00000000-0000-4000-8000-000000000000`;
+  if (body.Type !== 'SubscriptionConfirmation')
+    headers['x-amz-sns-subscription-arn'] = `${String(body.TopicArn)}:00000000-0000-4000-8000-000000000000`;
   return headers;
 }
 
 /** A Lambda function URL (HTTP API payload v2) event carrying an SNS post. */
-export function functionUrlEvent(bodyText: string, headers: Record<string, string>, method = 'POST'): Record<string, unknown> {
+export function functionUrlEvent(
+  bodyText: string,
+  headers: Record<string, string>,
+  method = 'POST',
+): Record<string, unknown> {
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath: '/',
     rawQueryString: '',
-    headers: { host: 'abcdefghij0123456789abcdefghij01.lambda-url.us-east-1.on.aws', 'content-length': String(Buffer.byteLength(bodyText)), ...headers },
+    headers: {
+      host: 'abcdefghij0123456789abcdefghij01.lambda-url.us-east-1.on.aws',
+      'content-length': String(Buffer.byteLength(bodyText)),
+      ...headers,
+    },
     requestContext: {
       accountId: 'anonymous',
       apiId: 'abcdefghij0123456789abcdefghij01',
       domainName: 'abcdefghij0123456789abcdefghij01.lambda-url.us-east-1.on.aws',
       domainPrefix: 'abcdefghij0123456789abcdefghij01',
-      http: { method, path: '/', protocol: 'HTTP/1.1', sourceIp: '54.240.197.1', userAgent: headers['user-agent'] ?? 'test' },
+      http: {
+        method,
+        path: '/',
+        protocol: 'HTTP/1.1',
+        sourceIp: '54.240.197.1',
+        userAgent: headers['user-agent'] ?? 'test',
+      },
       requestId: '5d1a2b3c-0000-4000-8000-000000000000',
       routeKey: '$default',
       stage: '$default',
@@ -159,7 +192,10 @@ export function functionUrlEvent(bodyText: string, headers: Record<string, strin
 }
 
 /** A signed body and the function URL event SNS would produce for it. */
-export function signedEvent(body: UnsignedBody, options: SignOptions = {}): { body: Record<string, unknown>; text: string; event: Record<string, unknown> } {
+export function signedEvent(
+  body: UnsignedBody,
+  options: SignOptions = {},
+): { body: Record<string, unknown>; text: string; event: Record<string, unknown> } {
   const signed = signBody(body, options);
   const text = JSON.stringify(signed, null, 2);
   return { body: signed, text, event: functionUrlEvent(text, snsHeaders(signed)) };
@@ -169,7 +205,11 @@ export function signedEvent(body: UnsignedBody, options: SignOptions = {}): { bo
  * A certificate store that never reaches the network: it serves the test certificate for `urls` (default: the test
  * URL in us-east-1) and answers 404 for anything else, counting fetches.
  */
-export function testCertStore(urls: string[] = [TEST_CERT_URL], certPem = SNS_TEST_SIGNER.certPem, maxEntries = 20): CertificateStore & { fetches: string[] } {
+export function testCertStore(
+  urls: string[] = [TEST_CERT_URL],
+  certPem = SNS_TEST_SIGNER.certPem,
+  maxEntries = 20,
+): CertificateStore & { fetches: string[] } {
   const fetches: string[] = [];
   const store = new CertificateStore(async (url) => {
     fetches.push(url);

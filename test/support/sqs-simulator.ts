@@ -19,7 +19,10 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 /** Lambda's invocation payload quota for synchronous invocation, which SQS batches are subject to. */
 export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void | null | undefined>;
+export type SqsHandler = (
+  event: SQSEvent,
+  context: Context,
+) => Promise<SQSBatchResponse | undefined | null | undefined>;
 
 export interface SqsSimulatorOptions {
   /** Most messages per invocation (serverless.yml: 100). */
@@ -85,7 +88,17 @@ export class SqsSimulator {
   /** Visible messages, in the order they will be received. */
   private readonly visible: QueuedMessage[] = [];
   readonly deadLetters: DeadLetter[] = [];
-  readonly stats: SqsRunStats = { sent: 0, invocations: 0, failedInvocations: 0, received: 0, redeliveries: 0, deleted: 0, deadLettered: 0, largestBatch: 0, largestEventBytes: 0 };
+  readonly stats: SqsRunStats = {
+    sent: 0,
+    invocations: 0,
+    failedInvocations: 0,
+    received: 0,
+    redeliveries: 0,
+    deleted: 0,
+    deadLettered: 0,
+    largestBatch: 0,
+    largestEventBytes: 0,
+  };
   private clock = 1_767_225_600_000;
 
   constructor(options: SqsSimulatorOptions = {}) {
@@ -94,13 +107,21 @@ export class SqsSimulator {
     this.maxEventBytes = options.maxEventBytes ?? LAMBDA_PAYLOAD_LIMIT_BYTES;
     this.concurrency = options.concurrency ?? 1;
     this.queueArn = options.queueArn ?? 'arn:aws:sqs:us-east-1:888888888888:ses-notification-bridge-test-intake';
-    this.functionArn = options.functionArn ?? 'arn:aws:lambda:us-east-1:888888888888:function:ses-notification-bridge-test-route-sqs';
+    this.functionArn =
+      options.functionArn ?? 'arn:aws:lambda:us-east-1:888888888888:function:ses-notification-bridge-test-route-sqs';
   }
 
   /** Enqueues one message; returns its SQS message id (deterministic: the send order and body). */
   send(body: string): string {
     const messageId = stableId(`${this.stats.sent}:${body}`);
-    this.visible.push({ messageId, body, sentTimestamp: this.clock++, receiveCount: 0, firstReceiveTimestamp: null, failures: [] });
+    this.visible.push({
+      messageId,
+      body,
+      sentTimestamp: this.clock++,
+      receiveCount: 0,
+      firstReceiveTimestamp: null,
+      failures: [],
+    });
     this.stats.sent++;
     return messageId;
   }
@@ -165,7 +186,13 @@ export class SqsSimulator {
 
   private deadLetter(message: QueuedMessage): void {
     const reason = `received ${message.receiveCount} times (maxReceiveCount ${this.maxReceiveCount}) without being deleted: ${message.failures.join('; ')}`;
-    this.deadLetters.push({ messageId: message.messageId, body: message.body, receiveCount: message.receiveCount, reason, failures: [...message.failures] });
+    this.deadLetters.push({
+      messageId: message.messageId,
+      body: message.body,
+      receiveCount: message.receiveCount,
+      reason,
+      failures: [...message.failures],
+    });
     this.stats.deadLettered++;
   }
 
@@ -194,7 +221,10 @@ export class SqsSimulator {
     this.stats.received += batch.length;
     for (const message of batch) if (message.receiveCount > 1) this.stats.redeliveries++;
     const event: SQSEvent = { Records: batch.map((m) => this.record(m, m.receiveCount)) };
-    const context = { invokedFunctionArn: this.functionArn, awsRequestId: stableId(`invoke:${this.stats.invocations}`) } as Context;
+    const context = {
+      invokedFunctionArn: this.functionArn,
+      awsRequestId: stableId(`invoke:${this.stats.invocations}`),
+    } as Context;
     let failed: Map<string, string>;
     try {
       failed = this.failedItems(await handler(event, context), batch);
@@ -222,15 +252,22 @@ export class SqsSimulator {
       return new Map(batch.map((m) => [m.messageId, why]));
     };
     if (response === undefined || response === null) return new Map();
-    if (typeof response !== 'object') return all(`response ${JSON.stringify(response)} is not a batch response: whole batch failed`);
+    if (typeof response !== 'object')
+      return all(`response ${JSON.stringify(response)} is not a batch response: whole batch failed`);
     const list = (response as { batchItemFailures?: unknown }).batchItemFailures;
     if (list === undefined || list === null) return new Map();
     if (!Array.isArray(list)) return all('batchItemFailures is not a list: whole batch failed');
     const ids = new Set(batch.map((m) => m.messageId));
     const failed = new Map<string, string>();
     for (const entry of list) {
-      const id = typeof entry === 'object' && entry !== null ? (entry as { itemIdentifier?: unknown }).itemIdentifier : undefined;
-      if (typeof id !== 'string' || id === '' || !ids.has(id)) return all(`batchItemFailures holds ${JSON.stringify(entry)}, not a message id of this batch: whole batch failed`);
+      const id =
+        typeof entry === 'object' && entry !== null
+          ? (entry as { itemIdentifier?: unknown }).itemIdentifier
+          : undefined;
+      if (typeof id !== 'string' || id === '' || !ids.has(id))
+        return all(
+          `batchItemFailures holds ${JSON.stringify(entry)}, not a message id of this batch: whole batch failed`,
+        );
       failed.set(id, 'listed in batchItemFailures');
     }
     return failed;

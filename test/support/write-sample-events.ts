@@ -1,7 +1,7 @@
 /** Rewrites events/ from events/raw/ (npm run events). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EVENTS_DIR, buildSampleEvents, sampleEventText } from './sample-events';
+import { buildSampleEvents, EVENTS_DIR, sampleEventText } from './sample-events';
 
 for (const [relative, content] of buildSampleEvents()) {
   const file = path.join(EVENTS_DIR, relative);

@@ -1,7 +1,7 @@
 /** Rewrites events/sns-https/ (signed with the committed test key): node bin/run-ts.cjs test/support/write-sns-https-events.ts */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { SNS_HTTPS_EVENTS_DIR, buildSnsHttpsSamples, snsHttpsSampleText } from './sns-https-samples';
+import { buildSnsHttpsSamples, SNS_HTTPS_EVENTS_DIR, snsHttpsSampleText } from './sns-https-samples';
 
 const samples = buildSnsHttpsSamples();
 mkdirSync(SNS_HTTPS_EVENTS_DIR, { recursive: true });

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Manifest, buildBadInputs } from '#test/support/bad-inputs';
-import { REPO_ROOT, jsonLines, runCli } from '#test/support/fixtures';
+import { buildBadInputs, type Manifest } from '#test/support/bad-inputs';
+import { jsonLines, REPO_ROOT, runCli } from '#test/support/fixtures';
 
 const BAD_DIR = path.join(REPO_ROOT, 'test/fixtures/bad');
 const manifest = JSON.parse(readFileSync(path.join(BAD_DIR, 'manifest.json'), 'utf8')) as Manifest;
@@ -17,7 +17,8 @@ describe('the bad-input corpus', () => {
   it('holds at least 60 malformed inputs, each file named once in the manifest, as test/support/bad-inputs.ts builds them', () => {
     expect(manifest.records.length + manifest.envelopes.length).toBeGreaterThanOrEqual(60);
     const { files } = buildBadInputs();
-    for (const [relative, text] of files) expect(readFileSync(path.join(BAD_DIR, relative), 'utf8'), relative).toBe(text);
+    for (const [relative, text] of files)
+      expect(readFileSync(path.join(BAD_DIR, relative), 'utf8'), relative).toBe(text);
     const named = [...manifest.records, ...manifest.envelopes, ...manifest.odd].map((c) => c.file);
     expect(new Set(named).size).toBe(named.length);
     expect(named.length + 1).toBe(files.size);

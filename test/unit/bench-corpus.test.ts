@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFeedback } from '#lib/intake';
 import type { FeedbackEvent } from '#lib/ses/types';
-import { MAX_RECORD_BYTES, MIN_RECORD_BYTES, MIX, generateRecords, sqsOfSnsEvent } from '../../bench/corpus';
+import { generateRecords, MAX_RECORD_BYTES, MIN_RECORD_BYTES, MIX, sqsOfSnsEvent } from '../../bench/corpus';
 import { parseWithPowertools, safeParseWithPowertools } from '../../bench/powertools';
 import { floor, normalize } from '../../bench/throughput';
 
@@ -24,10 +24,16 @@ describe('the benchmark corpus', () => {
     for (const { type, share, legacy } of MIX) {
       const ofType = records.filter((r) => r.type === type);
       expect(Math.abs(ofType.length / records.length - share), type).toBeLessThan(0.03);
-      if (!legacy) expect(ofType.every((r) => r.format === 'event'), type).toBe(true);
+      if (!legacy)
+        expect(
+          ofType.every((r) => r.format === 'event'),
+          type,
+        ).toBe(true);
     }
     for (const type of ['Bounce', 'Complaint', 'Delivery']) {
-      expect(new Set(records.filter((r) => r.type === type).map((r) => r.format)), type).toEqual(new Set(['notification', 'event']));
+      expect(new Set(records.filter((r) => r.type === type).map((r) => r.format)), type).toEqual(
+        new Set(['notification', 'event']),
+      );
     }
   });
 
@@ -67,9 +73,19 @@ describe('the Powertools competitor', () => {
     bad.Records[1]!.body = JSON.stringify(envelope);
 
     const problems = readFeedback(bad).filter((o) => o.kind === 'problem');
-    expect(problems).toMatchObject([{ problem: { path: 'Records[1].body.Message.mail.destination[1]', message: 'mail.destination[1] must be a string, got a number' } }]);
+    expect(problems).toMatchObject([
+      {
+        problem: {
+          path: 'Records[1].body.Message.mail.destination[1]',
+          message: 'mail.destination[1] must be a string, got a number',
+        },
+      },
+    ]);
     const result = safeParseWithPowertools(bad);
     expect(result.success).toBe(false);
-    if (!result.success) expect((result.error.cause as { issues: Array<{ path: unknown[] }> }).issues.map((i) => i.path)).toEqual([['Records', 1, 'body']]);
+    if (!result.success)
+      expect((result.error.cause as { issues: Array<{ path: unknown[] }> }).issues.map((i) => i.path)).toEqual([
+        ['Records', 1, 'body'],
+      ]);
   });
 });

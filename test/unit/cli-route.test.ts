@@ -14,7 +14,12 @@ function routesFile(doc: unknown): string {
 
 describe('ses-bridge route', () => {
   it('prints one line per delivery and one per unmatched record', async () => {
-    const { code, stdout, stderr } = await runCli(['route', '--routes', ROUTES, 'events/sqs/multi-delegate-batch.json']);
+    const { code, stdout, stderr } = await runCli([
+      'route',
+      '--routes',
+      ROUTES,
+      'events/sqs/multi-delegate-batch.json',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(jsonLines(stdout).map(({ type, route, format, action }) => [type, route, format ?? action])).toEqual([
@@ -27,30 +32,64 @@ describe('ses-bridge route', () => {
       ['bounce', 'owner-bounces', 'original'],
       ['delivery', null, 'drop'],
     ]);
-    expect(jsonLines(stdout)[7]).toEqual({ messageId: expect.any(String), type: 'delivery', route: null, action: 'drop' });
+    expect(jsonLines(stdout)[7]).toEqual({
+      messageId: expect.any(String),
+      type: 'delivery',
+      route: null,
+      action: 'drop',
+    });
   });
 
   it('adds the exact message and attributes with --emit', async () => {
     const { stdout } = await runCli(['route', '--routes', ROUTES, '--emit', 'events/sns/multi-delegate-bounce.json']);
     const [line] = jsonLines(stdout);
-    expect(JSON.parse(line.message)).toMatchObject({ notificationType: 'Bounce', mail: { sendingAccountId: '111122223333' } });
+    expect(JSON.parse(line.message)).toMatchObject({
+      notificationType: 'Bounce',
+      mail: { sendingAccountId: '111122223333' },
+    });
     expect(line.attributes.type).toEqual({ DataType: 'String', StringValue: 'bounce' });
   });
 
   it('marks deliveries whose format cannot carry the type as skipped', async () => {
     const { stdout } = await runCli(['route', '--routes', ROUTES, 'events/raw/event-open.json']);
     expect(jsonLines(stdout)).toEqual([
-      { messageId: expect.any(String), type: 'open', route: 'aws-doc-sender', topicArn: 'arn:aws:sns:us-east-1:123456789012:legacy-feedback', format: 'notification', action: 'skip', reason: 'format_unsupported' },
+      {
+        messageId: expect.any(String),
+        type: 'open',
+        route: 'aws-doc-sender',
+        topicArn: 'arn:aws:sns:us-east-1:123456789012:legacy-feedback',
+        format: 'notification',
+        action: 'skip',
+        reason: 'format_unsupported',
+      },
     ]);
   });
 
   it('reports unmatched records on stderr and exits 1 when unmatched.action is fail', async () => {
-    const file = routesFile({ routes: [{ name: 'acme', when: { sendingAccountId: '111122223333' }, to: { topicArn: 'arn:aws:sns:us-east-1:111122223333:acme' } }], unmatched: { action: 'fail' } });
+    const file = routesFile({
+      routes: [
+        {
+          name: 'acme',
+          when: { sendingAccountId: '111122223333' },
+          to: { topicArn: 'arn:aws:sns:us-east-1:111122223333:acme' },
+        },
+      ],
+      unmatched: { action: 'fail' },
+    });
     const { code, stdout, stderr } = await runCli(['route', '--routes', file, 'events/sns/event-bounce.json']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(jsonLines(stderr)).toEqual([
-      { level: 'error', code: 'unmatched', message: 'no route matches this record and unmatched.action is "fail"', file: 'events/sns/event-bounce.json', index: 0, path: 'Records[0].Sns.Message', messageId: 'EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000', route: null },
+      {
+        level: 'error',
+        code: 'unmatched',
+        message: 'no route matches this record and unmatched.action is "fail"',
+        file: 'events/sns/event-bounce.json',
+        index: 0,
+        path: 'Records[0].Sns.Message',
+        messageId: 'EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000',
+        route: null,
+      },
     ]);
   });
 

@@ -1,8 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFeedback } from '#lib/intake';
-import { REPO_ROOT, eventText, loadEvent } from '#test/support/fixtures';
+import { eventText, loadEvent, REPO_ROOT } from '#test/support/fixtures';
 
 const kinds = (doc: unknown) => readFeedback(doc).map((o) => o.kind);
 
@@ -31,7 +31,11 @@ describe('unwrapping each transport', () => {
     expect(b.map((o) => o.kind)).toEqual(Array(15).fill('event'));
     const first = a[0]!;
     if (first.kind !== 'event') return;
-    expect(first.event.transport).toMatchObject({ kind: 'sqs', messageId: enveloped.Records[0].messageId, snsMessageId: JSON.parse(enveloped.Records[0].body).MessageId });
+    expect(first.event.transport).toMatchObject({
+      kind: 'sqs',
+      messageId: enveloped.Records[0].messageId,
+      snsMessageId: JSON.parse(enveloped.Records[0].body).MessageId,
+    });
     const rawFirst = b[0]!;
     if (rawFirst.kind !== 'event') return;
     expect(rawFirst.record.text).toBe(raw.Records[0].body);
@@ -50,7 +54,15 @@ describe('unwrapping each transport', () => {
     const event = loadEvent('eventbridge/bounce.json');
     event['detail-type'] = 'Sending Status Disabled';
     expect(readFeedback(event)).toEqual([
-      { kind: 'skipped', notice: { message: 'EventBridge aws.ses event "Sending Status Disabled" is not email feedback', path: 'detail-type', item: 0, transport: expect.objectContaining({ kind: 'eventbridge' }) } },
+      {
+        kind: 'skipped',
+        notice: {
+          message: 'EventBridge aws.ses event "Sending Status Disabled" is not email feedback',
+          path: 'detail-type',
+          item: 0,
+          transport: expect.objectContaining({ kind: 'eventbridge' }),
+        },
+      },
     ]);
   });
 
@@ -59,12 +71,18 @@ describe('unwrapping each transport', () => {
     const outcomes = readFeedback(event);
     expect(outcomes.map((o) => o.kind)).toEqual(Array(10).fill('event'));
     const first = outcomes[0]!;
-    if (first.kind === 'event') expect(first.record.text).toBe(Buffer.from(event.records[0].data, 'base64').toString().slice(0, -1));
+    if (first.kind === 'event')
+      expect(first.record.text).toBe(Buffer.from(event.records[0].data, 'base64').toString().slice(0, -1));
   });
 
   it('reads an SNS HTTP body', () => {
     const body = loadEvent('sns-http/event-open.json');
-    expect(readFeedback(body)).toMatchObject([{ kind: 'event', event: { type: 'open', transport: { kind: 'sns-http', messageId: body.MessageId, topicArn: body.TopicArn } } }]);
+    expect(readFeedback(body)).toMatchObject([
+      {
+        kind: 'event',
+        event: { type: 'open', transport: { kind: 'sns-http', messageId: body.MessageId, topicArn: body.TopicArn } },
+      },
+    ]);
   });
 
   it('tolerates leading whitespace in an SNS Message', () => {
@@ -75,7 +93,10 @@ describe('unwrapping each transport', () => {
 
   it('skips the SES AmazonSnsSubscriptionSucceeded notice and the event-destination validation text', () => {
     const body = loadEvent('sns-http/legacy-delivery.json');
-    body.Message = JSON.stringify({ notificationType: 'AmazonSnsSubscriptionSucceeded', message: 'You have successfully subscribed your Amazon SNS topic' });
+    body.Message = JSON.stringify({
+      notificationType: 'AmazonSnsSubscriptionSucceeded',
+      message: 'You have successfully subscribed your Amazon SNS topic',
+    });
     expect(kinds(body)).toEqual(['skipped']);
     body.Message = 'Successfully validated SNS topic for Amazon SES event publishing.';
     expect(kinds(body)).toEqual(['skipped']);
@@ -92,12 +113,24 @@ describe('unwrapping each transport', () => {
       'event',
     ]);
     const badJson = outcomes[1]!;
-    if (badJson.kind === 'problem') expect(badJson.problem.text).toBe(loadEvent('sqs/with-bad-records.json').Records[1].body);
+    if (badJson.kind === 'problem')
+      expect(badJson.problem.text).toBe(loadEvent('sqs/with-bad-records.json').Records[1].body);
   });
 
   it('rejects a Lambda event from an unsupported source', () => {
     expect(readFeedback({ Records: [{ eventSource: 'aws:s3', s3: {} }] })).toEqual([
-      { kind: 'problem', problem: { code: 'unsupported_input', message: 'Lambda event record from "aws:s3" is not supported: expected an SNS record (Sns) or an SQS record (body)', path: 'Records[0]', item: 0, transport: null, text: null } },
+      {
+        kind: 'problem',
+        problem: {
+          code: 'unsupported_input',
+          message:
+            'Lambda event record from "aws:s3" is not supported: expected an SNS record (Sns) or an SQS record (body)',
+          path: 'Records[0]',
+          item: 0,
+          transport: null,
+          text: null,
+        },
+      },
     ]);
   });
 });
@@ -117,7 +150,9 @@ describe("AWS's envelope examples, whose messages are plain-text test strings", 
   for (const [file, want] of Object.entries(expected)) {
     it(`gives ${want.join(', ')} for ${file}`, () => {
       const doc = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/envelopes', file), 'utf8'));
-      expect(readFeedback(doc).map((o) => (o.kind === 'problem' ? `${o.problem.code} ${o.problem.path}` : o.kind))).toEqual(want);
+      expect(
+        readFeedback(doc).map((o) => (o.kind === 'problem' ? `${o.problem.code} ${o.problem.path}` : o.kind)),
+      ).toEqual(want);
     });
   }
   it('has an expectation for every envelope example', () => {
@@ -128,6 +163,7 @@ describe("AWS's envelope examples, whose messages are plain-text test strings", 
 describe('the sample events', () => {
   it('match what test/support/sample-events.ts builds (run npm run events after changing it)', async () => {
     const { buildSampleEvents, sampleEventText } = await import('#test/support/sample-events');
-    for (const [relative, content] of buildSampleEvents()) expect(eventText(relative), relative).toBe(sampleEventText(relative, content));
+    for (const [relative, content] of buildSampleEvents())
+      expect(eventText(relative), relative).toBe(sampleEventText(relative, content));
   });
 });

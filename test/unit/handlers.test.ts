@@ -3,28 +3,41 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRuntime, setRuntime } from '#lib/runtime';
+import { loadEvent } from '#test/support/fixtures';
 import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
 import { handler as snsHandler } from '../../functions/route-sns';
 import { handler as sqsHandler } from '../../functions/route-sqs';
-import { createRuntime, setRuntime } from '#lib/runtime';
-import { loadEvent } from '#test/support/fixtures';
 
 const sns = mockClient(SNSClient);
-const context = { invokedFunctionArn: 'arn:aws:lambda:us-east-1:888888888888:function:ses-notification-bridge-dev-route-sqs' } as Context;
-const env = { ROUTES_FILE: 'config/routes.example.json', PARKING_TOPIC: 'bridge-parking', BRIDGE_PUBLISH: 'sns', AWS_REGION: 'us-east-1' };
+const context = {
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:888888888888:function:ses-notification-bridge-dev-route-sqs',
+} as Context;
+const env = {
+  ROUTES_FILE: 'config/routes.example.json',
+  PARKING_TOPIC: 'bridge-parking',
+  BRIDGE_PUBLISH: 'sns',
+  AWS_REGION: 'us-east-1',
+};
 
 /** Answers PublishBatch: every entry ok, except those for topics in `failing`, which fail (SenderFault false). */
 function answerPublishBatch(failing: string[] = []) {
   sns.on(PublishBatchCommand).callsFake((input) => {
     const entries = input.PublishBatchRequestEntries as Array<{ Id: string }>;
     if (failing.includes(input.TopicArn)) {
-      return { Successful: [], Failed: entries.map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'test' })) };
+      return {
+        Successful: [],
+        Failed: entries.map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'test' })),
+      };
     }
     return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })), Failed: [] };
   });
 }
 
-const publishedTo = () => sns.commandCalls(PublishBatchCommand).flatMap((c) => (c.args[0].input.PublishBatchRequestEntries ?? []).map(() => c.args[0].input.TopicArn));
+const publishedTo = () =>
+  sns
+    .commandCalls(PublishBatchCommand)
+    .flatMap((c) => (c.args[0].input.PublishBatchRequestEntries ?? []).map(() => c.args[0].input.TopicArn));
 
 beforeEach(() => {
   sns.reset();
@@ -39,7 +52,9 @@ describe('route-sqs', () => {
     answerPublishBatch();
     const result = await sqsHandler(loadEvent('sqs/multi-delegate-batch.json'), context);
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(sns).toHaveReceivedCommandWith(PublishBatchCommand, { TopicArn: 'arn:aws:sns:us-east-1:111122223333:acme-ses-feedback' });
+    expect(sns).toHaveReceivedCommandWith(PublishBatchCommand, {
+      TopicArn: 'arn:aws:sns:us-east-1:111122223333:acme-ses-feedback',
+    });
     expect(publishedTo().sort()).toEqual([
       ...Array(3).fill('arn:aws:sns:us-east-1:111122223333:acme-ses-feedback'),
       ...Array(3).fill('arn:aws:sns:us-east-1:444455556666:billing-ses-events'),
@@ -51,8 +66,15 @@ describe('route-sqs', () => {
     answerPublishBatch();
     const event = loadEvent('sqs/with-bad-records.json');
     expect(await sqsHandler(event, context)).toEqual({ batchItemFailures: [] });
-    const parking = sns.commandCalls(PublishBatchCommand).find((c) => c.args[0].input.TopicArn === 'arn:aws:sns:us-east-1:888888888888:bridge-parking');
-    expect(parking?.args[0].input.PublishBatchRequestEntries?.map((e) => JSON.parse(e.Message!).code)).toEqual(['invalid_json', 'not_ses', 'invalid_record', 'not_ses']);
+    const parking = sns
+      .commandCalls(PublishBatchCommand)
+      .find((c) => c.args[0].input.TopicArn === 'arn:aws:sns:us-east-1:888888888888:bridge-parking');
+    expect(parking?.args[0].input.PublishBatchRequestEntries?.map((e) => JSON.parse(e.Message!).code)).toEqual([
+      'invalid_json',
+      'not_ses',
+      'invalid_record',
+      'not_ses',
+    ]);
   });
 
   it('returns only the failed messages as batch item failures', async () => {
@@ -69,17 +91,27 @@ describe('route-sqs', () => {
 describe('route-sns and route-eventbridge', () => {
   it('route-sns delivers and reports counts', async () => {
     answerPublishBatch();
-    expect(await snsHandler(loadEvent('sns/multi-delegate-bounce.json'), context)).toEqual({ delivered: 1, parked: 0, skipped: 0 });
+    expect(await snsHandler(loadEvent('sns/multi-delegate-bounce.json'), context)).toEqual({
+      delivered: 1,
+      parked: 0,
+      skipped: 0,
+    });
   });
 
   it('route-sns throws so Lambda retries the event when a delivery can still succeed', async () => {
     answerPublishBatch(['arn:aws:sns:us-east-1:111122223333:acme-ses-feedback']);
-    await expect(snsHandler(loadEvent('sns/multi-delegate-bounce.json'), context)).rejects.toThrow('1 of 1 records could not be delivered yet; Lambda will retry the event');
+    await expect(snsHandler(loadEvent('sns/multi-delegate-bounce.json'), context)).rejects.toThrow(
+      '1 of 1 records could not be delivered yet; Lambda will retry the event',
+    );
   }, 60_000);
 
   it('route-eventbridge routes an SES event and ignores the rest of aws.ses', async () => {
     answerPublishBatch();
-    expect(await eventBridgeHandler(loadEvent('eventbridge/bounce.json'), context)).toEqual({ delivered: 1, parked: 0, skipped: 0 });
+    expect(await eventBridgeHandler(loadEvent('eventbridge/bounce.json'), context)).toEqual({
+      delivered: 1,
+      parked: 0,
+      skipped: 0,
+    });
     const status = loadEvent('eventbridge/bounce.json');
     status['detail-type'] = 'Sending Status Enabled';
     expect(await eventBridgeHandler(status, context)).toEqual({ delivered: 0, parked: 0, skipped: 1 });
@@ -92,7 +124,9 @@ describe('route-firehose', () => {
     const { handler } = await import('../../functions/route-firehose');
     const event = loadEvent('firehose/all-event-types.json');
     const result = await handler(event, context);
-    expect(result.records).toEqual(event.records.map((r: any) => ({ recordId: r.recordId, result: 'Ok', data: r.data })));
+    expect(result.records).toEqual(
+      event.records.map((r: any) => ({ recordId: r.recordId, result: 'Ok', data: r.data })),
+    );
     // The aws-doc-sender route takes all ten records in the notification format: three types legacy carried.
     expect(publishedTo()).toEqual(Array(3).fill('arn:aws:sns:us-east-1:123456789012:legacy-feedback'));
   });

@@ -1,13 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ObjectMembers, findMembers, memberOf, rewriteMembers } from '#lib/json-text';
+import { findMembers, memberOf, type ObjectMembers, rewriteMembers } from '#lib/json-text';
 
 /** The members found, as text: key (as written), value, and whether the key span starts at a quote. */
 function found(text: string, keys: string[], start = 0) {
   const object = findMembers(text, start, keys) as ObjectMembers;
   expect(object).not.toBeNull();
   return {
-    members: object.members.map((m) => ({ key: keys[m.key], keyText: text.slice(m.keyStart, text.indexOf(':', m.keyStart)).trimEnd(), value: text.slice(m.valueStart, m.valueEnd) })),
+    members: object.members.map((m) => ({
+      key: keys[m.key],
+      keyText: text.slice(m.keyStart, text.indexOf(':', m.keyStart)).trimEnd(),
+      value: text.slice(m.valueStart, m.valueEnd),
+    })),
     end: object.end,
     duplicate: object.duplicate,
   };
@@ -17,7 +21,11 @@ describe('finding members in a JSON text', () => {
   const text = '{"a":1,"b":[2,{"c":3}],"c":{"d":"e"}}';
 
   it('finds the first, a middle and the last member, and the object end', () => {
-    expect(found(text, ['a'])).toEqual({ members: [{ key: 'a', keyText: '"a"', value: '1' }], end: text.length, duplicate: false });
+    expect(found(text, ['a'])).toEqual({
+      members: [{ key: 'a', keyText: '"a"', value: '1' }],
+      end: text.length,
+      duplicate: false,
+    });
     expect(found(text, ['b']).members).toEqual([{ key: 'b', keyText: '"b"', value: '[2,{"c":3}]' }]);
     expect(found(text, ['c']).members).toEqual([{ key: 'c', keyText: '"c"', value: '{"d":"e"}' }]);
   });
@@ -31,7 +39,11 @@ describe('finding members in a JSON text', () => {
 
   it('ignores the same key deeper down and in string values', () => {
     const nested = '{"x":{"tags":1},"y":[{"tags":2}],"z":"\\"tags\\":3","tags":{"tags":4}}';
-    expect(found(nested, ['tags'])).toEqual({ members: [{ key: 'tags', keyText: '"tags"', value: '{"tags":4}' }], end: nested.length, duplicate: false });
+    expect(found(nested, ['tags'])).toEqual({
+      members: [{ key: 'tags', keyText: '"tags"', value: '{"tags":4}' }],
+      end: nested.length,
+      duplicate: false,
+    });
   });
 
   it('skips strings holding quotes, backslashes, \\" sequences, braces, brackets and the key text', () => {
@@ -69,7 +81,9 @@ describe('finding members in a JSON text', () => {
     const mail = memberOf(object, 0)!;
     expect(object.inner).toEqual(findMembers(written, mail.valueStart, ['tags']));
     expect(object.inner?.end).toBe(mail.valueEnd);
-    expect(written.slice(memberOf(object.inner!, 0)!.valueStart, memberOf(object.inner!, 0)!.valueEnd)).toBe('{"b":[2]}');
+    expect(written.slice(memberOf(object.inner!, 0)!.valueStart, memberOf(object.inner!, 0)!.valueEnd)).toBe(
+      '{"b":[2]}',
+    );
     expect(memberOf(object, 1)?.valueStart).toBe(written.length - 3);
     expect(findMembers(written, 0, ['mail'])?.inner).toBeNull();
     expect(findMembers('{"mail":[{"tags":1}]}', 0, ['mail'], ['tags'])?.inner).toBeNull();
@@ -96,12 +110,15 @@ describe('finding members in a JSON text', () => {
 
   it('skips values nested deeper than the stack would allow a recursive scan', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-    expect(found(`{"deep":${deep},"tags":1}`, ['tags']).members).toEqual([{ key: 'tags', keyText: '"tags"', value: '1' }]);
+    expect(found(`{"deep":${deep},"tags":1}`, ['tags']).members).toEqual([
+      { key: 'tags', keyText: '"tags"', value: '1' },
+    ]);
   });
 });
 
 describe('rewriting members in a JSON text', () => {
-  const rewrite = (text: string, keys: string[], replacements: string[], appended = '') => rewriteMembers(text, findMembers(text, 0, keys)!, replacements, appended);
+  const rewrite = (text: string, keys: string[], replacements: string[], appended = '') =>
+    rewriteMembers(text, findMembers(text, 0, keys)!, replacements, appended);
 
   it('removes the first, a middle, the last or the only member', () => {
     const text = '{"a":1,"b":2,"c":3}';
@@ -128,14 +145,19 @@ describe('rewriting members in a JSON text', () => {
   it('drops only the whitespace around edited members of a pretty-printed object', () => {
     const text = JSON.stringify({ a: 1, tags: { x: ['y'] }, b: [2, 3], c: 'z' }, null, 2);
     expect(rewrite(text, ['tags'], [''])).toBe('{"a": 1,"b": [\n    2,\n    3\n  ],\n  "c": "z"}');
-    expect(rewrite(text, ['c'], [''], '"d":4')).toBe('{"a": 1,\n  "tags": {\n    "x": [\n      "y"\n    ]\n  },\n  "b": [\n    2,\n    3\n  ],"d":4}');
+    expect(rewrite(text, ['c'], [''], '"d":4')).toBe(
+      '{"a": 1,\n  "tags": {\n    "x": [\n      "y"\n    ]\n  },\n  "b": [\n    2,\n    3\n  ],"d":4}',
+    );
   });
 
   it('reads as the object with those edits, for any object, edits and whitespace', () => {
     const space = fc.constantFrom('', ' ', '\n', '\t', '\r\n', '\n    ');
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.tuple(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })), { selector: ([k]) => k, maxLength: 8 }),
+        fc.uniqueArray(fc.tuple(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 })), {
+          selector: ([k]) => k,
+          maxLength: 8,
+        }),
         fc.array(fc.constantFrom('keep', 'remove', 'replace'), { minLength: 8, maxLength: 8 }),
         fc.array(space, { minLength: 4, maxLength: 4 }),
         fc.boolean(),
@@ -144,7 +166,9 @@ describe('rewriting members in a JSON text', () => {
           const members = entries.filter(([k]) => !/^\d+$/.test(k));
           const text = `${s1}{${s2}${members.map(([k, v]) => `${JSON.stringify(k)}${s3}:${s4}${JSON.stringify(v)}`).join(`${s3},${s2}`)}${s4}}${s1}`;
           const keys = members.map(([k]) => k);
-          const replacements = members.map(([k], i) => (edits[i] === 'remove' ? '' : edits[i] === 'replace' ? `${JSON.stringify(k)}:"new"` : ''));
+          const replacements = members.map(([k], i) =>
+            edits[i] === 'remove' ? '' : edits[i] === 'replace' ? `${JSON.stringify(k)}:"new"` : '',
+          );
           const asked = keys.filter((_, i) => edits[i] !== 'keep');
           const expected: Record<string, unknown> = {};
           for (const [i, [k, v]] of members.entries()) {
@@ -152,7 +176,12 @@ describe('rewriting members in a JSON text', () => {
             else if (edits[i] === 'replace') expected[k] = 'new';
           }
           if (append) expected['\u0000appended'] = true;
-          const rewritten = rewriteMembers(text, findMembers(text, 0, asked)!, asked.map((k) => replacements[keys.indexOf(k)]!), append ? '"\\u0000appended":true' : '');
+          const rewritten = rewriteMembers(
+            text,
+            findMembers(text, 0, asked)!,
+            asked.map((k) => replacements[keys.indexOf(k)]!),
+            append ? '"\\u0000appended":true' : '',
+          );
           expect(JSON.stringify(JSON.parse(rewritten))).toBe(JSON.stringify(expected));
         },
       ),

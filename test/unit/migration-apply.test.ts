@@ -12,7 +12,6 @@ import {
   CreateConfigurationSetCommand,
   CreateConfigurationSetEventDestinationCommand,
   DeleteConfigurationSetCommand,
-  DeleteConfigurationSetEventDestinationCommand,
   GetConfigurationSetCommand,
   GetConfigurationSetEventDestinationsCommand,
   NotFoundException,
@@ -55,7 +54,11 @@ const now = () => new Date('2026-01-15T12:00:00.000Z');
 function inventory(name: string): Inventory {
   return parseInventory(JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/migration', name), 'utf8')), name);
 }
-const inventories = () => [inventory(`inventory-owner-${OWNER}.json`), inventory(`inventory-delegate-${ACME}.json`), inventory(`inventory-delegate-${BETA}.json`)];
+const inventories = () => [
+  inventory(`inventory-owner-${OWNER}.json`),
+  inventory(`inventory-delegate-${ACME}.json`),
+  inventory(`inventory-delegate-${BETA}.json`),
+];
 const bridgePlan = (): Plan => buildPlan(inventories(), { strategy: 'bridge', bridgeTopicArn: BRIDGE, now });
 const configSetPlan = (): Plan => buildPlan(inventories(), { strategy: 'config-set', now });
 
@@ -79,7 +82,10 @@ function reader(retries: RetryEvent[] = []): StateReader {
   );
 }
 
-function attributes(topics: Partial<Record<'Bounce' | 'Complaint' | 'Delivery', string>>, headers: Partial<Record<'Bounce' | 'Complaint' | 'Delivery', boolean>> = {}): IdentityNotificationAttributes {
+function attributes(
+  topics: Partial<Record<'Bounce' | 'Complaint' | 'Delivery', string>>,
+  headers: Partial<Record<'Bounce' | 'Complaint' | 'Delivery', boolean>> = {},
+): IdentityNotificationAttributes {
   return {
     BounceTopic: topics.Bounce,
     ComplaintTopic: topics.Complaint,
@@ -98,24 +104,67 @@ function sesError(name: string, message: string): SESServiceException {
 const notFound = () => new NotFoundException({ message: 'not found', $metadata: { httpStatusCode: 404 } });
 
 describe('apply: bridge, in the owner account', () => {
-  it("reads the identity once, points its topics at the intake topic, enables headers and journals each change", async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: OWNER_BOUNCES }) } });
+  it('reads the identity once, points its topics at the intake topic, enables headers and journals each change', async () => {
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: OWNER_BOUNCES }) } });
     const journal: JournalEntry[] = [];
-    const result = await applyPlan(bridgePlan(), { reader: reader(), accountId: OWNER, phases: ['prepare', 'switch'], execute: true, journal: (e) => journal.push(e), now });
+    const result = await applyPlan(bridgePlan(), {
+      reader: reader(),
+      accountId: OWNER,
+      phases: ['prepare', 'switch'],
+      execute: true,
+      journal: (e) => journal.push(e),
+      now,
+    });
     expect(result.ok).toBe(true);
     expect(ses).toHaveReceivedCommandTimes(GetIdentityNotificationAttributesCommand, 1);
     expect(ses).toHaveReceivedCommandWith(GetIdentityNotificationAttributesCommand, { Identities: ['example.com'] });
-    expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 1, { Identity: 'example.com', NotificationType: 'Bounce', SnsTopic: BRIDGE });
-    expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 2, { Identity: 'example.com', NotificationType: 'Complaint', SnsTopic: BRIDGE });
-    expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 3, { Identity: 'example.com', NotificationType: 'Delivery', SnsTopic: BRIDGE });
-    expect(ses).toHaveReceivedCommandWith(SetIdentityHeadersInNotificationsEnabledCommand, { Identity: 'example.com', NotificationType: 'Bounce', Enabled: true });
+    expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 1, {
+      Identity: 'example.com',
+      NotificationType: 'Bounce',
+      SnsTopic: BRIDGE,
+    });
+    expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 2, {
+      Identity: 'example.com',
+      NotificationType: 'Complaint',
+      SnsTopic: BRIDGE,
+    });
+    expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 3, {
+      Identity: 'example.com',
+      NotificationType: 'Delivery',
+      SnsTopic: BRIDGE,
+    });
+    expect(ses).toHaveReceivedCommandWith(SetIdentityHeadersInNotificationsEnabledCommand, {
+      Identity: 'example.com',
+      NotificationType: 'Bounce',
+      Enabled: true,
+    });
     expect(journal.map((e) => [e.stepId, e.before, e.after])).toEqual([
-      ['07-owner-set-bounce-topic-example.com', { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false }, { kind: 'topic', topicArn: BRIDGE, headersEnabled: false }],
+      [
+        '07-owner-set-bounce-topic-example.com',
+        { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false },
+        { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
+      ],
       ['08-owner-enable-bounce-headers-example.com', { kind: 'flag', enabled: false }, { kind: 'flag', enabled: true }],
-      ['09-owner-set-complaint-topic-example.com', { kind: 'topic', topicArn: null, headersEnabled: false }, { kind: 'topic', topicArn: BRIDGE, headersEnabled: false }],
-      ['10-owner-set-delivery-topic-example.com', { kind: 'topic', topicArn: null, headersEnabled: false }, { kind: 'topic', topicArn: BRIDGE, headersEnabled: false }],
+      [
+        '09-owner-set-complaint-topic-example.com',
+        { kind: 'topic', topicArn: null, headersEnabled: false },
+        { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
+      ],
+      [
+        '10-owner-set-delivery-topic-example.com',
+        { kind: 'topic', topicArn: null, headersEnabled: false },
+        { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
+      ],
     ]);
-    expect(journal[0]).toMatchObject({ v: 1, planId: bridgePlan().planId, account: OWNER, region: 'us-east-1', at: '2026-01-15T12:00:00.000Z' });
+    expect(journal[0]).toMatchObject({
+      v: 1,
+      planId: bridgePlan().planId,
+      account: OWNER,
+      region: 'us-east-1',
+      at: '2026-01-15T12:00:00.000Z',
+    });
     const statuses = Object.fromEntries(result.outcomes.map((o) => [o.stepId, o.status]));
     expect(statuses['04-owner-bridge-publish-policy-owner-bounces']).toBe('manual');
     expect(statuses['01-delegate-bridge-publish-policy-acme-feedback']).toBe('skipped');
@@ -123,9 +172,19 @@ describe('apply: bridge, in the owner account', () => {
   });
 
   it('changes nothing on a second run', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: BRIDGE, Complaint: BRIDGE, Delivery: BRIDGE }, { Bounce: true }) } });
+    ses.on(GetIdentityNotificationAttributesCommand).resolves({
+      NotificationAttributes: {
+        'example.com': attributes({ Bounce: BRIDGE, Complaint: BRIDGE, Delivery: BRIDGE }, { Bounce: true }),
+      },
+    });
     const journal: JournalEntry[] = [];
-    const result = await applyPlan(bridgePlan(), { reader: reader(), accountId: OWNER, phases: ['prepare', 'switch'], execute: true, journal: (e) => journal.push(e) });
+    const result = await applyPlan(bridgePlan(), {
+      reader: reader(),
+      accountId: OWNER,
+      phases: ['prepare', 'switch'],
+      execute: true,
+      journal: (e) => journal.push(e),
+    });
     expect(result.outcomes.filter((o) => o.status === 'unchanged')).toHaveLength(4);
     expect(ses).not.toHaveReceivedCommand(SetIdentityNotificationTopicCommand);
     expect(ses).not.toHaveReceivedCommand(SetIdentityHeadersInNotificationsEnabledCommand);
@@ -133,17 +192,31 @@ describe('apply: bridge, in the owner account', () => {
   });
 
   it('only reads and reports in a dry run', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: OWNER_BOUNCES }) } });
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: OWNER_BOUNCES }) } });
     const lines: string[] = [];
-    const result = await applyPlan(bridgePlan(), { reader: reader(), accountId: OWNER, phases: ['prepare', 'switch'], execute: false, progress: (l) => lines.push(l) });
+    const result = await applyPlan(bridgePlan(), {
+      reader: reader(),
+      accountId: OWNER,
+      phases: ['prepare', 'switch'],
+      execute: false,
+      progress: (l) => lines.push(l),
+    });
     expect(result.outcomes.filter((o) => o.status === 'would-change')).toHaveLength(4);
     expect(ses).not.toHaveReceivedCommand(SetIdentityNotificationTopicCommand);
     expect(lines).toContain(`[2/5] 07-owner-set-bounce-topic-example.com: would change ${OWNER_BOUNCES} -> ${BRIDGE}`);
   });
 
   it('retries throttling with backoff and goes on', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: OWNER_BOUNCES }) } });
-    ses.on(SetIdentityNotificationTopicCommand).rejectsOnce(sesError('Throttling', 'Rate exceeded')).rejectsOnce(sesError('Throttling', 'Rate exceeded')).resolves({});
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: OWNER_BOUNCES }) } });
+    ses
+      .on(SetIdentityNotificationTopicCommand)
+      .rejectsOnce(sesError('Throttling', 'Rate exceeded'))
+      .rejectsOnce(sesError('Throttling', 'Rate exceeded'))
+      .resolves({});
     const retries: RetryEvent[] = [];
     const r = reader(retries);
     const result = await applyPlan(bridgePlan(), { reader: r, accountId: OWNER, phases: ['switch'], execute: true });
@@ -157,9 +230,16 @@ describe('apply: bridge, in the owner account', () => {
   });
 
   it('stops at a step SES refuses and runs none after it', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: OWNER_BOUNCES }) } });
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: OWNER_BOUNCES }) } });
     ses.on(SetIdentityNotificationTopicCommand).rejects(sesError('InvalidParameterValue', 'Invalid SNS topic'));
-    const result = await applyPlan(bridgePlan(), { reader: reader(), accountId: OWNER, phases: ['switch'], execute: true });
+    const result = await applyPlan(bridgePlan(), {
+      reader: reader(),
+      accountId: OWNER,
+      phases: ['switch'],
+      execute: true,
+    });
     expect(result.ok).toBe(false);
     expect(ses).toHaveReceivedCommandTimes(SetIdentityNotificationTopicCommand, 1);
     expect(result.outcomes.filter((o) => o.status !== 'skipped').map((o) => [o.status, o.message])).toEqual([
@@ -172,50 +252,101 @@ describe('apply: bridge, in the owner account', () => {
 
   it('fails clearly when SES does not know the identity', async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: {} });
-    const result = await applyPlan(bridgePlan(), { reader: reader(), accountId: OWNER, phases: ['switch'], execute: true });
-    expect(result.outcomes.find((o) => o.status === 'failed')!.message).toBe('SES returned no notification attributes for example.com in us-east-1: is it a verified identity of this account in this region?');
+    const result = await applyPlan(bridgePlan(), {
+      reader: reader(),
+      accountId: OWNER,
+      phases: ['switch'],
+      execute: true,
+    });
+    expect(result.outcomes.find((o) => o.status === 'failed')!.message).toBe(
+      'SES returned no notification attributes for example.com in us-east-1: is it a verified identity of this account in this region?',
+    );
   });
 });
 
 describe('apply: owner-topic, in the owner account', () => {
   it("sets the delegate's topics on the identity", async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({}) } });
-    const result = await applyPlan(ownerTopicPlan(), { reader: reader(), accountId: OWNER, phases: ['prepare', 'switch'], execute: true });
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': attributes({}) } });
+    const result = await applyPlan(ownerTopicPlan(), {
+      reader: reader(),
+      accountId: OWNER,
+      phases: ['prepare', 'switch'],
+      execute: true,
+    });
     expect(result.ok).toBe(true);
-    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, { Identity: 'example.com', NotificationType: 'Bounce', SnsTopic: ACME_TOPIC });
-    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, { Identity: 'example.com', NotificationType: 'Complaint', SnsTopic: ACME_TOPIC });
-    expect(ses).toHaveReceivedCommandWith(SetIdentityHeadersInNotificationsEnabledCommand, { Identity: 'example.com', NotificationType: 'Bounce', Enabled: true });
+    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, {
+      Identity: 'example.com',
+      NotificationType: 'Bounce',
+      SnsTopic: ACME_TOPIC,
+    });
+    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, {
+      Identity: 'example.com',
+      NotificationType: 'Complaint',
+      SnsTopic: ACME_TOPIC,
+    });
+    expect(ses).toHaveReceivedCommandWith(SetIdentityHeadersInNotificationsEnabledCommand, {
+      Identity: 'example.com',
+      NotificationType: 'Bounce',
+      Enabled: true,
+    });
     expect(ses).not.toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, { NotificationType: 'Delivery' });
   });
 });
 
 describe('apply: config-set, in a delegate account', () => {
-  const destination = { Name: 'legacy-acme-feedback', Enabled: true, MatchingEventTypes: ['COMPLAINT', 'BOUNCE'] as const, SnsDestination: { TopicArn: ACME_TOPIC } };
+  const destination = {
+    Name: 'legacy-acme-feedback',
+    Enabled: true,
+    MatchingEventTypes: ['COMPLAINT', 'BOUNCE'] as const,
+    SnsDestination: { TopicArn: ACME_TOPIC },
+  };
 
   it('creates the configuration set and its SNS event destination', async () => {
     sesv2.on(GetConfigurationSetCommand).rejects(notFound());
     sesv2.on(GetConfigurationSetEventDestinationsCommand).rejects(notFound());
     const journal: JournalEntry[] = [];
-    const result = await applyPlan(configSetPlan(), { reader: reader(), accountId: ACME, phases: ['prepare', 'switch'], execute: true, journal: (e) => journal.push(e) });
+    const result = await applyPlan(configSetPlan(), {
+      reader: reader(),
+      accountId: ACME,
+      phases: ['prepare', 'switch'],
+      execute: true,
+      journal: (e) => journal.push(e),
+    });
     expect(result.ok).toBe(true);
     expect(sesv2).toHaveReceivedCommandWith(CreateConfigurationSetCommand, { ConfigurationSetName: 'legacy-feedback' });
     expect(sesv2).toHaveReceivedCommandWith(CreateConfigurationSetEventDestinationCommand, {
       ConfigurationSetName: 'legacy-feedback',
       EventDestinationName: 'legacy-acme-feedback',
-      EventDestination: { Enabled: true, MatchingEventTypes: ['BOUNCE', 'COMPLAINT'], SnsDestination: { TopicArn: ACME_TOPIC } },
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['BOUNCE', 'COMPLAINT'],
+        SnsDestination: { TopicArn: ACME_TOPIC },
+      },
     });
     expect(journal.map((e) => [e.before, e.after.kind])).toEqual([
       [{ kind: 'configuration-set', exists: false }, 'configuration-set'],
       [{ kind: 'event-destination', destination: null }, 'event-destination'],
     ]);
-    expect(result.outcomes.filter((o) => o.status === 'manual').map((o) => o.stepId)).toEqual(['01-delegate-topic-policy-acme-feedback', '09-delegate-name-configuration-set-legacy-feedback']);
+    expect(result.outcomes.filter((o) => o.status === 'manual').map((o) => o.stepId)).toEqual([
+      '01-delegate-topic-policy-acme-feedback',
+      '09-delegate-name-configuration-set-legacy-feedback',
+    ]);
     expect(ses).not.toHaveReceivedAnyCommand();
   });
 
   it('leaves an identical destination alone, whatever the order of its event types', async () => {
     sesv2.on(GetConfigurationSetCommand).resolves({ ConfigurationSetName: 'legacy-feedback' });
-    sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({ EventDestinations: [{ ...destination, MatchingEventTypes: ['COMPLAINT', 'BOUNCE'] }] });
-    const result = await applyPlan(configSetPlan(), { reader: reader(), accountId: ACME, phases: ['prepare'], execute: true });
+    sesv2
+      .on(GetConfigurationSetEventDestinationsCommand)
+      .resolves({ EventDestinations: [{ ...destination, MatchingEventTypes: ['COMPLAINT', 'BOUNCE'] }] });
+    const result = await applyPlan(configSetPlan(), {
+      reader: reader(),
+      accountId: ACME,
+      phases: ['prepare'],
+      execute: true,
+    });
     expect(result.outcomes.filter((o) => o.status === 'unchanged')).toHaveLength(2);
     expect(sesv2).not.toHaveReceivedCommand(CreateConfigurationSetCommand);
     expect(sesv2).not.toHaveReceivedCommand(CreateConfigurationSetEventDestinationCommand);
@@ -224,19 +355,42 @@ describe('apply: config-set, in a delegate account', () => {
   it('updates a destination with another definition, and rollback puts the old one back', async () => {
     const old = { ...destination, MatchingEventTypes: ['BOUNCE' as const], Enabled: false };
     sesv2.on(GetConfigurationSetCommand).resolves({ ConfigurationSetName: 'legacy-feedback' });
-    sesv2.on(GetConfigurationSetEventDestinationsCommand).resolvesOnce({ EventDestinations: [old] }).resolves({ EventDestinations: [{ ...destination, MatchingEventTypes: ['BOUNCE', 'COMPLAINT'] }] });
+    sesv2
+      .on(GetConfigurationSetEventDestinationsCommand)
+      .resolvesOnce({ EventDestinations: [old] })
+      .resolves({ EventDestinations: [{ ...destination, MatchingEventTypes: ['BOUNCE', 'COMPLAINT'] }] });
     const journal: JournalEntry[] = [];
-    await applyPlan(configSetPlan(), { reader: reader(), accountId: ACME, phases: ['prepare'], execute: true, journal: (e) => journal.push(e) });
-    expect(sesv2).toHaveReceivedCommandWith(UpdateConfigurationSetEventDestinationCommand, { EventDestinationName: 'legacy-acme-feedback', EventDestination: { Enabled: true, MatchingEventTypes: ['BOUNCE', 'COMPLAINT'], SnsDestination: { TopicArn: ACME_TOPIC } } });
+    await applyPlan(configSetPlan(), {
+      reader: reader(),
+      accountId: ACME,
+      phases: ['prepare'],
+      execute: true,
+      journal: (e) => journal.push(e),
+    });
+    expect(sesv2).toHaveReceivedCommandWith(UpdateConfigurationSetEventDestinationCommand, {
+      EventDestinationName: 'legacy-acme-feedback',
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['BOUNCE', 'COMPLAINT'],
+        SnsDestination: { TopicArn: ACME_TOPIC },
+      },
+    });
     expect(journal).toHaveLength(1);
     const result = await rollbackJournal(journal, { reader: reader(), execute: true });
     expect(result.ok).toBe(true);
-    expect(sesv2).toHaveReceivedNthCommandWith(UpdateConfigurationSetEventDestinationCommand, 2, { EventDestination: { Enabled: false, MatchingEventTypes: ['BOUNCE'], SnsDestination: { TopicArn: ACME_TOPIC } } });
+    expect(sesv2).toHaveReceivedNthCommandWith(UpdateConfigurationSetEventDestinationCommand, 2, {
+      EventDestination: { Enabled: false, MatchingEventTypes: ['BOUNCE'], SnsDestination: { TopicArn: ACME_TOPIC } },
+    });
   });
 });
 
 describe('rollback', () => {
-  const entry = (stepId: string, before: JournalEntry['before'], after: JournalEntry['after'], action: JournalEntry['action']): JournalEntry => ({
+  const entry = (
+    stepId: string,
+    before: JournalEntry['before'],
+    after: JournalEntry['after'],
+    action: JournalEntry['action'],
+  ): JournalEntry => ({
     v: 1,
     planId: 'p',
     stepId,
@@ -247,13 +401,28 @@ describe('rollback', () => {
     before,
     after,
   });
-  const topicAction = (type: 'Bounce' | 'Complaint', topic: string | null) => ({ api: 'ses:SetIdentityNotificationTopic' as const, params: { Identity: 'example.com', NotificationType: type, SnsTopic: topic } });
+  const topicAction = (type: 'Bounce' | 'Complaint', topic: string | null) => ({
+    api: 'ses:SetIdentityNotificationTopic' as const,
+    params: { Identity: 'example.com', NotificationType: type, SnsTopic: topic },
+  });
 
   it('restores before in reverse order, and skips what is already restored', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: BRIDGE, Complaint: OWNER_BOUNCES }) } });
+    ses.on(GetIdentityNotificationAttributesCommand).resolves({
+      NotificationAttributes: { 'example.com': attributes({ Bounce: BRIDGE, Complaint: OWNER_BOUNCES }) },
+    });
     const journal = [
-      entry('01', { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false }, { kind: 'topic', topicArn: BRIDGE, headersEnabled: false }, topicAction('Bounce', BRIDGE)),
-      entry('02', { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false }, { kind: 'topic', topicArn: BRIDGE, headersEnabled: false }, topicAction('Complaint', BRIDGE)),
+      entry(
+        '01',
+        { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false },
+        { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
+        topicAction('Bounce', BRIDGE),
+      ),
+      entry(
+        '02',
+        { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false },
+        { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
+        topicAction('Complaint', BRIDGE),
+      ),
     ];
     const undone: JournalEntry[] = [];
     const result = await rollbackJournal(journal, { reader: reader(), execute: true, journal: (e) => undone.push(e) });
@@ -262,15 +431,35 @@ describe('rollback', () => {
       ['01', 'changed'],
     ]);
     expect(ses).toHaveReceivedCommandTimes(SetIdentityNotificationTopicCommand, 1);
-    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, { Identity: 'example.com', NotificationType: 'Bounce', SnsTopic: OWNER_BOUNCES });
-    expect(undone.map((e) => [e.stepId, e.after])).toEqual([['01', { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false }]]);
+    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, {
+      Identity: 'example.com',
+      NotificationType: 'Bounce',
+      SnsTopic: OWNER_BOUNCES,
+    });
+    expect(undone.map((e) => [e.stepId, e.after])).toEqual([
+      ['01', { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false }],
+    ]);
   });
 
   it('stops at a conflict instead of overwriting a change made by someone else', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: 'arn:aws:sns:us-east-1:111111111111:someone-else' }) } });
+    ses.on(GetIdentityNotificationAttributesCommand).resolves({
+      NotificationAttributes: {
+        'example.com': attributes({ Bounce: 'arn:aws:sns:us-east-1:111111111111:someone-else' }),
+      },
+    });
     const journal = [
-      entry('01', { kind: 'topic', topicArn: null, headersEnabled: false }, { kind: 'topic', topicArn: BRIDGE, headersEnabled: false }, topicAction('Complaint', BRIDGE)),
-      entry('02', { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false }, { kind: 'topic', topicArn: BRIDGE, headersEnabled: false }, topicAction('Bounce', BRIDGE)),
+      entry(
+        '01',
+        { kind: 'topic', topicArn: null, headersEnabled: false },
+        { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
+        topicAction('Complaint', BRIDGE),
+      ),
+      entry(
+        '02',
+        { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false },
+        { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
+        topicAction('Bounce', BRIDGE),
+      ),
     ];
     const result = await rollbackJournal(journal, { reader: reader(), execute: true });
     expect(result.ok).toBe(false);
@@ -286,31 +475,72 @@ describe('rollback', () => {
   });
 
   it('restores the headers flag with the topic', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: BRIDGE }) } });
-    const journal = [entry('01', { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: true }, { kind: 'topic', topicArn: BRIDGE, headersEnabled: true }, topicAction('Bounce', BRIDGE))];
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: BRIDGE }) } });
+    const journal = [
+      entry(
+        '01',
+        { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: true },
+        { kind: 'topic', topicArn: BRIDGE, headersEnabled: true },
+        topicAction('Bounce', BRIDGE),
+      ),
+    ];
     await rollbackJournal(journal, { reader: reader(), execute: true });
-    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, { NotificationType: 'Bounce', SnsTopic: OWNER_BOUNCES });
-    expect(ses).toHaveReceivedCommandWith(SetIdentityHeadersInNotificationsEnabledCommand, { NotificationType: 'Bounce', Enabled: true });
+    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, {
+      NotificationType: 'Bounce',
+      SnsTopic: OWNER_BOUNCES,
+    });
+    expect(ses).toHaveReceivedCommandWith(SetIdentityHeadersInNotificationsEnabledCommand, {
+      NotificationType: 'Bounce',
+      Enabled: true,
+    });
   });
 
   it('deletes a configuration set it created only once its destinations are gone', async () => {
     sesv2.on(GetConfigurationSetCommand).resolves({ ConfigurationSetName: 'legacy-feedback' });
-    sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({ EventDestinations: [{ Name: 'someone-elses', Enabled: true, MatchingEventTypes: ['OPEN'] }] });
-    const create = { api: 'sesv2:CreateConfigurationSet' as const, params: { ConfigurationSetName: 'legacy-feedback' } };
-    const result = await rollbackJournal([entry('01', { kind: 'configuration-set', exists: false }, { kind: 'configuration-set', exists: true }, create)], { reader: reader(), execute: true });
-    expect(result.outcomes[0]!.message).toBe('configuration set legacy-feedback still has event destinations (someone-elses) that rollback did not remove: not deleting it');
+    sesv2
+      .on(GetConfigurationSetEventDestinationsCommand)
+      .resolves({ EventDestinations: [{ Name: 'someone-elses', Enabled: true, MatchingEventTypes: ['OPEN'] }] });
+    const create = {
+      api: 'sesv2:CreateConfigurationSet' as const,
+      params: { ConfigurationSetName: 'legacy-feedback' },
+    };
+    const result = await rollbackJournal(
+      [entry('01', { kind: 'configuration-set', exists: false }, { kind: 'configuration-set', exists: true }, create)],
+      { reader: reader(), execute: true },
+    );
+    expect(result.outcomes[0]!.message).toBe(
+      'configuration set legacy-feedback still has event destinations (someone-elses) that rollback did not remove: not deleting it',
+    );
     expect(sesv2).not.toHaveReceivedCommand(DeleteConfigurationSetCommand);
 
     sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({ EventDestinations: [] });
-    const again = await rollbackJournal([entry('01', { kind: 'configuration-set', exists: false }, { kind: 'configuration-set', exists: true }, create)], { reader: reader(), execute: true });
+    const again = await rollbackJournal(
+      [entry('01', { kind: 'configuration-set', exists: false }, { kind: 'configuration-set', exists: true }, create)],
+      { reader: reader(), execute: true },
+    );
     expect(again.ok).toBe(true);
     expect(sesv2).toHaveReceivedCommandWith(DeleteConfigurationSetCommand, { ConfigurationSetName: 'legacy-feedback' });
   });
 
   it('explains why a removed legacy setting does not come back', async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: {} });
-    ses.on(SetIdentityNotificationTopicCommand).rejects(sesError('InvalidParameterValue', 'Cross-account notifications can no longer be created.'));
-    const removal = { ...entry('14', { kind: 'topic', topicArn: ACME_TOPIC, headersEnabled: false }, { kind: 'topic', topicArn: null, headersEnabled: false }, { api: 'ses:SetIdentityNotificationTopic', params: { Identity: ARN, NotificationType: 'Bounce', SnsTopic: null } }), account: ACME };
+    ses
+      .on(SetIdentityNotificationTopicCommand)
+      .rejects(sesError('InvalidParameterValue', 'Cross-account notifications can no longer be created.'));
+    const removal = {
+      ...entry(
+        '14',
+        { kind: 'topic', topicArn: ACME_TOPIC, headersEnabled: false },
+        { kind: 'topic', topicArn: null, headersEnabled: false },
+        {
+          api: 'ses:SetIdentityNotificationTopic',
+          params: { Identity: ARN, NotificationType: 'Bounce', SnsTopic: null },
+        },
+      ),
+      account: ACME,
+    };
     const result = await rollbackJournal([removal], { reader: reader(), execute: true });
     expect(result.outcomes[0]).toMatchObject({
       status: 'failed',
@@ -322,8 +552,16 @@ describe('rollback', () => {
 
 describe('verify and the cleanup gate', () => {
   it('reports drift per step', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': attributes({ Bounce: BRIDGE, Complaint: BRIDGE }, { Bounce: true }) } });
-    const report = await verifyPlan(bridgePlan(), { reader: reader(), accountId: OWNER, phases: ['prepare', 'switch'], sendTest: false, now });
+    ses.on(GetIdentityNotificationAttributesCommand).resolves({
+      NotificationAttributes: { 'example.com': attributes({ Bounce: BRIDGE, Complaint: BRIDGE }, { Bounce: true }) },
+    });
+    const report = await verifyPlan(bridgePlan(), {
+      reader: reader(),
+      accountId: OWNER,
+      phases: ['prepare', 'switch'],
+      sendTest: false,
+      now,
+    });
     expect(report.passed).toBe(false);
     expect(report.checks.map((c) => [c.stepId, c.status])).toEqual([
       ['04-owner-bridge-publish-policy-owner-bounces', 'manual'],
@@ -337,8 +575,25 @@ describe('verify and the cleanup gate', () => {
 
   it("requires a passing report of the plan from each account the delegate's cleanup depends on", () => {
     const plan = bridgePlan();
-    const report = (over: Partial<VerifyReport>): VerifyReport => ({ v: 1, planId: plan.planId, accountId: OWNER, checkedAt: new Date().toISOString(), phases: ['prepare', 'switch'], passed: true, checks: [], sendTests: [], ...over });
-    expect(cleanupGate(plan, ACME, [report({ checkedAt: '2026-01-01T00:00:00.000Z' })], new Date('2026-01-15T12:00:00.000Z'))).toEqual([
+    const report = (over: Partial<VerifyReport>): VerifyReport => ({
+      v: 1,
+      planId: plan.planId,
+      accountId: OWNER,
+      checkedAt: new Date().toISOString(),
+      phases: ['prepare', 'switch'],
+      passed: true,
+      checks: [],
+      sendTests: [],
+      ...over,
+    });
+    expect(
+      cleanupGate(
+        plan,
+        ACME,
+        [report({ checkedAt: '2026-01-01T00:00:00.000Z' })],
+        new Date('2026-01-15T12:00:00.000Z'),
+      ),
+    ).toEqual([
       `the verify report of ${OWNER} was made at 2026-01-01T00:00:00.000Z, more than a day ago: verify again`,
       expect.stringContaining(`no passing verify report of account ${OWNER}`),
     ]);
@@ -346,7 +601,9 @@ describe('verify and the cleanup gate', () => {
       `no passing verify report of account ${OWNER} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${OWNER} --send-test --out verify-${OWNER}.json" with ${OWNER}'s credentials and pass the file with --verified`,
     ]);
     expect(cleanupGate(plan, ACME, [report({ passed: false })])).toHaveLength(1);
-    expect(cleanupGate(plan, ACME, [report({ planId: 'other' })])[0]).toBe(`the verify report of ${OWNER} is for plan other, not ${plan.planId}`);
+    expect(cleanupGate(plan, ACME, [report({ planId: 'other' })])[0]).toBe(
+      `the verify report of ${OWNER} is for plan other, not ${plan.planId}`,
+    );
     expect(cleanupGate(plan, ACME, [report({})])).toEqual([]);
     // config-set: a delegate's cleanup depends on its own steps only.
     const cs = configSetPlan();
@@ -364,14 +621,30 @@ describe('withRetry', () => {
       calls++;
       return Promise.reject(sesError('Throttling', 'Rate exceeded'));
     };
-    await expect(withRetry('x', failing, { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 500 }, async (ms) => void delays.push(ms), undefined, () => 1)).rejects.toThrow('Rate exceeded');
+    await expect(
+      withRetry(
+        'x',
+        failing,
+        { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 500 },
+        async (ms) => void delays.push(ms),
+        undefined,
+        () => 1,
+      ),
+    ).rejects.toThrow('Rate exceeded');
     expect(calls).toBe(5);
     expect(delays).toEqual([100, 200, 400, 500]);
   });
 
   it('does not retry a client error', async () => {
     let calls = 0;
-    await expect(withRetry('x', () => (calls++, Promise.reject(sesError('InvalidParameterValue', 'bad'))), { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1 }, async () => {})).rejects.toThrow('bad');
+    await expect(
+      withRetry(
+        'x',
+        () => (calls++, Promise.reject(sesError('InvalidParameterValue', 'bad'))),
+        { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1 },
+        async () => {},
+      ),
+    ).rejects.toThrow('bad');
     expect(calls).toBe(1);
   });
 });

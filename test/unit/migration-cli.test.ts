@@ -2,20 +2,32 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { command } from '../../bin/commands/migrate';
-import type { Io } from '../../bin/cli';
 import { UsageError } from '#lib/errors';
 import { REPO_ROOT } from '#test/support/fixtures';
+import type { Io } from '../../bin/cli';
+import { command } from '../../bin/commands/migrate';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ses-bridge-migrate-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const fixture = (name: string) => path.join(REPO_ROOT, 'test/fixtures/migration', name);
-const INVENTORIES = ['--inventory', fixture('inventory-owner-111111111111.json'), '--inventory', fixture('inventory-delegate-222222222222.json'), '--inventory', fixture('inventory-delegate-333333333333.json')];
+const INVENTORIES = [
+  '--inventory',
+  fixture('inventory-owner-111111111111.json'),
+  '--inventory',
+  fixture('inventory-delegate-222222222222.json'),
+  '--inventory',
+  fixture('inventory-delegate-333333333333.json'),
+];
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), readInput: (f) => readFileSync(f, 'utf8'), env: {} };
+  const io: Io = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    readInput: (f) => readFileSync(f, 'utf8'),
+    env: {},
+  };
   const code = await command.run(argv, io);
   return { code, stdout, stderr };
 }
@@ -31,26 +43,63 @@ describe('ses-bridge migrate (in process)', () => {
 
   it('writes plan.json, runbook.md and routes.json and prints a summary', async () => {
     const out = path.join(dir, 'bridge');
-    const { code, stdout, stderr } = await run(['plan', ...INVENTORIES, '--strategy', 'bridge', '--bridge-topic', 'arn:aws:sns:us-east-1:444444444444:ses-bridge-intake', '--out', out]);
+    const { code, stdout, stderr } = await run([
+      'plan',
+      ...INVENTORIES,
+      '--strategy',
+      'bridge',
+      '--bridge-topic',
+      'arn:aws:sns:us-east-1:444444444444:ses-bridge-intake',
+      '--out',
+      out,
+    ]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ strategy: 'bridge', identities: 1, steps: 14, files: [path.join(out, 'plan.json'), path.join(out, 'runbook.md'), path.join(out, 'routes.json')] });
-    expect(stderr).toContain('warning: example.com: Bounce notifications will include the original headers for every consumer, because one of them had them');
-    expect(readFileSync(path.join(out, 'runbook.md'), 'utf8')).toContain('# Migration runbook: off legacy cross-account notifications');
+    expect(JSON.parse(stdout)).toMatchObject({
+      strategy: 'bridge',
+      identities: 1,
+      steps: 14,
+      files: [path.join(out, 'plan.json'), path.join(out, 'runbook.md'), path.join(out, 'routes.json')],
+    });
+    expect(stderr).toContain(
+      'warning: example.com: Bounce notifications will include the original headers for every consumer, because one of them had them',
+    );
+    expect(readFileSync(path.join(out, 'runbook.md'), 'utf8')).toContain(
+      '# Migration runbook: off legacy cross-account notifications',
+    );
   });
 
   it('exits 1 with the reasons when the strategy is refused', async () => {
-    const { code, stderr } = await run(['plan', ...INVENTORIES, '--strategy', 'owner-topic', '--out', path.join(dir, 'refused')]);
+    const { code, stderr } = await run([
+      'plan',
+      ...INVENTORIES,
+      '--strategy',
+      'owner-topic',
+      '--out',
+      path.join(dir, 'refused'),
+    ]);
     expect(code).toBe(1);
     expect(stderr.split('\n')[0]).toBe('ses-bridge migrate plan: refused:');
-    expect(stderr).toContain('  - example.com: 2 delegates use it (222222222222, 333333333333); with owner-topic their feedback would all land on one topic');
+    expect(stderr).toContain(
+      '  - example.com: 2 delegates use it (222222222222, 333333333333); with owner-topic their feedback would all land on one topic',
+    );
   });
 
   it('exits 2 naming the file and field of a bad inventory', async () => {
     const bad = path.join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ accountId: '222222222222', region: 'us-east-1', generatedAt: '2026-01-15T12:00:00.000Z', identities: [{ identity: 'x' }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        accountId: '222222222222',
+        region: 'us-east-1',
+        generatedAt: '2026-01-15T12:00:00.000Z',
+        identities: [{ identity: 'x' }],
+      }),
+    );
     const { code, stderr } = await run(['plan', '--inventory', bad, '--strategy', 'config-set']);
     expect(code).toBe(2);
-    expect(stderr).toBe(`ses-bridge migrate plan: ${bad}: identities[0].identityArn must be an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<name>), got nothing\n`);
+    expect(stderr).toBe(
+      `ses-bridge migrate plan: ${bad}: identities[0].identityArn must be an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<name>), got nothing\n`,
+    );
   });
 
   it('refuses a plan edited after it was written', async () => {
@@ -60,23 +109,46 @@ describe('ses-bridge migrate (in process)', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('legacy-acme-feedback', 'renamed'));
     const { code, stderr } = await run(['apply', '--plan', file, '--account-id', '222222222222']);
     expect(code).toBe(2);
-    expect(stderr).toContain('planId does not match the plan\'s steps: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing');
+    expect(stderr).toContain(
+      'planId does not match the plan\'s steps: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing',
+    );
   });
 
   it.each([
     [[], 'which step? inventory, plan, apply, verify or rollback'],
     [['migrate'], 'unknown migrate command "migrate": expected inventory, plan, apply, verify, rollback'],
-    [['plan', ...INVENTORIES, '--strategy', 'bridge'], '--strategy bridge needs --bridge-topic ARN, the bridge intake topic'],
+    [
+      ['plan', ...INVENTORIES, '--strategy', 'bridge'],
+      '--strategy bridge needs --bridge-topic ARN, the bridge intake topic',
+    ],
     [['plan', ...INVENTORIES, '--strategy', 'sideways'], '--strategy must be one of config-set, owner-topic, bridge'],
-    [['plan', ...INVENTORIES, '--strategy', 'config-set', '--format', 'event'], '--bridge-topic, --bridge-principal and --format apply to --strategy bridge only'],
-    [['apply', '--plan', 'plan.json'], '--account-id is required: the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)'],
-    [['apply', '--plan', 'plan.json', '--account-id', '1234'], '--account-id must be a 12-digit account id, got "1234"'],
-    [['apply', '--plan', 'plan.json', '--account-id', '222222222222', '--phase', 'switch,cleanup'], '--phase cleanup runs alone, after verify passed for the other phases'],
+    [
+      ['plan', ...INVENTORIES, '--strategy', 'config-set', '--format', 'event'],
+      '--bridge-topic, --bridge-principal and --format apply to --strategy bridge only',
+    ],
+    [
+      ['apply', '--plan', 'plan.json'],
+      '--account-id is required: the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)',
+    ],
+    [
+      ['apply', '--plan', 'plan.json', '--account-id', '1234'],
+      '--account-id must be a 12-digit account id, got "1234"',
+    ],
+    [
+      ['apply', '--plan', 'plan.json', '--account-id', '222222222222', '--phase', 'switch,cleanup'],
+      '--phase cleanup runs alone, after verify passed for the other phases',
+    ],
     [['inventory', '--region', 'us-east-1'], 'give --identities LIST (names or identity ARNs) or --all'],
     [['inventory', '--all'], '--region is required (or set AWS_REGION)'],
     [['rollback'], '--journal FILE is required (the file apply --execute wrote)'],
-    [['verify', '--plan', 'no/such/plan.json', '--account-id', '222222222222'], 'cannot read plan no/such/plan.json: no such file'],
-    [['apply', '--plan', 'p.json', '--account-id', '222222222222', '--pace-ms', 'fast'], '--pace-ms must be a whole number of milliseconds, got "fast"'],
+    [
+      ['verify', '--plan', 'no/such/plan.json', '--account-id', '222222222222'],
+      'cannot read plan no/such/plan.json: no such file',
+    ],
+    [
+      ['apply', '--plan', 'p.json', '--account-id', '222222222222', '--pace-ms', 'fast'],
+      '--pace-ms must be a whole number of milliseconds, got "fast"',
+    ],
   ])('is a usage error (exit 2): %j', async (argv, message) => {
     await expect(run(argv)).rejects.toThrow(new UsageError(message));
   });

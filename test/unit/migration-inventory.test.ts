@@ -48,7 +48,13 @@ function session(sleeps: number[] = [], paceMs = 0): SesSession {
 function policy(...principals: unknown[]): string {
   return JSON.stringify({
     Version: '2012-10-17',
-    Statement: principals.map((p, i) => ({ Sid: `s${i}`, Effect: 'Allow', Principal: p, Action: ['ses:SendEmail', 'ses:SendRawEmail'], Resource: `arn:aws:ses:us-east-1:${OWNER}:identity/example.com` })),
+    Statement: principals.map((p, i) => ({
+      Sid: `s${i}`,
+      Effect: 'Allow',
+      Principal: p,
+      Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+      Resource: `arn:aws:ses:us-east-1:${OWNER}:identity/example.com`,
+    })),
   });
 }
 
@@ -70,12 +76,27 @@ describe('inventory: the owner', () => {
     });
     // GetEmailIdentity without Policies: the policies come from GetEmailIdentityPolicies.
     sesv2.on(GetEmailIdentityCommand).resolves({ ConfigurationSetName: 'defaults' });
-    sesv2.on(GetEmailIdentityPoliciesCommand).resolves({ Policies: { delegates: policy({ AWS: [ACME, 'arn:aws:iam::333333333333:user/mailer', OWNER] }) } });
+    sesv2
+      .on(GetEmailIdentityPoliciesCommand)
+      .resolves({ Policies: { delegates: policy({ AWS: [ACME, 'arn:aws:iam::333333333333:user/mailer', OWNER] }) } });
     sesv2.on(ListConfigurationSetsCommand).resolves({ ConfigurationSets: ['defaults'] });
     sesv2.on(GetConfigurationSetEventDestinationsCommand).resolves({
-      EventDestinations: [{ Name: 'all', Enabled: true, MatchingEventTypes: ['BOUNCE'], SnsDestination: { TopicArn: `arn:aws:sns:us-east-1:${OWNER}:events` } }],
+      EventDestinations: [
+        {
+          Name: 'all',
+          Enabled: true,
+          MatchingEventTypes: ['BOUNCE'],
+          SnsDestination: { TopicArn: `arn:aws:sns:us-east-1:${OWNER}:events` },
+        },
+      ],
     });
-    const inventory = await buildInventory({ session: session(), region: 'us-east-1', accountId: null, identities: 'all', now });
+    const inventory = await buildInventory({
+      session: session(),
+      region: 'us-east-1',
+      accountId: null,
+      identities: 'all',
+      now,
+    });
     expect(inventory).toEqual({
       accountId: OWNER,
       region: 'us-east-1',
@@ -95,7 +116,19 @@ describe('inventory: the owner', () => {
           configurationSet: 'defaults',
         },
       ],
-      configurationSets: [{ name: 'defaults', eventDestinations: [{ name: 'all', enabled: true, matchingEventTypes: ['BOUNCE'], snsTopicArn: `arn:aws:sns:us-east-1:${OWNER}:events` }] }],
+      configurationSets: [
+        {
+          name: 'defaults',
+          eventDestinations: [
+            {
+              name: 'all',
+              enabled: true,
+              matchingEventTypes: ['BOUNCE'],
+              snsTopicArn: `arn:aws:sns:us-east-1:${OWNER}:events`,
+            },
+          ],
+        },
+      ],
       warnings: [],
     });
     // The inventory it writes is a valid inventory file.
@@ -103,9 +136,16 @@ describe('inventory: the owner', () => {
   });
 
   it('takes the policies from GetEmailIdentity when SES includes them there', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': { ...NO_TOPICS, ForwardingEnabled: true } } });
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': { ...NO_TOPICS, ForwardingEnabled: true } } });
     sesv2.on(GetEmailIdentityCommand).resolves({ Policies: { p: policy({ AWS: ACME }) } });
-    const inventory = await buildInventory({ session: session(), region: 'us-east-1', accountId: OWNER, identities: ['example.com'] });
+    const inventory = await buildInventory({
+      session: session(),
+      region: 'us-east-1',
+      accountId: OWNER,
+      identities: ['example.com'],
+    });
     expect(inventory.identities[0]!.authorizedDelegates).toEqual([ACME]);
     expect(sesv2).not.toHaveReceivedCommand(GetEmailIdentityPoliciesCommand);
   });
@@ -113,35 +153,63 @@ describe('inventory: the owner', () => {
   it('asks 100 identities per call and paces the calls one second apart', async () => {
     const names = Array.from({ length: 250 }, (_, i) => `user${i}@example.com`);
     ses.on(GetIdentityNotificationAttributesCommand).callsFake((input: { Identities: string[] }) => ({
-      NotificationAttributes: Object.fromEntries(input.Identities.map((n) => [n, { ...NO_TOPICS, ForwardingEnabled: true }])),
+      NotificationAttributes: Object.fromEntries(
+        input.Identities.map((n) => [n, { ...NO_TOPICS, ForwardingEnabled: true }]),
+      ),
     }));
     const sleeps: number[] = [];
-    const inventory = await buildInventory({ session: session(sleeps, 1000), region: 'us-east-1', accountId: OWNER, identities: names, now });
+    const inventory = await buildInventory({
+      session: session(sleeps, 1000),
+      region: 'us-east-1',
+      accountId: OWNER,
+      identities: names,
+      now,
+    });
     expect(inventory.identities).toHaveLength(250);
-    const calls = ses.commandCalls(GetIdentityNotificationAttributesCommand).map((c) => c.args[0].input.Identities!.length);
+    const calls = ses
+      .commandCalls(GetIdentityNotificationAttributesCommand)
+      .map((c) => c.args[0].input.Identities!.length);
     expect(calls).toEqual([100, 100, 50]);
     expect(sleeps).toHaveLength(2);
     for (const ms of sleeps) expect(ms).toBeGreaterThan(900);
   });
 
   it('says what to do when the account cannot be derived, and when --account-id contradicts a policy', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': { ...NO_TOPICS, ForwardingEnabled: true } } });
-    await expect(buildInventory({ session: session(), region: 'us-east-1', accountId: null, identities: ['example.com'] })).rejects.toThrow(
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': { ...NO_TOPICS, ForwardingEnabled: true } } });
+    await expect(
+      buildInventory({ session: session(), region: 'us-east-1', accountId: null, identities: ['example.com'] }),
+    ).rejects.toThrow(
       new ConfigError(
         'cannot be derived: no sending authorization policy names an identity ARN of this account; pass --account-id with the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)',
         '--account-id',
       ),
     );
     sesv2.on(GetEmailIdentityPoliciesCommand).resolves({ Policies: { p: policy({ AWS: ACME }) } });
-    await expect(buildInventory({ session: session(), region: 'us-east-1', accountId: '999999999999', identities: ['example.com'] })).rejects.toThrow(
+    await expect(
+      buildInventory({
+        session: session(),
+        region: 'us-east-1',
+        accountId: '999999999999',
+        identities: ['example.com'],
+      }),
+    ).rejects.toThrow(
       `--account-id: is 999999999999, but the policy of example.com names arn:aws:ses:us-east-1:${OWNER}:identity/example.com of account ${OWNER}: are the credentials for another account?`,
     );
   });
 
   it('notes identities SES does not know and policies it cannot reduce to accounts', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': { ...NO_TOPICS, ForwardingEnabled: true } } });
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': { ...NO_TOPICS, ForwardingEnabled: true } } });
     sesv2.on(GetEmailIdentityPoliciesCommand).resolves({ Policies: { org: policy('*') } });
-    const inventory = await buildInventory({ session: session(), region: 'us-east-1', accountId: OWNER, identities: ['example.com', 'unknown.example'] });
+    const inventory = await buildInventory({
+      session: session(),
+      region: 'us-east-1',
+      accountId: OWNER,
+      identities: ['example.com', 'unknown.example'],
+    });
     expect(inventory.warnings).toEqual([
       'example.com: policy "org" allows principal "*" (for example with aws:PrincipalOrgID); list those delegates\' accounts yourself',
       'unknown.example: SES returned no notification attributes (not a verified identity of this account in us-east-1?); skipped',
@@ -149,11 +217,16 @@ describe('inventory: the owner', () => {
   });
 
   it('reads every page of ListIdentities', async () => {
-    ses.on(ListIdentitiesCommand).resolvesOnce({ Identities: ['a.example'], NextToken: 't' }).resolves({ Identities: ['b.example'] });
+    ses
+      .on(ListIdentitiesCommand)
+      .resolvesOnce({ Identities: ['a.example'], NextToken: 't' })
+      .resolves({ Identities: ['b.example'] });
     ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: {} });
     await buildInventory({ session: session(), region: 'us-east-1', accountId: OWNER, identities: 'all' });
     expect(ses).toHaveReceivedNthCommandWith(ListIdentitiesCommand, 2, { NextToken: 't' });
-    expect(ses).toHaveReceivedCommandWith(GetIdentityNotificationAttributesCommand, { Identities: ['a.example', 'b.example'] });
+    expect(ses).toHaveReceivedCommandWith(GetIdentityNotificationAttributesCommand, {
+      Identities: ['a.example', 'b.example'],
+    });
   });
 });
 
@@ -162,10 +235,23 @@ describe('inventory: a delegate', () => {
 
   it("reads its cross-account topics on the owner's identity ARN, and nothing it cannot see", async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({
-      NotificationAttributes: { [arn]: { ...NO_TOPICS, BounceTopic: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`, ForwardingEnabled: true, HeadersInBounceNotificationsEnabled: true } },
+      NotificationAttributes: {
+        [arn]: {
+          ...NO_TOPICS,
+          BounceTopic: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`,
+          ForwardingEnabled: true,
+          HeadersInBounceNotificationsEnabled: true,
+        },
+      },
     });
     sesv2.on(GetEmailIdentityCommand).rejects(new NotFoundException({ message: 'no', $metadata: {} }));
-    const inventory = await buildInventory({ session: session(), region: 'us-east-1', accountId: ACME, identities: [arn, `arn:aws:ses:us-east-1:${OWNER}:identity/other.example`], now });
+    const inventory = await buildInventory({
+      session: session(),
+      region: 'us-east-1',
+      accountId: ACME,
+      identities: [arn, `arn:aws:ses:us-east-1:${OWNER}:identity/other.example`],
+      now,
+    });
     expect(inventory.identities).toEqual([
       {
         identity: 'example.com',
@@ -188,11 +274,20 @@ describe('inventory: a delegate', () => {
   });
 
   it('needs --account-id with identity ARNs, and the ARNs in the --region', async () => {
-    await expect(buildInventory({ session: session(), region: 'us-east-1', accountId: null, identities: [arn] })).rejects.toThrow('--account-id: identity ARNs were given, so the tool must know which account is yours');
-    await expect(buildInventory({ session: session(), region: 'eu-west-1', accountId: ACME, identities: [arn] })).rejects.toThrow(
-      `--identities: ${arn} is in us-east-1, but --region is eu-west-1: run one inventory per region`,
-    );
-    await expect(buildInventory({ session: session(), region: 'us-east-1', accountId: ACME, identities: ['arn:aws:sns:us-east-1:1:x'] })).rejects.toThrow(
+    await expect(
+      buildInventory({ session: session(), region: 'us-east-1', accountId: null, identities: [arn] }),
+    ).rejects.toThrow('--account-id: identity ARNs were given, so the tool must know which account is yours');
+    await expect(
+      buildInventory({ session: session(), region: 'eu-west-1', accountId: ACME, identities: [arn] }),
+    ).rejects.toThrow(`--identities: ${arn} is in us-east-1, but --region is eu-west-1: run one inventory per region`);
+    await expect(
+      buildInventory({
+        session: session(),
+        region: 'us-east-1',
+        accountId: ACME,
+        identities: ['arn:aws:sns:us-east-1:1:x'],
+      }),
+    ).rejects.toThrow(
       '--identities: "arn:aws:sns:us-east-1:1:x" is not an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<name>)',
     );
   });
@@ -208,7 +303,11 @@ describe('inventory files', () => {
         identity: 'example.com',
         identityArn: `arn:aws:ses:us-east-1:${OWNER}:identity/example.com`,
         ownerAccountId: OWNER,
-        notifications: { Bounce: { topicArn: `arn:aws:sns:us-east-1:${ACME}:t`, headersEnabled: false }, Complaint: { topicArn: null, headersEnabled: false }, Delivery: { topicArn: null, headersEnabled: false } },
+        notifications: {
+          Bounce: { topicArn: `arn:aws:sns:us-east-1:${ACME}:t`, headersEnabled: false },
+          Complaint: { topicArn: null, headersEnabled: false },
+          Delivery: { topicArn: null, headersEnabled: false },
+        },
         forwardingEnabled: true,
         authorizedDelegates: [],
         configurationSet: null,
@@ -218,12 +317,27 @@ describe('inventory files', () => {
   });
 
   it.each([
-    [(d: any) => (d.identities[0].notifications.Bounce.topicArn = 'arn:aws:sns:us-east-1:1:t.fifo'), 'delegate.json: identities[0].notifications.Bounce.topicArn must be a standard SNS topic ARN or null, got "arn:aws:sns:us-east-1:1:t.fifo"'],
-    [(d: any) => (d.identities[0].notifications.Bounce.topicArn = `arn:aws:sns:eu-west-1:${ACME}:t`), "delegate.json: identities[0].notifications.Bounce.topicArn is in eu-west-1; SES notification topics must be in the identity's region us-east-1"],
-    [(d: any) => delete d.identities[0].notifications.Delivery, 'delegate.json: identities[0].notifications.Delivery must be an object with topicArn and headersEnabled, got nothing'],
-    [(d: any) => (d.identities[0].ownerAccountId = ACME), `delegate.json: identities[0].ownerAccountId is ${ACME}, but the identity ARN belongs to ${OWNER}`],
+    [
+      (d: any) => (d.identities[0].notifications.Bounce.topicArn = 'arn:aws:sns:us-east-1:1:t.fifo'),
+      'delegate.json: identities[0].notifications.Bounce.topicArn must be a standard SNS topic ARN or null, got "arn:aws:sns:us-east-1:1:t.fifo"',
+    ],
+    [
+      (d: any) => (d.identities[0].notifications.Bounce.topicArn = `arn:aws:sns:eu-west-1:${ACME}:t`),
+      "delegate.json: identities[0].notifications.Bounce.topicArn is in eu-west-1; SES notification topics must be in the identity's region us-east-1",
+    ],
+    [
+      (d: any) => delete d.identities[0].notifications.Delivery,
+      'delegate.json: identities[0].notifications.Delivery must be an object with topicArn and headersEnabled, got nothing',
+    ],
+    [
+      (d: any) => (d.identities[0].ownerAccountId = ACME),
+      `delegate.json: identities[0].ownerAccountId is ${ACME}, but the identity ARN belongs to ${OWNER}`,
+    ],
     [(d: any) => (d.accountId = '12'), 'delegate.json: accountId must be a 12-digit account id, got "12"'],
-    [(d: any) => d.identities.push(d.identities[0]), `delegate.json: identities[1].identityArn arn:aws:ses:us-east-1:${OWNER}:identity/example.com is listed twice`],
+    [
+      (d: any) => d.identities.push(d.identities[0]),
+      `delegate.json: identities[1].identityArn arn:aws:ses:us-east-1:${OWNER}:identity/example.com is listed twice`,
+    ],
   ])('names the file and field of an error (%#)', (spoil, message) => {
     const doc = valid();
     spoil(doc);
@@ -237,10 +351,31 @@ describe('inventory files', () => {
 
 describe('policy principals', () => {
   it('reduces Allow statements of send actions to accounts, and notes what it cannot', () => {
-    const deny = JSON.stringify({ Statement: [{ Effect: 'Deny', Principal: { AWS: '444444444444' }, Action: 'ses:SendEmail', Resource: '*' }] });
-    const other = JSON.stringify({ Statement: { Effect: 'Allow', Principal: { AWS: '555555555555' }, Action: 'ses:GetIdentityPolicies', Resource: '*' } });
-    const service = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { Service: 'cognito-idp.amazonaws.com' }, Action: 'ses:Send*', Resource: '*' }] });
-    expect(policyPrincipals({ a: policy({ AWS: 'arn:aws:iam::222222222222:role/x' }), b: deny, c: other, d: service, e: 'not json' })).toEqual({
+    const deny = JSON.stringify({
+      Statement: [{ Effect: 'Deny', Principal: { AWS: '444444444444' }, Action: 'ses:SendEmail', Resource: '*' }],
+    });
+    const other = JSON.stringify({
+      Statement: {
+        Effect: 'Allow',
+        Principal: { AWS: '555555555555' },
+        Action: 'ses:GetIdentityPolicies',
+        Resource: '*',
+      },
+    });
+    const service = JSON.stringify({
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'cognito-idp.amazonaws.com' }, Action: 'ses:Send*', Resource: '*' },
+      ],
+    });
+    expect(
+      policyPrincipals({
+        a: policy({ AWS: 'arn:aws:iam::222222222222:role/x' }),
+        b: deny,
+        c: other,
+        d: service,
+        e: 'not json',
+      }),
+    ).toEqual({
       accounts: [ACME],
       resources: [`arn:aws:ses:us-east-1:${OWNER}:identity/example.com`],
       notes: [

@@ -1,15 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GetIdentityNotificationAttributesCommand, SESClient, SetIdentityNotificationTopicCommand } from '@aws-sdk/client-ses';
+import {
+  GetIdentityNotificationAttributesCommand,
+  SESClient,
+  SetIdentityNotificationTopicCommand,
+} from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler } from '../../functions/migrate';
-import { buildPlan } from '#lib/migration/plan';
 import { parseInventory } from '#lib/migration/inventory-file';
+import { buildPlan } from '#lib/migration/plan';
 import { REPO_ROOT } from '#test/support/fixtures';
+import { handler } from '../../functions/migrate';
 
 const ses = mockClient(SESClient);
 const sesv2 = mockClient(SESv2Client);
@@ -27,14 +31,26 @@ beforeEach(() => {
 const OWNER = '111111111111';
 const ACME = '222222222222';
 const BRIDGE = 'arn:aws:sns:us-east-1:444444444444:ses-bridge-intake';
-const context = (account: string) => ({ invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:ses-bridge-migrate` }) as Context;
+const context = (account: string) =>
+  ({ invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:ses-bridge-migrate` }) as Context;
 const inventories = () =>
-  [`inventory-owner-${OWNER}.json`, `inventory-delegate-${ACME}.json`, 'inventory-delegate-333333333333.json'].map((name) =>
-    JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/migration', name), 'utf8')),
+  [`inventory-owner-${OWNER}.json`, `inventory-delegate-${ACME}.json`, 'inventory-delegate-333333333333.json'].map(
+    (name) => JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/migration', name), 'utf8')),
   );
-const plan = () => buildPlan(inventories().map((doc, i) => parseInventory(doc, String(i))), { strategy: 'bridge', bridgeTopicArn: BRIDGE });
+const plan = () =>
+  buildPlan(
+    inventories().map((doc, i) => parseInventory(doc, String(i))),
+    { strategy: 'bridge', bridgeTopicArn: BRIDGE },
+  );
 const switchStep = () => plan().steps.find((s) => s.phase === 'switch')!;
-const attributes = { 'example.com': { BounceTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`, ComplaintTopic: undefined, DeliveryTopic: undefined, ForwardingEnabled: true } };
+const attributes = {
+  'example.com': {
+    BounceTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
+    ComplaintTopic: undefined,
+    DeliveryTopic: undefined,
+    ForwardingEnabled: true,
+  },
+};
 
 describe('functions/migrate', () => {
   it('applies one step only with "execute": true, and returns its journal entry', async () => {
@@ -43,54 +59,98 @@ describe('functions/migrate', () => {
     const dry = (await handler({ action: 'apply', planId: p.planId, step: switchStep() }, context(OWNER))) as any;
     expect(dry.outcome.status).toBe('would-change');
     expect(ses).not.toHaveReceivedCommand(SetIdentityNotificationTopicCommand);
-    const done = (await handler({ action: 'apply', planId: p.planId, step: switchStep(), execute: true }, context(OWNER))) as any;
+    const done = (await handler(
+      { action: 'apply', planId: p.planId, step: switchStep(), execute: true },
+      context(OWNER),
+    )) as any;
     expect(done.outcome.status).toBe('changed');
-    expect(done.journal).toMatchObject({ planId: p.planId, stepId: switchStep().id, before: { topicArn: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces` }, after: { topicArn: BRIDGE } });
-    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, { Identity: 'example.com', NotificationType: 'Bounce', SnsTopic: BRIDGE });
+    expect(done.journal).toMatchObject({
+      planId: p.planId,
+      stepId: switchStep().id,
+      before: { topicArn: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces` },
+      after: { topicArn: BRIDGE },
+    });
+    expect(ses).toHaveReceivedCommandWith(SetIdentityNotificationTopicCommand, {
+      Identity: 'example.com',
+      NotificationType: 'Bounce',
+      SnsTopic: BRIDGE,
+    });
 
     // The journal entry it returned is what a rollback invocation takes.
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { 'example.com': { ...attributes['example.com'], BounceTopic: BRIDGE } } });
+    ses
+      .on(GetIdentityNotificationAttributesCommand)
+      .resolves({ NotificationAttributes: { 'example.com': { ...attributes['example.com'], BounceTopic: BRIDGE } } });
     const undone = (await handler({ action: 'rollback', entry: done.journal, execute: true }, context(OWNER))) as any;
     expect(undone.outcome.status).toBe('changed');
-    expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 2, { SnsTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces` });
+    expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 2, {
+      SnsTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
+    });
   });
 
   it("refuses a step of another account, and a cleanup step without the owner's passing verify report", async () => {
     const p = plan();
-    await expect(handler({ action: 'apply', planId: p.planId, step: switchStep() }, context(ACME))).rejects.toThrow(`step ${switchStep().id} runs in account ${OWNER}; this function runs in ${ACME}`);
-    const cleanup = p.steps.find((s) => s.phase === 'cleanup' && s.account === ACME)!;
-    await expect(handler({ action: 'apply', planId: p.planId, step: cleanup, plan: JSON.parse(JSON.stringify(p)), execute: true }, context(ACME))).rejects.toThrow(
-      `no passing verify report of account ${OWNER} for this plan`,
+    await expect(handler({ action: 'apply', planId: p.planId, step: switchStep() }, context(ACME))).rejects.toThrow(
+      `step ${switchStep().id} runs in account ${OWNER}; this function runs in ${ACME}`,
     );
+    const cleanup = p.steps.find((s) => s.phase === 'cleanup' && s.account === ACME)!;
+    await expect(
+      handler(
+        { action: 'apply', planId: p.planId, step: cleanup, plan: JSON.parse(JSON.stringify(p)), execute: true },
+        context(ACME),
+      ),
+    ).rejects.toThrow(`no passing verify report of account ${OWNER} for this plan`);
   });
 
   it('verifies one step and throws on drift', async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: attributes });
-    await expect(handler({ action: 'verify', planId: plan().planId, step: switchStep() }, context(OWNER))).rejects.toThrow(`expected ${BRIDGE}, found arn:aws:sns:us-east-1:${OWNER}:owner-bounces`);
+    await expect(
+      handler({ action: 'verify', planId: plan().planId, step: switchStep() }, context(OWNER)),
+    ).rejects.toThrow(`expected ${BRIDGE}, found arn:aws:sns:us-east-1:${OWNER}:owner-bounces`);
   });
 
   it('reads one identity, and plans from inventories', async () => {
-    ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: { [`arn:aws:ses:us-east-1:${OWNER}:identity/example.com`]: { ...attributes['example.com'], BounceTopic: `arn:aws:sns:us-east-1:${ACME}:acme-feedback` } } });
+    ses.on(GetIdentityNotificationAttributesCommand).resolves({
+      NotificationAttributes: {
+        [`arn:aws:ses:us-east-1:${OWNER}:identity/example.com`]: {
+          ...attributes['example.com'],
+          BounceTopic: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`,
+        },
+      },
+    });
     sesv2.onAnyCommand().resolves({});
-    const read = (await handler({ action: 'inventory', region: 'us-east-1', identity: `arn:aws:ses:us-east-1:${OWNER}:identity/example.com` }, context(ACME))) as any;
+    const read = (await handler(
+      { action: 'inventory', region: 'us-east-1', identity: `arn:aws:ses:us-east-1:${OWNER}:identity/example.com` },
+      context(ACME),
+    )) as any;
     expect(read.identity.notifications.Bounce.topicArn).toBe(`arn:aws:sns:us-east-1:${ACME}:acme-feedback`);
     expect(sesv2).not.toHaveReceivedAnyCommand();
-    const planned = (await handler({ action: 'plan', inventories: inventories(), strategy: 'bridge', bridgeTopicArn: BRIDGE }, context(OWNER))) as any;
+    const planned = (await handler(
+      { action: 'plan', inventories: inventories(), strategy: 'bridge', bridgeTopicArn: BRIDGE },
+      context(OWNER),
+    )) as any;
     expect(planned.planId).toBe(plan().planId);
   });
 
   it('takes the account from MIGRATION_ACCOUNT_ID where the context has no function ARN (invoke local)', async () => {
-    await expect(handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context)).rejects.toThrow('MIGRATION_ACCOUNT_ID: cannot tell which account this function runs in (function ARN null)');
+    await expect(
+      handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context),
+    ).rejects.toThrow('MIGRATION_ACCOUNT_ID: cannot tell which account this function runs in (function ARN null)');
     process.env.MIGRATION_ACCOUNT_ID = ACME;
     try {
-      await expect(handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context)).rejects.toThrow(`runs in account ${OWNER}; this function runs in ${ACME}`);
+      await expect(
+        handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context),
+      ).rejects.toThrow(`runs in account ${OWNER}; this function runs in ${ACME}`);
     } finally {
       delete process.env.MIGRATION_ACCOUNT_ID;
     }
   });
 
   it('says which field of a bad event to fix', async () => {
-    await expect(handler({ action: 'migrate' }, context(OWNER))).rejects.toThrow('event.action: must be "inventory", "plan", "apply", "verify" or "rollback", got "migrate"');
-    await expect(handler({ action: 'apply', planId: 'x', step: { id: 's' } }, context(OWNER))).rejects.toThrow('event.step: phase must be one of prepare, switch, cleanup, got nothing');
+    await expect(handler({ action: 'migrate' }, context(OWNER))).rejects.toThrow(
+      'event.action: must be "inventory", "plan", "apply", "verify" or "rollback", got "migrate"',
+    );
+    await expect(handler({ action: 'apply', planId: 'x', step: { id: 's' } }, context(OWNER))).rejects.toThrow(
+      'event.step: phase must be one of prepare, switch, cleanup, got nothing',
+    );
   });
 });

@@ -7,9 +7,9 @@ import { parseInventory } from '#lib/migration/inventory-file';
 import { buildPlan } from '#lib/migration/plan';
 import { parsePlan } from '#lib/migration/plan-file';
 import type { Inventory, Plan, Step } from '#lib/migration/types';
-import { compileRoutes, route } from '#lib/routing/index';
 import { parseRoutesConfig } from '#lib/routing/config';
-import { REPO_ROOT, loadEvent } from '#test/support/fixtures';
+import { compileRoutes, route } from '#lib/routing/index';
+import { loadEvent, REPO_ROOT } from '#test/support/fixtures';
 
 const OWNER = '111111111111';
 const ACME = '222222222222';
@@ -46,7 +46,11 @@ function refusal(run: () => unknown): MigrationRefusal {
   throw new Error('expected a MigrationRefusal');
 }
 
-const apis = (plan: Plan) => plan.steps.map((s) => `${s.phase} ${s.account} ${s.action.api}${'NotificationType' in s.action.params ? ` ${s.action.params.NotificationType}` : ''}`);
+const apis = (plan: Plan) =>
+  plan.steps.map(
+    (s) =>
+      `${s.phase} ${s.account} ${s.action.api}${'NotificationType' in s.action.params ? ` ${s.action.params.NotificationType}` : ''}`,
+  );
 
 describe('plan: common rules', () => {
   it('orders steps by phase, numbers them in that order and keeps every dependency on an earlier step', () => {
@@ -56,7 +60,11 @@ describe('plan: common rules', () => {
       buildPlan([singleDelegateOwner(), acme()], { strategy: 'owner-topic', now }),
     ]) {
       const phases = plan.steps.map((s) => s.phase);
-      expect(phases).toEqual([...phases].sort((a, b) => ['prepare', 'switch', 'cleanup'].indexOf(a) - ['prepare', 'switch', 'cleanup'].indexOf(b)));
+      expect(phases).toEqual(
+        [...phases].sort(
+          (a, b) => ['prepare', 'switch', 'cleanup'].indexOf(a) - ['prepare', 'switch', 'cleanup'].indexOf(b),
+        ),
+      );
       plan.steps.forEach((step, i) => {
         expect(step.id.startsWith(String(i + 1).padStart(2, '0'))).toBe(true);
         for (const dep of step.dependsOn) expect(plan.steps.findIndex((s) => s.id === dep)).toBeLessThan(i);
@@ -70,10 +78,34 @@ describe('plan: common rules', () => {
     const plan = buildPlan([owner(), acme(), beta()], { strategy: 'bridge', bridgeTopicArn: BRIDGE, now });
     const cleanup = plan.steps.filter((s) => s.phase === 'cleanup');
     expect(cleanup.map((s) => [s.account, s.action])).toEqual([
-      [ACME, { api: 'ses:SetIdentityNotificationTopic', params: { Identity: ARN, NotificationType: 'Bounce', SnsTopic: null } }],
-      [ACME, { api: 'ses:SetIdentityNotificationTopic', params: { Identity: ARN, NotificationType: 'Complaint', SnsTopic: null } }],
-      [BETA, { api: 'ses:SetIdentityNotificationTopic', params: { Identity: ARN, NotificationType: 'Bounce', SnsTopic: null } }],
-      [BETA, { api: 'ses:SetIdentityNotificationTopic', params: { Identity: ARN, NotificationType: 'Delivery', SnsTopic: null } }],
+      [
+        ACME,
+        {
+          api: 'ses:SetIdentityNotificationTopic',
+          params: { Identity: ARN, NotificationType: 'Bounce', SnsTopic: null },
+        },
+      ],
+      [
+        ACME,
+        {
+          api: 'ses:SetIdentityNotificationTopic',
+          params: { Identity: ARN, NotificationType: 'Complaint', SnsTopic: null },
+        },
+      ],
+      [
+        BETA,
+        {
+          api: 'ses:SetIdentityNotificationTopic',
+          params: { Identity: ARN, NotificationType: 'Bounce', SnsTopic: null },
+        },
+      ],
+      [
+        BETA,
+        {
+          api: 'ses:SetIdentityNotificationTopic',
+          params: { Identity: ARN, NotificationType: 'Delivery', SnsTopic: null },
+        },
+      ],
     ]);
     expect(cleanup.every((s) => s.revert.reversible === false && s.role === 'delegate')).toBe(true);
     expect(plan.steps.slice(-cleanup.length)).toEqual(cleanup);
@@ -98,7 +130,9 @@ describe('plan: common rules', () => {
     const inv = owner();
     inv.identities.find((i) => i.identity === 'example.com')!.authorizedDelegates = [BETA];
     const plan = buildPlan([inv, acme(), beta()], { strategy: 'config-set', now });
-    expect(plan.warnings).toContain(`example.com: ${ACME} has legacy cross-account notifications on it, but no sending authorization policy of the identity names ${ACME} any more; its settings are planned all the same`);
+    expect(plan.warnings).toContain(
+      `example.com: ${ACME} has legacy cross-account notifications on it, but no sending authorization policy of the identity names ${ACME} any more; its settings are planned all the same`,
+    );
   });
 
   it('uses the newer of two inventories of the same account, with a warning', () => {
@@ -106,13 +140,19 @@ describe('plan: common rules', () => {
     older.generatedAt = '2026-01-01T00:00:00.000Z';
     older.identities[0]!.notifications.Bounce.topicArn = `arn:aws:sns:us-east-1:${ACME}:old-topic`;
     const plan = buildPlan([owner(), older, acme(), beta()], { strategy: 'config-set', now });
-    expect(plan.warnings).toContain(`two inventories of account ${ACME} in us-east-1: using the one generated at 2026-01-15T10:05:00.000Z, ignoring 2026-01-01T00:00:00.000Z`);
+    expect(plan.warnings).toContain(
+      `two inventories of account ${ACME} in us-east-1: using the one generated at 2026-01-15T10:05:00.000Z, ignoring 2026-01-01T00:00:00.000Z`,
+    );
     expect(JSON.stringify(plan.steps)).not.toContain('old-topic');
   });
 
   it('is deterministic: the same inventories give the same plan id', () => {
     const a = buildPlan([owner(), acme(), beta()], { strategy: 'bridge', bridgeTopicArn: BRIDGE, now });
-    const b = buildPlan([beta(), owner(), acme()], { strategy: 'bridge', bridgeTopicArn: BRIDGE, now: () => new Date() });
+    const b = buildPlan([beta(), owner(), acme()], {
+      strategy: 'bridge',
+      bridgeTopicArn: BRIDGE,
+      now: () => new Date(),
+    });
     expect(b.planId).toBe(a.planId);
     expect(b.steps).toEqual(a.steps);
   });
@@ -130,7 +170,11 @@ describe('plan: config-set', () => {
         {
           ConfigurationSetName: 'legacy-feedback',
           EventDestinationName: 'legacy-acme-feedback',
-          EventDestination: { Enabled: true, MatchingEventTypes: ['BOUNCE', 'COMPLAINT'], SnsDestination: { TopicArn: `arn:aws:sns:us-east-1:${ACME}:acme-feedback` } },
+          EventDestination: {
+            Enabled: true,
+            MatchingEventTypes: ['BOUNCE', 'COMPLAINT'],
+            SnsDestination: { TopicArn: `arn:aws:sns:us-east-1:${ACME}:acme-feedback` },
+          },
         },
       ],
       [BETA, { ConfigurationSetName: 'legacy-feedback' }],
@@ -139,7 +183,11 @@ describe('plan: config-set', () => {
         {
           ConfigurationSetName: 'legacy-feedback',
           EventDestinationName: 'legacy-beta-bounces',
-          EventDestination: { Enabled: true, MatchingEventTypes: ['BOUNCE'], SnsDestination: { TopicArn: `arn:aws:sns:us-east-1:${BETA}:beta-bounces` } },
+          EventDestination: {
+            Enabled: true,
+            MatchingEventTypes: ['BOUNCE'],
+            SnsDestination: { TopicArn: `arn:aws:sns:us-east-1:${BETA}:beta-bounces` },
+          },
         },
       ],
       [
@@ -147,7 +195,11 @@ describe('plan: config-set', () => {
         {
           ConfigurationSetName: 'legacy-feedback',
           EventDestinationName: 'legacy-beta-deliveries',
-          EventDestination: { Enabled: true, MatchingEventTypes: ['DELIVERY'], SnsDestination: { TopicArn: `arn:aws:sns:us-east-1:${BETA}:beta-deliveries` } },
+          EventDestination: {
+            Enabled: true,
+            MatchingEventTypes: ['DELIVERY'],
+            SnsDestination: { TopicArn: `arn:aws:sns:us-east-1:${BETA}:beta-deliveries` },
+          },
         },
       ],
     ]);
@@ -156,18 +208,34 @@ describe('plan: config-set', () => {
 
   it('gives each delegate the topic policy for its configuration set and the change it must make when sending', () => {
     const p = plan();
-    const policy = p.steps.find((s) => s.action.api === 'manual' && s.action.params.kind === 'sns-topic-policy' && s.account === ACME)!;
+    const policy = p.steps.find(
+      (s) => s.action.api === 'manual' && s.action.params.kind === 'sns-topic-policy' && s.account === ACME,
+    )!;
     expect(policy.action.api === 'manual' && (policy.action.params.document as any).topicPolicy.Statement[0]).toEqual({
       Sid: `AllowSESPublish${ACME}`,
       Effect: 'Allow',
       Principal: { Service: 'ses.amazonaws.com' },
       Action: 'sns:Publish',
       Resource: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`,
-      Condition: { StringEquals: { 'AWS:SourceAccount': ACME, 'AWS:SourceArn': `arn:aws:ses:us-east-1:${ACME}:configuration-set/legacy-feedback` } },
+      Condition: {
+        StringEquals: {
+          'AWS:SourceAccount': ACME,
+          'AWS:SourceArn': `arn:aws:ses:us-east-1:${ACME}:configuration-set/legacy-feedback`,
+        },
+      },
     });
     const naming = p.steps.find((s) => s.phase === 'switch' && s.account === ACME)!;
-    expect(naming.action).toMatchObject({ api: 'manual', params: { kind: 'name-configuration-set', target: 'legacy-feedback', document: { configurationSetName: 'legacy-feedback', identityArns: [ARN] } } });
-    expect(naming.action.api === 'manual' && naming.action.params.instructions).toContain('ConfigurationSetName=legacy-feedback');
+    expect(naming.action).toMatchObject({
+      api: 'manual',
+      params: {
+        kind: 'name-configuration-set',
+        target: 'legacy-feedback',
+        document: { configurationSetName: 'legacy-feedback', identityArns: [ARN] },
+      },
+    });
+    expect(naming.action.api === 'manual' && naming.action.params.instructions).toContain(
+      'ConfigurationSetName=legacy-feedback',
+    );
   });
 
   it('says the payload changes and points legacy consumers to the bridge', () => {
@@ -178,10 +246,24 @@ describe('plan: config-set', () => {
 
   it('warns when the configuration set exists already, and when one of its destinations has another definition', () => {
     const delegate = acme();
-    delegate.configurationSets.push({ name: 'legacy-feedback', eventDestinations: [{ name: 'legacy-acme-feedback', enabled: true, matchingEventTypes: ['BOUNCE'], snsTopicArn: `arn:aws:sns:us-east-1:${ACME}:acme-feedback` }] });
+    delegate.configurationSets.push({
+      name: 'legacy-feedback',
+      eventDestinations: [
+        {
+          name: 'legacy-acme-feedback',
+          enabled: true,
+          matchingEventTypes: ['BOUNCE'],
+          snsTopicArn: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`,
+        },
+      ],
+    });
     const p = buildPlan([owner(), delegate, beta()], { strategy: 'config-set', now });
-    expect(p.warnings).toContain(`configuration set legacy-feedback already exists in ${ACME} (us-east-1): the migration adds its event destinations to it and rollback leaves the set in place`);
-    expect(p.warnings).toContain(`event destination legacy-acme-feedback of legacy-feedback in ${ACME} exists with another definition: apply updates it and rollback restores it`);
+    expect(p.warnings).toContain(
+      `configuration set legacy-feedback already exists in ${ACME} (us-east-1): the migration adds its event destinations to it and rollback leaves the set in place`,
+    );
+    expect(p.warnings).toContain(
+      `event destination legacy-acme-feedback of legacy-feedback in ${ACME} exists with another definition: apply updates it and rollback restores it`,
+    );
   });
 
   it('makes one configuration set per topic mapping when a delegate used different topics on different identities', () => {
@@ -199,7 +281,9 @@ describe('plan: config-set', () => {
   });
 
   it('refuses a configuration set name SES would reject', () => {
-    expect(refusal(() => buildPlan([acme()], { strategy: 'config-set', configSetName: 'not valid!' })).reasons).toEqual(['--config-set-name must be 1-64 characters of A-Z a-z 0-9 _ -, got "not valid!"']);
+    expect(refusal(() => buildPlan([acme()], { strategy: 'config-set', configSetName: 'not valid!' })).reasons).toEqual(
+      ['--config-set-name must be 1-64 characters of A-Z a-z 0-9 _ -, got "not valid!"'],
+    );
   });
 });
 
@@ -215,19 +299,30 @@ describe('plan: owner-topic', () => {
       `cleanup ${ACME} ses:SetIdentityNotificationTopic Complaint`,
     ]);
     const [policy, bounce, headers] = plan.steps as [Step, Step, Step];
-    expect(bounce.action.params).toEqual({ Identity: 'example.com', NotificationType: 'Bounce', SnsTopic: `arn:aws:sns:us-east-1:${ACME}:acme-feedback` });
+    expect(bounce.action.params).toEqual({
+      Identity: 'example.com',
+      NotificationType: 'Bounce',
+      SnsTopic: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`,
+    });
     expect(bounce.revert).toEqual({
       description: 'Clear the Bounce topic again (SetIdentityNotificationTopic without SnsTopic).',
-      action: { api: 'ses:SetIdentityNotificationTopic', params: { Identity: 'example.com', NotificationType: 'Bounce', SnsTopic: null } },
+      action: {
+        api: 'ses:SetIdentityNotificationTopic',
+        params: { Identity: 'example.com', NotificationType: 'Bounce', SnsTopic: null },
+      },
       reversible: true,
     });
     expect(bounce.dependsOn).toEqual([policy.id]);
     expect(headers.action.params).toEqual({ Identity: 'example.com', NotificationType: 'Bounce', Enabled: true });
     // The delegate's topic policy names the owner's account and identity (the "SNS topic you don't own" case).
-    expect(policy.action.api === 'manual' && (policy.action.params.document as any).topicPolicy.Statement[0].Condition).toEqual({
+    expect(
+      policy.action.api === 'manual' && (policy.action.params.document as any).topicPolicy.Statement[0].Condition,
+    ).toEqual({
       StringEquals: { 'AWS:SourceAccount': OWNER, 'AWS:SourceArn': ARN },
     });
-    expect(plan.warnings).toContain(`example.com: from the switch on, every Bounce/Complaint notification of this identity goes to ${ACME}'s topics, including for mail the owner ${OWNER} (or a delegate authorized later) sends from it`);
+    expect(plan.warnings).toContain(
+      `example.com: from the switch on, every Bounce/Complaint notification of this identity goes to ${ACME}'s topics, including for mail the owner ${OWNER} (or a delegate authorized later) sends from it`,
+    );
   });
 
   it('refuses when more than one delegate uses the identity, and suggests the bridge', () => {
@@ -237,7 +332,9 @@ describe('plan: owner-topic', () => {
       `example.com: the owner's own Bounce topic arn:aws:sns:us-east-1:${OWNER}:owner-bounces would be replaced by ${ACME}'s topic; the owner would lose its Bounce notifications and ${ACME} would receive the owner's`,
       `example.com: the owner's own Bounce topic arn:aws:sns:us-east-1:${OWNER}:owner-bounces would be replaced by ${BETA}'s topic; the owner would lose its Bounce notifications and ${BETA} would receive the owner's`,
     ]);
-    expect(err.hint).toBe('Use --strategy bridge (one intake topic, routed to each delegate in the format it parses) or --strategy config-set (each delegate names its own configuration set).');
+    expect(err.hint).toBe(
+      'Use --strategy bridge (one intake topic, routed to each delegate in the format it parses) or --strategy config-set (each delegate names its own configuration set).',
+    );
   });
 
   it('refuses when a second delegate is authorized even if only one has legacy settings', () => {
@@ -266,11 +363,20 @@ describe('plan: bridge', () => {
       `switch ${OWNER} ses:SetIdentityNotificationTopic Delivery`,
     ]);
     const bounce = plan().steps.find((s) => s.phase === 'switch')!;
-    expect(bounce.revert.action).toEqual({ api: 'ses:SetIdentityNotificationTopic', params: { Identity: 'example.com', NotificationType: 'Bounce', SnsTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces` } });
-    expect(plan().warnings).toContain('example.com: Bounce notifications will include the original headers for every consumer, because one of them had them');
+    expect(bounce.revert.action).toEqual({
+      api: 'ses:SetIdentityNotificationTopic',
+      params: {
+        Identity: 'example.com',
+        NotificationType: 'Bounce',
+        SnsTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
+      },
+    });
+    expect(plan().warnings).toContain(
+      'example.com: Bounce notifications will include the original headers for every consumer, because one of them had them',
+    );
   });
 
-  it('writes one route per delegate topic and types, and one for the owner\'s previous topic, that the routes parser accepts', () => {
+  it("writes one route per delegate topic and types, and one for the owner's previous topic, that the routes parser accepts", () => {
     const { routes } = plan();
     expect(routes).toEqual({
       routes: [
@@ -314,18 +420,31 @@ describe('plan: bridge', () => {
       if (outcome.kind !== 'event') throw new Error(`not an event: ${JSON.stringify(outcome)}`);
       return route(compiled, outcome.event).map((d) => d.topicArn);
     };
-    expect(bounce(ACME)).toEqual([`arn:aws:sns:us-east-1:${ACME}:acme-feedback`, `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`]);
-    expect(bounce(BETA)).toEqual([`arn:aws:sns:us-east-1:${BETA}:beta-bounces`, `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`]);
+    expect(bounce(ACME)).toEqual([
+      `arn:aws:sns:us-east-1:${ACME}:acme-feedback`,
+      `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
+    ]);
+    expect(bounce(BETA)).toEqual([
+      `arn:aws:sns:us-east-1:${BETA}:beta-bounces`,
+      `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
+    ]);
     expect(bounce('999999999999')).toEqual([`arn:aws:sns:us-east-1:${OWNER}:owner-bounces`]);
   });
 
   it('uses --format for the delegates only, with a warning', () => {
-    const p = buildPlan([owner(), acme(), beta()], { strategy: 'bridge', bridgeTopicArn: BRIDGE, format: 'event', now });
+    const p = buildPlan([owner(), acme(), beta()], {
+      strategy: 'bridge',
+      bridgeTopicArn: BRIDGE,
+      format: 'event',
+      now,
+    });
     expect(p.routes!.routes.map((r) => r.to.format)).toEqual(['event', 'event', 'event', 'notification']);
-    expect(p.warnings).toContain('--format event: the delegates\' consumers parse legacy notifications today; with "event" they get another payload (the owner\'s routes stay "notification")');
+    expect(p.warnings).toContain(
+      '--format event: the delegates\' consumers parse legacy notifications today; with "event" they get another payload (the owner\'s routes stay "notification")',
+    );
   });
 
-  it("has each topic owner let the bridge publish, and the bridge operator let SES publish to the intake topic", () => {
+  it('has each topic owner let the bridge publish, and the bridge operator let SES publish to the intake topic', () => {
     const p = plan();
     const manual = p.steps.filter((s) => s.action.api === 'manual');
     expect(manual.map((s) => [s.role, s.account, s.action.api === 'manual' && s.action.params.target])).toEqual([
@@ -336,16 +455,27 @@ describe('plan: bridge', () => {
       ['bridge', '444444444444', BRIDGE],
       ['bridge', '444444444444', BRIDGE],
     ]);
-    expect((manual[0]!.action.params as any).document.topicPolicy.Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::444444444444:root' });
-    const custom = buildPlan([owner(), acme(), beta()], { strategy: 'bridge', bridgeTopicArn: BRIDGE, bridgePrincipal: 'arn:aws:iam::444444444444:role/ses-bridge', now });
-    expect((custom.steps[0]!.action.params as any).document.topicPolicy.Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::444444444444:role/ses-bridge' });
+    expect((manual[0]!.action.params as any).document.topicPolicy.Statement[0].Principal).toEqual({
+      AWS: 'arn:aws:iam::444444444444:root',
+    });
+    const custom = buildPlan([owner(), acme(), beta()], {
+      strategy: 'bridge',
+      bridgeTopicArn: BRIDGE,
+      bridgePrincipal: 'arn:aws:iam::444444444444:role/ses-bridge',
+      now,
+    });
+    expect((custom.steps[0]!.action.params as any).document.topicPolicy.Statement[0].Principal).toEqual({
+      AWS: 'arn:aws:iam::444444444444:role/ses-bridge',
+    });
   });
 
   it('refuses a bridge topic in another region and a missing owner inventory', () => {
-    const err = refusal(() => buildPlan([acme()], { strategy: 'bridge', bridgeTopicArn: 'arn:aws:sns:eu-west-1:444444444444:intake', now }));
+    const err = refusal(() =>
+      buildPlan([acme()], { strategy: 'bridge', bridgeTopicArn: 'arn:aws:sns:eu-west-1:444444444444:intake', now }),
+    );
     expect(err.reasons).toEqual([
       `example.com: the owner's inventory (account ${OWNER}) is missing; the bridge strategy changes the owner's settings and routes its own topics, so add it with --inventory`,
-      'example.com is in us-east-1, but the bridge topic is in eu-west-1; SES notification topics must be in the identity\'s region (configure-sns-notifications)',
+      "example.com is in us-east-1, but the bridge topic is in eu-west-1; SES notification topics must be in the identity's region (configure-sns-notifications)",
     ]);
   });
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseInventory } from '#lib/migration/inventory-file';
-import { type PlanOptions, buildPlan } from '#lib/migration/plan';
+import { buildPlan, type PlanOptions } from '#lib/migration/plan';
 import { renderRunbook } from '#lib/migration/runbook';
 import type { Inventory } from '#lib/migration/types';
 import { REPO_ROOT } from '#test/support/fixtures';
@@ -27,11 +27,19 @@ function golden(name: string, actual: string): void {
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 
-const all = () => [inventory('inventory-owner-111111111111.json'), inventory('inventory-delegate-222222222222.json'), inventory('inventory-delegate-333333333333.json')];
+const all = () => [
+  inventory('inventory-owner-111111111111.json'),
+  inventory('inventory-delegate-222222222222.json'),
+  inventory('inventory-delegate-333333333333.json'),
+];
 
 describe('runbook.md', () => {
   it.each<[string, () => Inventory[], PlanOptions]>([
-    ['runbook-bridge.md', all, { strategy: 'bridge', bridgeTopicArn: 'arn:aws:sns:us-east-1:444444444444:ses-bridge-intake', now }],
+    [
+      'runbook-bridge.md',
+      all,
+      { strategy: 'bridge', bridgeTopicArn: 'arn:aws:sns:us-east-1:444444444444:ses-bridge-intake', now },
+    ],
     ['runbook-config-set.md', all, { strategy: 'config-set', now }],
     [
       'runbook-owner-topic.md',
@@ -49,7 +57,9 @@ describe('runbook.md', () => {
   });
 
   it('says there is nothing to migrate when no inventory holds a legacy subscription', () => {
-    const runbook = renderRunbook(buildPlan([inventory('inventory-owner-111111111111.json')], { strategy: 'config-set', now }));
+    const runbook = renderRunbook(
+      buildPlan([inventory('inventory-owner-111111111111.json')], { strategy: 'config-set', now }),
+    );
     expect(runbook).toContain('Nothing to migrate: the inventories show no legacy cross-account notifications.');
     expect(runbook).not.toContain('## Steps');
   });

@@ -5,10 +5,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readFeedback } from '#lib/intake';
-import { loadEvent } from '#test/support/fixtures';
 import { lambdaSqsEvent, sqsBodyFromSns } from '#test/support/envelopes';
+import { loadEvent } from '#test/support/fixtures';
 
-const SAMPLES = ['legacy-bounce-with-dsn', 'legacy-complaint-with-feedback-report', 'legacy-delivery', 'event-bounce', 'event-click', 'event-rendering-failure', 'event-delivery-delay', 'event-subscription', 'event-send', 'event-open'].map((n) => loadEvent(`raw/${n}.json`));
+const SAMPLES = [
+  'legacy-bounce-with-dsn',
+  'legacy-complaint-with-feedback-report',
+  'legacy-delivery',
+  'event-bounce',
+  'event-click',
+  'event-rendering-failure',
+  'event-delivery-delay',
+  'event-subscription',
+  'event-send',
+  'event-open',
+].map((n) => loadEvent(`raw/${n}.json`));
 const CODES = new Set(['invalid_json', 'not_ses', 'invalid_record', 'unsupported_input']);
 
 /** All [parent, key] slots of a JSON value, so a mutation can hit any depth. */
@@ -34,9 +45,24 @@ const junk = fc.oneof(
   fc.constant('x'.repeat(100_000)),
 );
 
-const mutation = fc.record({ sample: fc.nat(SAMPLES.length - 1), slot: fc.nat(), action: fc.constantFrom('delete', 'replace'), value: junk });
+const mutation = fc.record({
+  sample: fc.nat(SAMPLES.length - 1),
+  slot: fc.nat(),
+  action: fc.constantFrom('delete', 'replace'),
+  value: junk,
+});
 
-function mutate({ sample, slot, action, value }: { sample: number; slot: number; action: string; value: unknown }): any {
+function mutate({
+  sample,
+  slot,
+  action,
+  value,
+}: {
+  sample: number;
+  slot: number;
+  action: string;
+  value: unknown;
+}): any {
   const record = structuredClone(SAMPLES[sample]);
   const all = slots(record);
   const [parent, key] = all[slot % all.length]!;
@@ -88,7 +114,9 @@ describe('normalizing mutated records', () => {
   it('survives JSON nested 100,000 levels deep', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     const record = loadEvent('raw/event-bounce.json');
-    const text = JSON.stringify(record).replace('"send":{}', '').replace('"bounceType":"Permanent"', `"bounceType":"Permanent","nested":${deep}`);
+    const text = JSON.stringify(record)
+      .replace('"send":{}', '')
+      .replace('"bounceType":"Permanent"', `"bounceType":"Permanent","nested":${deep}`);
     const outcomes = readFeedback(lambdaSqsEvent([text]));
     expect(outcomes.map((o) => o.kind)).toEqual(['event']);
   });

@@ -3,10 +3,10 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  DEFAULT_CLIENT_SETTINGS,
   clientConfig,
   configureClients,
   configuredEndpoint,
+  DEFAULT_CLIENT_SETTINGS,
   regionOfArn,
   resetClientSettings,
   sesClient,
@@ -27,14 +27,24 @@ describe('regionOfArn', () => {
     expect(regionOfArn(arn)).toBe(region);
   });
 
-  it.each(['delegate-topic', 'arn:aws:sns::111122223333:t', 'arn:aws:sns:not a region:1:t', 'arn:aws:sns:us-east-1', ''])('has no region for %j', (text) => {
+  it.each([
+    'delegate-topic',
+    'arn:aws:sns::111122223333:t',
+    'arn:aws:sns:not a region:1:t',
+    'arn:aws:sns:us-east-1',
+    '',
+  ])('has no region for %j', (text) => {
     expect(regionOfArn(text)).toBeUndefined();
   });
 });
 
 describe('endpoints', () => {
   it('prefers the service variable over AWS_ENDPOINT_URL, as the SDK does', () => {
-    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:2', AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:3' };
+    const env = {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
+      AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:2',
+      AWS_ENDPOINT_URL_SESV2: 'http://127.0.0.1:3',
+    };
     expect(configuredEndpoint('sns', env)).toBe('http://127.0.0.1:2');
     expect(configuredEndpoint('ses', env)).toBe('http://127.0.0.1:1');
     expect(configuredEndpoint('sesv2', env)).toBe('http://127.0.0.1:3');
@@ -64,12 +74,20 @@ describe('client configuration', () => {
   });
 
   it('signs local traffic with throwaway credentials and leaves real endpoints to the default chain', () => {
-    expect(clientConfig('sns', 'us-east-1', {}, { AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9911' }).credentials).toMatchObject({ accessKeyId: 'AKIDLOCALTEST' });
-    expect(clientConfig('sns', 'us-east-1', {}, { AWS_ENDPOINT_URL: 'http://localhost:4566' }).credentials).toMatchObject({ accessKeyId: 'AKIDLOCALTEST' });
-    expect(clientConfig('sns', 'us-east-1', {}, { AWS_ENDPOINT_URL_SNS: 'https://sns.example.internal' })).not.toHaveProperty('credentials');
+    expect(
+      clientConfig('sns', 'us-east-1', {}, { AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9911' }).credentials,
+    ).toMatchObject({ accessKeyId: 'AKIDLOCALTEST' });
+    expect(
+      clientConfig('sns', 'us-east-1', {}, { AWS_ENDPOINT_URL: 'http://localhost:4566' }).credentials,
+    ).toMatchObject({ accessKeyId: 'AKIDLOCALTEST' });
+    expect(
+      clientConfig('sns', 'us-east-1', {}, { AWS_ENDPOINT_URL_SNS: 'https://sns.example.internal' }),
+    ).not.toHaveProperty('credentials');
     const credentials = { accessKeyId: 'AKIDEXPLICIT', secretAccessKey: 's' };
     configureClients({ credentials });
-    expect(clientConfig('sns', 'us-east-1', {}, { AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9911' }).credentials).toBe(credentials);
+    expect(clientConfig('sns', 'us-east-1', {}, { AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9911' }).credentials).toBe(
+      credentials,
+    );
   });
 
   it('builds each client once per region and options', async () => {

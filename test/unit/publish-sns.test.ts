@@ -13,12 +13,12 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { payloadBytes, publishAll } from '#lib/publish/index';
 import {
-  type RetryPolicy,
   backoffDelay,
   classifyFailedEntry,
   classifySendError,
   createSnsPublisher,
   packBatches,
+  type RetryPolicy,
 } from '#lib/publish/sns';
 import { type OutboundMessage, SNS_MAX_PAYLOAD_BYTES } from '#lib/publish/types';
 
@@ -29,7 +29,12 @@ const TOPIC_A = 'arn:aws:sns:us-east-1:111111111111:delegate-a';
 const TOPIC_B = 'arn:aws:sns:eu-west-1:222222222222:delegate-b';
 const TOPIC_C = 'arn:aws:sns:us-east-1:333333333333:delegate-c';
 
-function msg(key: string, topicArn = TOPIC_A, body = `body of ${key}`, attributes: OutboundMessage['attributes'] = {}): OutboundMessage {
+function msg(
+  key: string,
+  topicArn = TOPIC_A,
+  body = `body of ${key}`,
+  attributes: OutboundMessage['attributes'] = {},
+): OutboundMessage {
   return { key, topicArn, body, attributes };
 }
 
@@ -41,13 +46,21 @@ function many(n: number, topicArn = TOPIC_A, prefix = 'm'): OutboundMessage[] {
 function allSuccessful(input: PublishBatchCommandInput): PublishBatchCommandOutput {
   return {
     $metadata: {},
-    Successful: (input.PublishBatchRequestEntries ?? []).map((e) => ({ Id: e.Id, MessageId: `mid-${input.TopicArn?.split(':')[5]}-${e.Id}` })),
+    Successful: (input.PublishBatchRequestEntries ?? []).map((e) => ({
+      Id: e.Id,
+      MessageId: `mid-${input.TopicArn?.split(':')[5]}-${e.Id}`,
+    })),
     Failed: [],
   };
 }
 
 function throttling(): SNSServiceException {
-  return new SNSServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+  return new SNSServiceException({
+    name: 'Throttling',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message: 'Rate exceeded',
+  });
 }
 
 function batchCalls(): PublishBatchCommandInput[] {
@@ -103,7 +116,9 @@ describe('batching', () => {
     expect(calls.map((c) => c.PublishBatchRequestEntries?.length)).toEqual([2, 2, 1]);
     for (const call of calls) {
       const bytes = (call.PublishBatchRequestEntries ?? []).reduce(
-        (n, e) => n + payloadBytes({ body: e.Message!, attributes: (e.MessageAttributes ?? {}) as OutboundMessage['attributes'] }),
+        (n, e) =>
+          n +
+          payloadBytes({ body: e.Message!, attributes: (e.MessageAttributes ?? {}) as OutboundMessage['attributes'] }),
         0,
       );
       expect(bytes).toBeLessThanOrEqual(SNS_MAX_PAYLOAD_BYTES);
@@ -122,7 +137,10 @@ describe('batching', () => {
     sns.reset();
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const attributes = { k: { DataType: 'String', StringValue: 'v' } } as const;
-    await publishAll(p, [msg('a', TOPIC_A, 'a'.repeat(half), attributes), msg('b', TOPIC_A, 'b'.repeat(half), attributes)]);
+    await publishAll(p, [
+      msg('a', TOPIC_A, 'a'.repeat(half), attributes),
+      msg('b', TOPIC_A, 'b'.repeat(half), attributes),
+    ]);
     expect(batchCalls().map((c) => c.PublishBatchRequestEntries?.length)).toEqual([1, 1]);
   });
 
@@ -156,7 +174,10 @@ describe('batching', () => {
         return 8_000;
       },
     }));
-    expect(ids(packBatches(small))).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11]]);
+    expect(ids(packBatches(small))).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      [10, 11],
+    ]);
     expect(read).toEqual([]);
   });
 
@@ -168,15 +189,27 @@ describe('batching', () => {
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
     expect(sns).toHaveReceivedCommandWith(PublishBatchCommand, {
       TopicArn: TOPIC_A,
-      PublishBatchRequestEntries: [expect.objectContaining({ Message: 'body of a1' }), expect.objectContaining({ Message: 'body of a2' })],
+      PublishBatchRequestEntries: [
+        expect.objectContaining({ Message: 'body of a1' }),
+        expect.objectContaining({ Message: 'body of a2' }),
+      ],
     });
     expect(sns).toHaveReceivedCommandWith(PublishBatchCommand, {
       TopicArn: TOPIC_B,
-      PublishBatchRequestEntries: [expect.objectContaining({ Message: 'body of b1' }), expect.objectContaining({ Message: 'body of b2' })],
+      PublishBatchRequestEntries: [
+        expect.objectContaining({ Message: 'body of b1' }),
+        expect.objectContaining({ Message: 'body of b2' }),
+      ],
     });
     expect(harness.regions.sort()).toEqual(['eu-west-1', 'us-east-1', 'us-east-1']);
     // Each outcome carries the MessageId SNS gave its own entry.
-    expect(outcomes.map((o) => o.status === 'ok' && o.messageId)).toEqual(['mid-delegate-a-0', 'mid-delegate-b-1', 'mid-delegate-c-2', 'mid-delegate-a-3', 'mid-delegate-b-4']);
+    expect(outcomes.map((o) => o.status === 'ok' && o.messageId)).toEqual([
+      'mid-delegate-a-0',
+      'mid-delegate-b-1',
+      'mid-delegate-c-2',
+      'mid-delegate-a-3',
+      'mid-delegate-b-4',
+    ]);
   });
 
   it('sends the message attributes unchanged and omits an empty attribute map', async () => {
@@ -191,7 +224,9 @@ describe('batching', () => {
 
   it('gives every entry a valid Id that is unique within its request, whatever the caller keys look like', async () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
-    const weirdKeys = Array.from({ length: 30 }, (_, i) => msg(`record #${i} / ${'ü'.repeat(100)}`, i % 2 ? TOPIC_A : TOPIC_C));
+    const weirdKeys = Array.from({ length: 30 }, (_, i) =>
+      msg(`record #${i} / ${'ü'.repeat(100)}`, i % 2 ? TOPIC_A : TOPIC_C),
+    );
     const { p } = publisher();
     const outcomes = await publishAll(p, weirdKeys);
     for (const call of batchCalls()) {
@@ -206,7 +241,7 @@ describe('batching', () => {
 describe('sessions', () => {
   const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-  it('sends a topic\'s request as soon as it holds 10 entries, and the partly filled ones at finish', async () => {
+  it("sends a topic's request as soon as it holds 10 entries, and the partly filled ones at finish", async () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const { p } = publisher();
     const session = p.open();
@@ -214,7 +249,9 @@ describe('sessions', () => {
     for (const m of many(4, TOPIC_B, 'b')) session.add(m);
     await tick();
     // Only the full request has gone out while the batch is still being read.
-    expect(batchCalls().map((c) => [c.TopicArn, c.PublishBatchRequestEntries?.map((e) => e.Id)])).toEqual([[TOPIC_A, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']]]);
+    expect(batchCalls().map((c) => [c.TopicArn, c.PublishBatchRequestEntries?.map((e) => e.Id)])).toEqual([
+      [TOPIC_A, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']],
+    ]);
     const outcomes = await session.finish();
     expect(batchCalls().map((c) => [c.TopicArn, c.PublishBatchRequestEntries?.length])).toEqual([
       [TOPIC_A, 10],
@@ -227,17 +264,24 @@ describe('sessions', () => {
 
   it('packs the same requests as packBatches, whatever the sizes, sending each as it fills', async () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
-    const sizes = [90_000, 1_000, 120_000, 2_000, 30_000, 3_000, 4_000, 100_000, 5_000, 6_000, 7_000, 8_000, 9_000, 10_000, 11_000, 12_000, 50_000];
+    const sizes = [
+      90_000, 1_000, 120_000, 2_000, 30_000, 3_000, 4_000, 100_000, 5_000, 6_000, 7_000, 8_000, 9_000, 10_000, 11_000,
+      12_000, 50_000,
+    ];
     const input = sizes.map((n, i) => msg(`s${i}`, TOPIC_A, 'x'.repeat(n)));
     const { p } = publisher();
     await publishAll(p, input);
-    const expected = packBatches(input.map((m, i) => ({ i, bytes: payloadBytes(m) }))).map((b) => b.map((x) => String(x.i)).sort());
+    const expected = packBatches(input.map((m, i) => ({ i, bytes: payloadBytes(m) }))).map((b) =>
+      b.map((x) => String(x.i)).sort(),
+    );
     const sent = batchCalls().map((c) => (c.PublishBatchRequestEntries ?? []).map((e) => e.Id as string).sort());
     expect(sent.sort()).toEqual(expected.sort());
   });
 
   it('fails later messages of a topic refused by an early request without sending them', async () => {
-    sns.on(PublishBatchCommand).rejects(new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }));
+    sns
+      .on(PublishBatchCommand)
+      .rejects(new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }));
     const { p } = publisher();
     const session = p.open();
     for (const m of many(10, TOPIC_C, 'early')) session.add(m);
@@ -275,7 +319,9 @@ describe('sessions', () => {
       },
     });
     const outcomes = await publishAll(p, [...many(12, TOPIC_B, 'b'), ...many(3, TOPIC_A, 'a')]);
-    expect(outcomes.slice(0, 12).map((o) => o.status === 'retryable' && o.code)).toEqual(Array(12).fill('publisher_error'));
+    expect(outcomes.slice(0, 12).map((o) => o.status === 'retryable' && o.code)).toEqual(
+      Array(12).fill('publisher_error'),
+    );
     expect((outcomes[0] as { reason: string }).reason).toBe(`publishing to ${TOPIC_B} failed: no client for you`);
     expect(outcomes.slice(12).every((o) => o.status === 'ok')).toBe(true);
     expect(calls).toBeGreaterThanOrEqual(2);
@@ -290,7 +336,12 @@ describe('per-entry failures', () => {
         const [first, second, ...rest] = input.PublishBatchRequestEntries!;
         return {
           Successful: rest.map((e) => ({ Id: e.Id, MessageId: `mid-${e.Id}` })),
-          Failed: [first!, second!].map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'Internal Error' })),
+          Failed: [first!, second!].map((e) => ({
+            Id: e.Id,
+            Code: 'InternalError',
+            SenderFault: false,
+            Message: 'Internal Error',
+          })),
         };
       })
       .callsFake(allSuccessful);
@@ -304,12 +355,14 @@ describe('per-entry failures', () => {
     expect(harness.sleeps).toEqual([50]);
   });
 
-  it('reports an entry SNS refused as the sender\'s fault as poison with SNS\'s code, without retrying it', async () => {
+  it("reports an entry SNS refused as the sender's fault as poison with SNS's code, without retrying it", async () => {
     sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
       const [bad, ...good] = input.PublishBatchRequestEntries!;
       return {
         Successful: good.map((e) => ({ Id: e.Id, MessageId: `mid-${e.Id}` })),
-        Failed: [{ Id: bad!.Id, Code: 'InvalidParameter', SenderFault: true, Message: 'Invalid parameter: Message attribute' }],
+        Failed: [
+          { Id: bad!.Id, Code: 'InvalidParameter', SenderFault: true, Message: 'Invalid parameter: Message attribute' },
+        ],
       };
     });
     const { p } = publisher();
@@ -324,10 +377,13 @@ describe('per-entry failures', () => {
     expect(outcomes.slice(1).map((o) => o.status)).toEqual(['ok', 'ok']);
   });
 
-  it('retries a throttled entry even when SNS marks it as the sender\'s fault', async () => {
+  it("retries a throttled entry even when SNS marks it as the sender's fault", async () => {
     sns
       .on(PublishBatchCommand)
-      .resolvesOnce({ Successful: [], Failed: [{ Id: '0', Code: 'Throttling', SenderFault: true, Message: 'Rate exceeded' }] })
+      .resolvesOnce({
+        Successful: [],
+        Failed: [{ Id: '0', Code: 'Throttling', SenderFault: true, Message: 'Rate exceeded' }],
+      })
       .callsFake(allSuccessful);
     const { p } = publisher();
     const outcomes = await publishAll(p, [msg('only')]);
@@ -336,7 +392,10 @@ describe('per-entry failures', () => {
   });
 
   it('retries an entry SNS answered nothing about', async () => {
-    sns.on(PublishBatchCommand).resolvesOnce({ Successful: [{ Id: '0', MessageId: 'x' }], Failed: [] }).callsFake(allSuccessful);
+    sns
+      .on(PublishBatchCommand)
+      .resolvesOnce({ Successful: [{ Id: '0', MessageId: 'x' }], Failed: [] })
+      .callsFake(allSuccessful);
     const { p } = publisher();
     const outcomes = await publishAll(p, many(2));
     expect(batchCalls()[1]!.PublishBatchRequestEntries!.map((e) => e.Id)).toEqual(['1']);
@@ -356,8 +415,16 @@ describe('whole-request failures', () => {
   });
 
   it('retries server errors, request timeouts and reset connections', async () => {
-    const internal = new SNSServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'Internal Error' });
-    const timeout = Object.assign(new Error('a request has exceeded the configured 300 ms requestTimeout.'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+    const internal = new SNSServiceException({
+      name: 'InternalError',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 500 },
+      message: 'Internal Error',
+    });
+    const timeout = Object.assign(new Error('a request has exceeded the configured 300 ms requestTimeout.'), {
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+    });
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     sns.on(PublishBatchCommand).rejectsOnce(internal).rejectsOnce(timeout).rejectsOnce(reset).callsFake(allSuccessful);
     const { p } = publisher();
@@ -406,7 +473,12 @@ describe('whole-request failures', () => {
     const cCalls = batchCalls().filter((c) => c.TopicArn === TOPIC_C);
     expect(cCalls).toHaveLength(1);
     expect(outcomes.slice(0, 25).every((o) => o.status === 'poison' && o.code === 'NotFound')).toBe(true);
-    expect(outcomes[0]).toEqual({ key: 'c0', status: 'poison', code: 'NotFound', reason: `SNS refused topic ${TOPIC_C}: NotFound: Topic does not exist` });
+    expect(outcomes[0]).toEqual({
+      key: 'c0',
+      status: 'poison',
+      code: 'NotFound',
+      reason: `SNS refused topic ${TOPIC_C}: NotFound: Topic does not exist`,
+    });
     expect(outcomes.slice(25).every((o) => o.status === 'ok')).toBe(true);
   });
 
@@ -418,12 +490,20 @@ describe('whole-request failures', () => {
     const { p } = publisher({}, { concurrency: 8 });
     const outcomes = await publishAll(p, many(25, TOPIC_C));
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
-    expect(outcomes.map((o) => `${o.status}:${o.status === 'ok' ? '' : o.code}`)).toEqual(Array(25).fill('poison:NotFound'));
+    expect(outcomes.map((o) => `${o.status}:${o.status === 'ok' ? '' : o.code}`)).toEqual(
+      Array(25).fill('poison:NotFound'),
+    );
   });
 
   it.each([
-    ['AuthorizationError', new AuthorizationErrorException({ message: 'not authorized', $metadata: { httpStatusCode: 403 } })],
-    ['KMSAccessDenied', new KMSAccessDeniedException({ message: 'key access denied', $metadata: { httpStatusCode: 400 } })],
+    [
+      'AuthorizationError',
+      new AuthorizationErrorException({ message: 'not authorized', $metadata: { httpStatusCode: 403 } }),
+    ],
+    [
+      'KMSAccessDenied',
+      new KMSAccessDeniedException({ message: 'key access denied', $metadata: { httpStatusCode: 400 } }),
+    ],
   ])('treats %s as permanent for that topic only', async (code, error) => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful).on(PublishBatchCommand, { TopicArn: TOPIC_B }).rejects(error);
     const { p } = publisher();
@@ -435,7 +515,12 @@ describe('whole-request failures', () => {
   });
 
   it('reports credential problems as retryable at once, without spending the retry budget', async () => {
-    const expired = new SNSServiceException({ name: 'ExpiredToken', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'The security token included in the request is expired' });
+    const expired = new SNSServiceException({
+      name: 'ExpiredToken',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+      message: 'The security token included in the request is expired',
+    });
     sns.on(PublishBatchCommand).rejects(expired);
     const { p, harness } = publisher();
     const outcomes = await publishAll(p, [msg('x')]);
@@ -449,7 +534,9 @@ describe('outcomes', () => {
   it('reports a message over 256 KiB as message_too_large and never sends it', async () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const { p } = publisher();
-    const tooBig = msg('big', TOPIC_A, 'x'.repeat(SNS_MAX_PAYLOAD_BYTES - 10), { eventType: { DataType: 'String', StringValue: 'Delivery' } });
+    const tooBig = msg('big', TOPIC_A, 'x'.repeat(SNS_MAX_PAYLOAD_BYTES - 10), {
+      eventType: { DataType: 'String', StringValue: 'Delivery' },
+    });
     const outcomes = await publishAll(p, [msg('small'), tooBig]);
     expect(outcomes[1]).toEqual({
       key: 'big',
@@ -463,8 +550,16 @@ describe('outcomes', () => {
 
   it('reports a destination that is not a topic ARN as poison', async () => {
     const { p } = publisher();
-    const outcomes = await publishAll(p, [msg('x', 'delegate-topic'), msg('y', 'arn:aws:sqs:us-east-1:111111111111:queue')]);
-    expect(outcomes[0]).toEqual({ key: 'x', status: 'poison', code: 'invalid_topic_arn', reason: '"delegate-topic" is not an SNS topic ARN' });
+    const outcomes = await publishAll(p, [
+      msg('x', 'delegate-topic'),
+      msg('y', 'arn:aws:sqs:us-east-1:111111111111:queue'),
+    ]);
+    expect(outcomes[0]).toEqual({
+      key: 'x',
+      status: 'poison',
+      code: 'invalid_topic_arn',
+      reason: '"delegate-topic" is not an SNS topic ARN',
+    });
     expect(outcomes[1]).toMatchObject({ key: 'y', status: 'poison', code: 'invalid_topic_arn' });
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 0);
   });
@@ -475,13 +570,27 @@ describe('outcomes', () => {
       .callsFake(allSuccessful)
       .on(PublishBatchCommand, { TopicArn: TOPIC_B })
       .rejects(new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }));
-    const input = [msg('1', TOPIC_B), msg('2', TOPIC_A), msg('3', TOPIC_A, 'y'.repeat(SNS_MAX_PAYLOAD_BYTES + 1)), msg('4', TOPIC_C), msg('5', TOPIC_B), msg('6', TOPIC_A)];
+    const input = [
+      msg('1', TOPIC_B),
+      msg('2', TOPIC_A),
+      msg('3', TOPIC_A, 'y'.repeat(SNS_MAX_PAYLOAD_BYTES + 1)),
+      msg('4', TOPIC_C),
+      msg('5', TOPIC_B),
+      msg('6', TOPIC_A),
+    ];
     const { p } = publisher();
     const outcomes = await publishAll(p, input);
-    expect(outcomes.map((o) => `${o.key}:${o.status}`)).toEqual(['1:poison', '2:ok', '3:poison', '4:ok', '5:poison', '6:ok']);
+    expect(outcomes.map((o) => `${o.key}:${o.status}`)).toEqual([
+      '1:poison',
+      '2:ok',
+      '3:poison',
+      '4:ok',
+      '5:poison',
+      '6:ok',
+    ]);
   });
 
-  it('reports retryable instead of throwing when a topic\'s client cannot be built', async () => {
+  it("reports retryable instead of throwing when a topic's client cannot be built", async () => {
     sns.on(PublishBatchCommand).callsFake(allSuccessful);
     const client = new SNSClient({ region: 'us-east-1' });
     const p = createSnsPublisher({
@@ -492,7 +601,12 @@ describe('outcomes', () => {
     });
     const outcomes = await publishAll(p, [msg('b', TOPIC_B), msg('a', TOPIC_A)]);
     expect(outcomes).toEqual([
-      { key: 'b', status: 'retryable', code: 'publisher_error', reason: `publishing to ${TOPIC_B} failed: no client for eu-west-1` },
+      {
+        key: 'b',
+        status: 'retryable',
+        code: 'publisher_error',
+        reason: `publishing to ${TOPIC_B} failed: no client for eu-west-1`,
+      },
       { key: 'a', status: 'ok', messageId: 'mid-delegate-a-1' },
     ]);
   });
@@ -515,7 +629,10 @@ describe('outcomes', () => {
     });
     const topics = Array.from({ length: 6 }, (_, i) => `arn:aws:sns:us-east-1:111111111111:t${i}`);
     const { p } = publisher({}, { concurrency: 3 });
-    const outcomes = await publishAll(p, topics.flatMap((t) => many(30, t, t)));
+    const outcomes = await publishAll(
+      p,
+      topics.flatMap((t) => many(30, t, t)),
+    );
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 18);
     expect(peak).toBe(3);
     expect(outcomes.every((o) => o.status === 'ok')).toBe(true);
@@ -525,28 +642,109 @@ describe('outcomes', () => {
 describe('error classification', () => {
   it.each([
     [throttling(), 'transient', 'Throttling'],
-    [new SNSServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'slow down' }), 'transient', 'ThrottlingException'],
-    [new SNSServiceException({ name: 'KMSThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'kms' }), 'transient', 'KMSThrottling'],
-    [new SNSServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'busy' }), 'transient', 'ServiceUnavailable'],
-    [new SNSServiceException({ name: 'Weird', $fault: 'server', $metadata: { httpStatusCode: 502 }, message: 'bad gateway' }), 'transient', 'Weird'],
-    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), 'transient', 'ECONNREFUSED'],
-    [new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }), 'permanent', 'NotFound'],
-    [new SNSServiceException({ name: 'KMSDisabledException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'disabled' }), 'permanent', 'KMSDisabled'],
-    [new SNSServiceException({ name: 'InvalidParameterException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'bad' }), 'permanent', 'InvalidParameter'],
-    [new SNSServiceException({ name: 'SignatureDoesNotMatch', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'sig' }), 'deferred', 'SignatureDoesNotMatch'],
-    [Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), 'deferred', 'CredentialsProviderError'],
+    [
+      new SNSServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'slow down',
+      }),
+      'transient',
+      'ThrottlingException',
+    ],
+    [
+      new SNSServiceException({
+        name: 'KMSThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'kms',
+      }),
+      'transient',
+      'KMSThrottling',
+    ],
+    [
+      new SNSServiceException({
+        name: 'ServiceUnavailable',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 503 },
+        message: 'busy',
+      }),
+      'transient',
+      'ServiceUnavailable',
+    ],
+    [
+      new SNSServiceException({
+        name: 'Weird',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 502 },
+        message: 'bad gateway',
+      }),
+      'transient',
+      'Weird',
+    ],
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+      'transient',
+      'ECONNREFUSED',
+    ],
+    [
+      new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }),
+      'permanent',
+      'NotFound',
+    ],
+    [
+      new SNSServiceException({
+        name: 'KMSDisabledException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'disabled',
+      }),
+      'permanent',
+      'KMSDisabled',
+    ],
+    [
+      new SNSServiceException({
+        name: 'InvalidParameterException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'bad',
+      }),
+      'permanent',
+      'InvalidParameter',
+    ],
+    [
+      new SNSServiceException({
+        name: 'SignatureDoesNotMatch',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'sig',
+      }),
+      'deferred',
+      'SignatureDoesNotMatch',
+    ],
+    [
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      'deferred',
+      'CredentialsProviderError',
+    ],
   ])('classifies %s', (error, kind, code) => {
     expect(classifySendError(error)).toMatchObject({ kind, code });
   });
 
   it('uses the wire code the SDK parsed when there is one', () => {
-    const parsed = Object.assign(new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }), { Code: 'NotFound' });
+    const parsed = Object.assign(
+      new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }),
+      { Code: 'NotFound' },
+    );
     expect(classifySendError(parsed)).toMatchObject({ kind: 'permanent', scope: 'topic', code: 'NotFound' });
   });
 
   it('classifies Failed entries by SenderFault, throttling aside', () => {
     expect(classifyFailedEntry({ Code: 'InternalError', SenderFault: false })).toMatchObject({ kind: 'transient' });
-    expect(classifyFailedEntry({ Code: 'InvalidParameter', SenderFault: true })).toMatchObject({ kind: 'permanent', code: 'InvalidParameter' });
+    expect(classifyFailedEntry({ Code: 'InvalidParameter', SenderFault: true })).toMatchObject({
+      kind: 'permanent',
+      code: 'InvalidParameter',
+    });
     expect(classifyFailedEntry({ Code: 'Throttled', SenderFault: true })).toMatchObject({ kind: 'transient' });
   });
 

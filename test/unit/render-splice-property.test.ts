@@ -7,7 +7,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readFeedback } from '#lib/intake';
 import { render } from '#lib/render/index';
-import { DETAIL_KEY_OF } from '#lib/ses/normalize';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
 import { asParsed, conversionsOf } from '#test/support/conversions';
 import { loadRawSamples } from '#test/support/sample-events';
@@ -31,8 +30,12 @@ interface Layout {
 function writeJson(value: unknown, layout: Layout): string {
   let n = 0;
   const ws = () => layout.space[n++ % layout.space.length] as string;
-  const str = (s: string) => (layout.escape ? JSON.stringify(s).replace(/[gm]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`) : JSON.stringify(s));
-  const object = (entries: Array<[string, unknown]>): string => `{${ws()}${entries.map(([k, v]) => `${str(k)}${ws()}:${ws()}${write(v)}`).join(`${ws()},${ws()}`)}${ws()}}`;
+  const str = (s: string) =>
+    layout.escape
+      ? JSON.stringify(s).replace(/[gm]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)
+      : JSON.stringify(s);
+  const object = (entries: Array<[string, unknown]>): string =>
+    `{${ws()}${entries.map(([k, v]) => `${str(k)}${ws()}:${ws()}${write(v)}`).join(`${ws()},${ws()}`)}${ws()}}`;
   const write = (v: unknown): string => {
     if (v instanceof Members) return object(v.entries);
     if (Array.isArray(v)) return `[${ws()}${v.map(write).join(`${ws()},${ws()}`)}${ws()}]`;
@@ -43,20 +46,54 @@ function writeJson(value: unknown, layout: Layout): string {
   return layout.indent === null ? text : JSON.stringify(JSON.parse(text), null, layout.indent);
 }
 
-const NASTY = ['"', '\\', '\\"', '\\\\"', '{"tags":[', '}]}', '"tags":', 'tags', '"mail":{', '\u2028', '\u{1f600}', '\ud800', '\u0000', 'é'];
-const nastyString = fc.oneof(fc.constantFrom(...NASTY), fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 8 }));
+const NASTY = [
+  '"',
+  '\\',
+  '\\"',
+  '\\\\"',
+  '{"tags":[',
+  '}]}',
+  '"tags":',
+  'tags',
+  '"mail":{',
+  '\u2028',
+  '\u{1f600}',
+  '\ud800',
+  '\u0000',
+  'é',
+];
+const nastyString = fc.oneof(
+  fc.constantFrom(...NASTY),
+  fc.string({ maxLength: 8 }),
+  fc.string({ unit: 'binary', maxLength: 8 }),
+);
 const anyValue = fc.oneof(
   nastyString,
   fc.jsonValue({ maxDepth: 2 }),
-  fc.dictionary(fc.constantFrom('tags', 'mail', 'sourceIp', 'callerIdentity', 'x'), fc.oneof(nastyString, fc.jsonValue({ maxDepth: 1 })), { maxKeys: 3 }),
+  fc.dictionary(
+    fc.constantFrom('tags', 'mail', 'sourceIp', 'callerIdentity', 'x'),
+    fc.oneof(nastyString, fc.jsonValue({ maxDepth: 1 })),
+    { maxKeys: 3 },
+  ),
 );
-const extraKey = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('Tags', 'tags ', 'x"tags"', 'a\\', 'é', '"', '\\"', 'sourceIp2', '0', '17', 'mail', '__proto__'));
+const extraKey = fc.oneof(
+  fc.string({ maxLength: 6 }),
+  fc.constantFrom('Tags', 'tags ', 'x"tags"', 'a\\', 'é', '"', '\\"', 'sourceIp2', '0', '17', 'mail', '__proto__'),
+);
 const extras = fc.array(fc.tuple(extraKey, anyValue), { maxLength: 4 });
 const tagValues = fc.array(nastyString, { maxLength: 2 });
 /** Validated tags (the normalizer's rule: an object of string arrays), with or without the two auto-tags. */
 const tagsObject = fc
-  .tuple(fc.option(tagValues, { nil: undefined }), fc.dictionary(extraKey, tagValues, { maxKeys: 3 }), fc.option(tagValues, { nil: undefined }))
-  .map(([ip, others, caller]) => ({ ...(ip && { 'ses:source-ip': ip }), ...others, ...(caller && { 'ses:caller-identity': caller }) }));
+  .tuple(
+    fc.option(tagValues, { nil: undefined }),
+    fc.dictionary(extraKey, tagValues, { maxKeys: 3 }),
+    fc.option(tagValues, { nil: undefined }),
+  )
+  .map(([ip, others, caller]) => ({
+    ...(ip && { 'ses:source-ip': ip }),
+    ...others,
+    ...(caller && { 'ses:caller-identity': caller }),
+  }));
 const ABSENT = Symbol('absent');
 /** Random sort keys: where each member goes. */
 const order = fc.array(fc.nat(1_000), { minLength: 40, maxLength: 40 });
@@ -80,11 +117,18 @@ const recordShape = fc.record({
 type RecordShape = typeof recordShape extends fc.Arbitrary<infer T> ? T : never;
 
 function shuffled<T>(items: T[], keys: number[]): T[] {
-  return items.map((item, i) => ({ item, at: keys[i] ?? i })).sort((a, b) => a.at - b.at).map(({ item }) => item);
+  return items
+    .map((item, i) => ({ item, at: keys[i] ?? i }))
+    .sort((a, b) => a.at - b.at)
+    .map(({ item }) => item);
 }
 
 /** Extras whose keys the record does not have already (those would be repeats; see the last property). */
-function fresh(entries: Array<[string, unknown]>, add: Array<[string, unknown]>, reserved: string[]): Array<[string, unknown]> {
+function fresh(
+  entries: Array<[string, unknown]>,
+  add: Array<[string, unknown]>,
+  reserved: string[],
+): Array<[string, unknown]> {
   const taken = new Set([...entries.map(([k]) => k), ...reserved]);
   return add.filter(([k]) => !taken.has(k) && (taken.add(k), true));
 }
@@ -96,14 +140,22 @@ function build(shape: RecordShape): { top: Members; mail: Members; detail: Membe
   const detailKey = Object.keys(sample).find((k) => k !== discriminator && k !== 'mail') as string;
   const { tags: _t, sourceIp: _s, callerIdentity: _c, ...mailRest } = sample.mail;
   const mailEntries: Array<[string, unknown]> = Object.entries(mailRest);
-  for (const [key, value] of [['tags', shape.tags], ['sourceIp', shape.sourceIp], ['callerIdentity', shape.callerIdentity]] as const) {
+  for (const [key, value] of [
+    ['tags', shape.tags],
+    ['sourceIp', shape.sourceIp],
+    ['callerIdentity', shape.callerIdentity],
+  ] as const) {
     if (value !== ABSENT) mailEntries.push([key, value]);
   }
   mailEntries.push(...fresh(mailEntries, shape.mailExtras, ['tags', 'sourceIp', 'callerIdentity']));
   const mail = new Members(shuffled(mailEntries, shape.mailOrder));
   const detailEntries: Array<[string, unknown]> = Object.entries(sample[detailKey]);
   const detail = new Members([...detailEntries, ...fresh(detailEntries, shape.detailExtras, [])]);
-  const topEntries: Array<[string, unknown]> = [[discriminator, sample[discriminator]], ['mail', mail], [detailKey, detail]];
+  const topEntries: Array<[string, unknown]> = [
+    [discriminator, sample[discriminator]],
+    ['mail', mail],
+    [detailKey, detail],
+  ];
   topEntries.push(...fresh(topEntries, shape.topExtras, ['eventType', 'notificationType']));
   return { top: new Members(shuffled(topEntries, shape.topOrder)), mail, detail, detailKey };
 }
@@ -147,10 +199,13 @@ describe('conversions spliced from random SES records', () => {
         const { top, mail, detail, detailKey } = build(shape);
         // A second member of that name, valid wherever it lands (JSON.parse keeps the last value).
         const [target, name, value]: [Members, string, unknown] =
-          key === 'mail' ? [top, 'mail', new Members([...mail.entries, ['repeated', true]])]
-          : key === 'detail' ? [top, detailKey, new Members([...detail.entries, ['repeated', true]])]
-          : key === 'tags' ? [mail, 'tags', { repeated: ['yes'] }]
-          : [mail, key, 'repeated'];
+          key === 'mail'
+            ? [top, 'mail', new Members([...mail.entries, ['repeated', true]])]
+            : key === 'detail'
+              ? [top, detailKey, new Members([...detail.entries, ['repeated', true]])]
+              : key === 'tags'
+                ? [mail, 'tags', { repeated: ['yes'] }]
+                : [mail, key, 'repeated'];
         // Mail may lack the member (the shape left it out): then the one added is no repeat.
         const repeated = target.entries.some(([k]) => k === name);
         target.entries.splice(at % (target.entries.length + 1), 0, [name, value]);

@@ -1,13 +1,20 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitDocuments } from '#lib/envelopes/index';
 import { readFeedback } from '#lib/intake';
-import { bridgeId, render, reserializedEventBody, reserializedNotificationBody, splicedEventBody, splicedNotificationBody } from '#lib/render/index';
+import {
+  bridgeId,
+  render,
+  reserializedEventBody,
+  reserializedNotificationBody,
+  splicedEventBody,
+  splicedNotificationBody,
+} from '#lib/render/index';
 import type { FeedbackEvent, Outcome, SesRecord } from '#lib/ses/types';
 import { asParsed, conversionsOf } from '#test/support/conversions';
-import { REPO_ROOT, eventText, loadEvent } from '#test/support/fixtures';
 import { lambdaSqsEvent, sqsBodyFromSns } from '#test/support/envelopes';
+import { eventText, loadEvent, REPO_ROOT } from '#test/support/fixtures';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:acme-ses-feedback';
 
@@ -21,7 +28,11 @@ function viaSqs(name: string, mutate: (record: any) => void = () => {}) {
   return { ...outcome, text };
 }
 
-function body(name: string, format: 'original' | 'notification' | 'event' | 'normalized', mutate?: (record: any) => void) {
+function body(
+  name: string,
+  format: 'original' | 'notification' | 'event' | 'normalized',
+  mutate?: (record: any) => void,
+) {
   const { event, record } = viaSqs(name, mutate);
   const rendered = render(event, record, TOPIC, format);
   if (rendered.kind !== 'message') throw new Error(`expected a message, got ${rendered.kind}`);
@@ -66,8 +77,13 @@ describe('rendering each format', () => {
     const legacy = JSON.parse(body('event-bounce', 'notification', (r) => (r.mail.sourceIp = '203.0.113.9')).body);
     expect(legacy.mail.sourceIp).toBe('203.0.113.9');
     expect(Object.keys(legacy.mail).slice(-2)).toEqual(['sourceIp', 'callerIdentity']);
-    const converted = JSON.parse(body('legacy-delivery', 'event', (r) => (r.mail.tags = { 'ses:source-ip': ['198.51.100.7'] })).body);
-    expect(converted.mail.tags).toEqual({ 'ses:source-ip': ['198.51.100.7'], 'ses:caller-identity': [loadEvent('raw/legacy-delivery.json').mail.callerIdentity] });
+    const converted = JSON.parse(
+      body('legacy-delivery', 'event', (r) => (r.mail.tags = { 'ses:source-ip': ['198.51.100.7'] })).body,
+    );
+    expect(converted.mail.tags).toEqual({
+      'ses:source-ip': ['198.51.100.7'],
+      'ses:caller-identity': [loadEvent('raw/legacy-delivery.json').mail.callerIdentity],
+    });
   });
 
   it('renders the normalized event without the raw record', () => {
@@ -76,9 +92,20 @@ describe('rendering each format', () => {
   });
 
   it('skips types legacy notifications never carried, for the notification format only', () => {
-    for (const name of ['event-send', 'event-reject', 'event-open', 'event-click', 'event-rendering-failure', 'event-delivery-delay', 'event-subscription']) {
+    for (const name of [
+      'event-send',
+      'event-reject',
+      'event-open',
+      'event-click',
+      'event-rendering-failure',
+      'event-delivery-delay',
+      'event-subscription',
+    ]) {
       const { event, record } = viaSqs(name);
-      expect(render(event, record, TOPIC, 'notification'), name).toEqual({ kind: 'skip', reason: 'format_unsupported' });
+      expect(render(event, record, TOPIC, 'notification'), name).toEqual({
+        kind: 'skip',
+        reason: 'format_unsupported',
+      });
       expect(render(event, record, TOPIC, 'event').kind, name).toBe('message');
     }
   });
@@ -163,7 +190,11 @@ function fromText(text: string) {
 describe('conversions spliced from the original text', () => {
   // The sample events (every transport), the AWS examples in events/raw (pretty-printed) and the odd-but-valid
   // and bad-input corpus (leading whitespace, escapes, unknown fields...): whatever of it is an SES record.
-  const files = [...filesUnder('events'), ...filesUnder('test/fixtures/bad'), ...filesUnder('test/fixtures/envelopes')].filter((f) => !f.endsWith('manifest.json'));
+  const files = [
+    ...filesUnder('events'),
+    ...filesUnder('test/fixtures/bad'),
+    ...filesUnder('test/fixtures/envelopes'),
+  ].filter((f) => !f.endsWith('manifest.json'));
 
   it('read as the re-serialized conversions do, key order included, for every SES record of the samples and fixtures', () => {
     let compared = 0;
@@ -184,7 +215,10 @@ describe('conversions spliced from the original text', () => {
     expect(raw).toHaveLength(15);
     for (const file of raw) {
       const [{ event, record }] = recordsIn(file) as [{ event: FeedbackEvent; record: SesRecord }];
-      expect(conversionsOf(event, record).map((c) => c.format), file).toEqual(['bounce', 'complaint', 'delivery'].includes(event.type) ? ['event', 'notification'] : ['event']);
+      expect(
+        conversionsOf(event, record).map((c) => c.format),
+        file,
+      ).toEqual(['bounce', 'complaint', 'delivery'].includes(event.type) ? ['event', 'notification'] : ['event']);
     }
   });
 
@@ -193,10 +227,18 @@ describe('conversions spliced from the original text', () => {
     const legacy = fromText(eventText('raw/legacy-complaint-with-feedback-report.json'));
     const notification = render(bounce.event, bounce.record, TOPIC, 'notification');
     const event = render(legacy.event, legacy.record, TOPIC, 'event');
-    expect(notification).toMatchObject({ kind: 'message', body: splicedNotificationBody(bounce.event, bounce.record.text as string, bounce.record.json.mail as any) });
-    expect(event).toMatchObject({ kind: 'message', body: splicedEventBody(legacy.event, legacy.record.text as string, legacy.record.json.mail as any) });
+    expect(notification).toMatchObject({
+      kind: 'message',
+      body: splicedNotificationBody(bounce.event, bounce.record.text as string, bounce.record.json.mail as any),
+    });
+    expect(event).toMatchObject({
+      kind: 'message',
+      body: splicedEventBody(legacy.event, legacy.record.text as string, legacy.record.json.mail as any),
+    });
     // events/raw is pretty-printed: the bounce object goes out as written there, which JSON.stringify would not give.
-    expect((notification as { body: string }).body).toContain('"bounce":{\n    "bounceType": "Permanent",\n    "bounceSubType": "General"');
+    expect((notification as { body: string }).body).toContain(
+      '"bounce":{\n    "bounceType": "Permanent",\n    "bounceSubType": "General"',
+    );
   });
 
   it('fall back to re-serializing when a key the splice needs occurs twice (JSON.parse keeps the last)', () => {
@@ -211,19 +253,31 @@ describe('conversions spliced from the original text', () => {
       const mail = record.json.mail as any;
       expect(splicedNotificationBody(event, repeated, mail)).toBeNull();
       expect(splicedEventBody(event, repeated, mail)).toBeNull();
-      expect(render(event, record, TOPIC, 'notification')).toMatchObject({ kind: 'message', body: reserializedNotificationBody(event, mail, false) });
+      expect(render(event, record, TOPIC, 'notification')).toMatchObject({
+        kind: 'message',
+        body: reserializedNotificationBody(event, mail, false),
+      });
     }
     const legacyText = eventText('raw/legacy-delivery.json');
     const callerTwice = legacyText.replace('"mail": {', '"mail": {"callerIdentity": "the first of two",');
     const legacy = fromText(callerTwice);
-    expect(render(legacy.event, legacy.record, TOPIC, 'event')).toMatchObject({ kind: 'message', body: reserializedEventBody(legacy.event, legacy.record.json.mail as any, false) });
+    expect(render(legacy.event, legacy.record, TOPIC, 'event')).toMatchObject({
+      kind: 'message',
+      body: reserializedEventBody(legacy.event, legacy.record.json.mail as any, false),
+    });
   });
 
   it('re-serialize records without text (EventBridge) and the headers-dropped retry', () => {
     const [outcome] = readFeedback(loadEvent('eventbridge/bounce.json'));
     if (outcome?.kind !== 'event') throw new Error('expected an event');
-    expect(render(outcome.event, outcome.record, TOPIC, 'notification')).toMatchObject({ body: reserializedNotificationBody(outcome.event, outcome.record.json.mail as any, false) });
-    const { event, record } = viaSqs('event-bounce', (r) => r.mail.headers.push({ name: 'X-Padding', value: 'x'.repeat(300_000) }));
-    expect(render(event, record, TOPIC, 'notification')).toMatchObject({ body: reserializedNotificationBody(event, record.json.mail as any, true) });
+    expect(render(outcome.event, outcome.record, TOPIC, 'notification')).toMatchObject({
+      body: reserializedNotificationBody(outcome.event, outcome.record.json.mail as any, false),
+    });
+    const { event, record } = viaSqs('event-bounce', (r) =>
+      r.mail.headers.push({ name: 'X-Padding', value: 'x'.repeat(300_000) }),
+    );
+    expect(render(event, record, TOPIC, 'notification')).toMatchObject({
+      body: reserializedNotificationBody(event, record.json.mail as any, true),
+    });
   });
 });

@@ -29,28 +29,82 @@ function configError(doc: unknown): string {
 }
 
 describe('validating the routes file', () => {
-  const valid = { routes: [{ name: 'acme', when: { sendingAccountId: '111122223333' }, to: { topicArn: ACME, format: 'notification' } }] };
+  const valid = {
+    routes: [
+      { name: 'acme', when: { sendingAccountId: '111122223333' }, to: { topicArn: ACME, format: 'notification' } },
+    ],
+  };
 
   it('accepts a valid file and defaults unmatched to drop', () => {
     expect(parseRoutesConfig(valid, 'routes.json')).toEqual({
-      routes: [{ name: 'acme', when: { sendingAccountId: ['111122223333'] }, to: { topicArn: ACME, format: 'notification' } }],
+      routes: [
+        { name: 'acme', when: { sendingAccountId: ['111122223333'] }, to: { topicArn: ACME, format: 'notification' } },
+      ],
       unmatched: { action: 'drop' },
     });
   });
 
   const cases: Array<[string, (doc: any) => void, string]> = [
-    ['a topic ARN that is not one', (d) => (d.routes[0].to.topicArn = 'arn:aws:sqs:us-east-1:111122223333:q'), 'routes.json: routes[0].to.topicArn is not an SNS topic ARN: "arn:aws:sqs:us-east-1:111122223333:q"'],
-    ['a FIFO topic', (d) => (d.routes[0].to.topicArn = `${ACME}.fifo`), 'routes.json: routes[0].to.topicArn is a FIFO topic; only standard SNS topics are supported'],
-    ['an unknown format', (d) => (d.routes[0].to.format = 'xml'), 'routes.json: routes[0].to.format must be one of original, notification, event, normalized, got "xml"'],
-    ['a duplicate name', (d) => d.routes.push(structuredClone(d.routes[0])), 'routes.json: routes[1].name "acme" is used by an earlier route; route names must be unique'],
-    ['a bad name', (d) => (d.routes[0].name = 'acme corp'), 'routes.json: routes[0].name must be 1-64 characters of A-Z a-z 0-9 _ -, got "acme corp"'],
-    ['a misspelt condition', (d) => (d.routes[0].when.sendingAcountId = '1'), 'routes.json: routes[0].when.sendingAcountId unknown key "sendingAcountId": expected one of sendingAccountId, sourceArn, identity, configurationSet, callerIdentity, types, tags'],
-    ['a short account id', (d) => (d.routes[0].when.sendingAccountId = ['111122223333', '1234']), 'routes.json: routes[0].when.sendingAccountId[1] must be a 12-digit AWS account id, got "1234"'],
-    ['an unknown type', (d) => (d.routes[0].when.types = ['bounce', 'Bounce']), 'routes.json: routes[0].when.types[1] "Bounce" is not an event type: expected one of bounce, complaint, delivery, send, reject, open, click, rendering_failure, delivery_delay, subscription, unknown'],
-    ['an empty condition list', (d) => (d.routes[0].when.identity = []), 'routes.json: routes[0].when.identity must be a string or a non-empty array of strings, got an array'],
-    ['a missing routes array', (d) => delete d.routes, 'routes.json: routes is required: an array of routes, got nothing'],
-    ['deliver without a destination', (d) => (d.unmatched = { action: 'deliver' }), 'routes.json: unmatched.to must be an object with topicArn and format, got nothing'],
-    ['an unknown unmatched action', (d) => (d.unmatched = { action: 'retry' }), 'routes.json: unmatched.action must be "drop", "fail" or "deliver", got "retry"'],
+    [
+      'a topic ARN that is not one',
+      (d) => (d.routes[0].to.topicArn = 'arn:aws:sqs:us-east-1:111122223333:q'),
+      'routes.json: routes[0].to.topicArn is not an SNS topic ARN: "arn:aws:sqs:us-east-1:111122223333:q"',
+    ],
+    [
+      'a FIFO topic',
+      (d) => (d.routes[0].to.topicArn = `${ACME}.fifo`),
+      'routes.json: routes[0].to.topicArn is a FIFO topic; only standard SNS topics are supported',
+    ],
+    [
+      'an unknown format',
+      (d) => (d.routes[0].to.format = 'xml'),
+      'routes.json: routes[0].to.format must be one of original, notification, event, normalized, got "xml"',
+    ],
+    [
+      'a duplicate name',
+      (d) => d.routes.push(structuredClone(d.routes[0])),
+      'routes.json: routes[1].name "acme" is used by an earlier route; route names must be unique',
+    ],
+    [
+      'a bad name',
+      (d) => (d.routes[0].name = 'acme corp'),
+      'routes.json: routes[0].name must be 1-64 characters of A-Z a-z 0-9 _ -, got "acme corp"',
+    ],
+    [
+      'a misspelt condition',
+      (d) => (d.routes[0].when.sendingAcountId = '1'),
+      'routes.json: routes[0].when.sendingAcountId unknown key "sendingAcountId": expected one of sendingAccountId, sourceArn, identity, configurationSet, callerIdentity, types, tags',
+    ],
+    [
+      'a short account id',
+      (d) => (d.routes[0].when.sendingAccountId = ['111122223333', '1234']),
+      'routes.json: routes[0].when.sendingAccountId[1] must be a 12-digit AWS account id, got "1234"',
+    ],
+    [
+      'an unknown type',
+      (d) => (d.routes[0].when.types = ['bounce', 'Bounce']),
+      'routes.json: routes[0].when.types[1] "Bounce" is not an event type: expected one of bounce, complaint, delivery, send, reject, open, click, rendering_failure, delivery_delay, subscription, unknown',
+    ],
+    [
+      'an empty condition list',
+      (d) => (d.routes[0].when.identity = []),
+      'routes.json: routes[0].when.identity must be a string or a non-empty array of strings, got an array',
+    ],
+    [
+      'a missing routes array',
+      (d) => delete d.routes,
+      'routes.json: routes is required: an array of routes, got nothing',
+    ],
+    [
+      'deliver without a destination',
+      (d) => (d.unmatched = { action: 'deliver' }),
+      'routes.json: unmatched.to must be an object with topicArn and format, got nothing',
+    ],
+    [
+      'an unknown unmatched action',
+      (d) => (d.unmatched = { action: 'retry' }),
+      'routes.json: unmatched.action must be "drop", "fail" or "deliver", got "retry"',
+    ],
   ];
   for (const [what, mutate, message] of cases) {
     it(`rejects ${what} with the path and what to fix`, () => {
@@ -76,10 +130,26 @@ describe('matching routes', () => {
   const routes = compileRoutes(
     parseRoutesConfig({
       routes: [
-        { name: 'acme-bounces', when: { sendingAccountId: '123456789012', types: ['bounce', 'complaint'] }, to: { topicArn: ACME, format: 'notification' } },
-        { name: 'acme-all', when: { sendingAccountId: ['123456789012', '111122223333'] }, to: { topicArn: ACME, format: 'notification' } },
-        { name: 'billing', when: { configurationSet: 'ConfigSet', tags: { 'ses:from-domain': ['example.com', 'example.org'] } }, to: { topicArn: BILLING, format: 'event' } },
-        { name: 'by-identity', when: { identity: 'example.com', callerIdentity: 'IAM_user_or_role_name' }, to: { topicArn: AUDIT, format: 'original' } },
+        {
+          name: 'acme-bounces',
+          when: { sendingAccountId: '123456789012', types: ['bounce', 'complaint'] },
+          to: { topicArn: ACME, format: 'notification' },
+        },
+        {
+          name: 'acme-all',
+          when: { sendingAccountId: ['123456789012', '111122223333'] },
+          to: { topicArn: ACME, format: 'notification' },
+        },
+        {
+          name: 'billing',
+          when: { configurationSet: 'ConfigSet', tags: { 'ses:from-domain': ['example.com', 'example.org'] } },
+          to: { topicArn: BILLING, format: 'event' },
+        },
+        {
+          name: 'by-identity',
+          when: { identity: 'example.com', callerIdentity: 'IAM_user_or_role_name' },
+          to: { topicArn: AUDIT, format: 'original' },
+        },
         { name: 'everything', to: { topicArn: AUDIT, format: 'normalized' } },
       ],
     }),
@@ -93,7 +163,10 @@ describe('matching routes', () => {
 
   it('requires every condition of a route to match', () => {
     expect(names(eventOf('event-delivery'))).toEqual(['acme-all', 'billing', 'everything']);
-    expect(names(eventOf('event-delivery', (r) => (r.mail.tags['ses:from-domain'] = ['example.net'])))).toEqual(['acme-all', 'everything']);
+    expect(names(eventOf('event-delivery', (r) => (r.mail.tags['ses:from-domain'] = ['example.net'])))).toEqual([
+      'acme-all',
+      'everything',
+    ]);
     expect(names(eventOf('legacy-bounce-with-dsn'))).toEqual(['acme-bounces', 'by-identity', 'everything']);
   });
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { command } from '../../bin/commands/sns-verify';
 import { UsageError } from '#lib/errors';
 import { TEST_CERT_URL } from '#lib/sns-https/test-certificate';
-import { REPO_ROOT, jsonLines } from '#test/support/fixtures';
+import { jsonLines, REPO_ROOT } from '#test/support/fixtures';
+import { command } from '../../bin/commands/sns-verify';
 
 const CERT = `${TEST_CERT_URL}=test/fixtures/sns-https/sns-test.cert.pem`;
 const FOREIGN = `${TEST_CERT_URL}=test/fixtures/sns-https/foreign.cert.pem`;
@@ -29,7 +29,12 @@ afterEach(() => {
 
 describe('ses-bridge sns-verify', () => {
   it('accepts every genuine sample with the test certificate supplied by file, and exits 0', async () => {
-    const files = ['subscription-confirmation', 'unsubscribe-confirmation', 'notification-bounce', 'notification-delivery-v1'].map((n) => `${SAMPLES}/${n}.json`);
+    const files = [
+      'subscription-confirmation',
+      'unsubscribe-confirmation',
+      'notification-bounce',
+      'notification-delivery-v1',
+    ].map((n) => `${SAMPLES}/${n}.json`);
     const { code, lines } = await snsVerify(['--cert', CERT, ...files]);
     const topic = 'arn:aws:sns:us-east-1:888888888888:ses-feedback-intake';
     expect(lines).toEqual([
@@ -50,7 +55,11 @@ describe('ses-bridge sns-verify', () => {
   it('reports a tampered message, and exits 1 when any file is invalid', async () => {
     const files = [`${SAMPLES}/notification-bounce.json`, `${SAMPLES}/forged-tampered-message.json`];
     const { code, lines } = await snsVerify(['--cert', CERT, ...files]);
-    expect(lines[1]).toEqual({ file: files[1], valid: false, reason: 'the SignatureVersion 2 signature does not match the message' });
+    expect(lines[1]).toEqual({
+      file: files[1],
+      valid: false,
+      reason: 'the SignatureVersion 2 signature does not match the message',
+    });
     expect(code).toBe(1);
   });
 
@@ -79,7 +88,13 @@ describe('ses-bridge sns-verify', () => {
   it('checks the Timestamp window with --max-age', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-01-01T01:00:00.000Z'));
-    const { code, lines } = await snsVerify(['--cert', CERT, '--max-age', '600', `${SAMPLES}/notification-bounce.json`]);
+    const { code, lines } = await snsVerify([
+      '--cert',
+      CERT,
+      '--max-age',
+      '600',
+      `${SAMPLES}/notification-bounce.json`,
+    ]);
     expect(lines[0].reason).toBe('Timestamp 2026-01-01T00:00:00.000Z is 3600 s old, more than the 600 s allowed');
     expect(code).toBe(1);
   });
@@ -91,15 +106,23 @@ describe('ses-bridge sns-verify', () => {
 
   it('reports an unreadable file on its own line', async () => {
     const { code, lines } = await snsVerify(['--cert', CERT, 'no/such/file.json']);
-    expect(lines).toEqual([{ file: 'no/such/file.json', valid: false, reason: 'cannot read no/such/file.json: no such file' }]);
+    expect(lines).toEqual([
+      { file: 'no/such/file.json', valid: false, reason: 'cannot read no/such/file.json: no such file' },
+    ]);
     expect(code).toBe(1);
   });
 
   it.each([
-    [['--cert', 'https://example.com/x.pem=a.pem', 'f'], '--cert https://example.com/x.pem: SigningCertURL host "example.com" is not an SNS host (sns.<region>.amazonaws.com)'],
+    [
+      ['--cert', 'https://example.com/x.pem=a.pem', 'f'],
+      '--cert https://example.com/x.pem: SigningCertURL host "example.com" is not an SNS host (sns.<region>.amazonaws.com)',
+    ],
     [['--cert', 'nourl', 'f'], '--cert takes URL=PEMFILE, got "nourl"'],
     [['--cert', `${TEST_CERT_URL}=missing.pem`, 'f'], `--cert ${TEST_CERT_URL}: cannot read missing.pem: no such file`],
-    [['--cert', `${TEST_CERT_URL}=${SAMPLES}/notification-bounce.json`, 'f'], `--cert ${TEST_CERT_URL}: ${SAMPLES}/notification-bounce.json: ${TEST_CERT_URL} is not a PEM X.509 certificate`],
+    [
+      ['--cert', `${TEST_CERT_URL}=${SAMPLES}/notification-bounce.json`, 'f'],
+      `--cert ${TEST_CERT_URL}: ${SAMPLES}/notification-bounce.json: ${TEST_CERT_URL} is not a PEM X.509 certificate`,
+    ],
     [['--max-age', 'soon', 'f'], '--max-age takes a whole number of seconds of at least 1, got "soon"'],
     [[], 'give at least one FILE (or - for standard input)'],
   ])('refuses %j as a usage error', async (argv, message) => {

@@ -1,15 +1,20 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfirmSubscriptionCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSnsHttpsHandler, defaultSnsHttpsDeps } from '../../functions/sns-https';
 import { CertFetchError, CertificateStore } from '#lib/sns-https/certs';
 import { confirmWithSns } from '#lib/sns-https/confirm';
 import { TEST_CERT_PEM } from '#lib/sns-https/test-certificate';
-import { SAMPLE_BASIC_AUTH, SNS_HTTPS_EVENTS_DIR, buildSnsHttpsSamples, snsHttpsSampleText } from '#test/support/sns-https-samples';
+import {
+  buildSnsHttpsSamples,
+  SAMPLE_BASIC_AUTH,
+  SNS_HTTPS_EVENTS_DIR,
+  snsHttpsSampleText,
+} from '#test/support/sns-https-samples';
 import { SNS_TEST_SIGNER, TEST_TOPIC_ARN } from '#test/support/sns-signing';
+import { createSnsHttpsHandler, defaultSnsHttpsDeps } from '../../functions/sns-https';
 
 const snsMock = mockClient(SNSClient);
 afterEach(() => snsMock.reset());
@@ -18,7 +23,8 @@ describe('the sample events under events/sns-https/', () => {
   it('are exactly what test/support/sns-https-samples.ts builds (run write-sns-https-events.ts after changing it)', () => {
     const samples = buildSnsHttpsSamples();
     expect(readdirSync(SNS_HTTPS_EVENTS_DIR).sort()).toEqual([...samples.keys()].sort());
-    for (const [name, event] of samples) expect(readFileSync(path.join(SNS_HTTPS_EVENTS_DIR, name), 'utf8'), name).toBe(snsHttpsSampleText(event));
+    for (const [name, event] of samples)
+      expect(readFileSync(path.join(SNS_HTTPS_EVENTS_DIR, name), 'utf8'), name).toBe(snsHttpsSampleText(event));
   });
 
   it('are signed with the certificate the handler embeds for invoke local', () => {
@@ -47,7 +53,8 @@ describe('the sample events under events/sns-https/', () => {
     return { handler, notifications };
   }
 
-  const load = (name: string) => JSON.parse(readFileSync(path.join(SNS_HTTPS_EVENTS_DIR, name), 'utf8')) as Record<string, unknown>;
+  const load = (name: string) =>
+    JSON.parse(readFileSync(path.join(SNS_HTTPS_EVENTS_DIR, name), 'utf8')) as Record<string, unknown>;
 
   it.each([
     ['subscription-confirmation.json', 200, 'confirmed'],

@@ -1,11 +1,18 @@
-import { createServer, type Server } from 'node:https';
-import { Agent } from 'node:https';
+import { Agent, createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertFetchError, CertificateStore, checkCertUrl, httpsCertFetcher } from '#lib/sns-https/certs';
 import { MalformedMessageError, parseSnsHttpBody, stringToSign } from '#lib/sns-https/message';
 import { checkTimestamp, verifySignature } from '#lib/sns-https/verify';
-import { FOREIGN_SIGNER, SNS_TEST_SIGNER, confirmationBody, notificationBody, signBody, testCertStore, testCertUrl } from '#test/support/sns-signing';
+import {
+  confirmationBody,
+  FOREIGN_SIGNER,
+  notificationBody,
+  SNS_TEST_SIGNER,
+  signBody,
+  testCertStore,
+  testCertUrl,
+} from '#test/support/sns-signing';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const FRESH = '2026-06-01T11:59:30.000Z';
@@ -35,8 +42,18 @@ describe('the string to sign', () => {
   });
 
   it('covers SubscribeURL and Token for a SubscriptionConfirmation, in byte order', () => {
-    const text = stringToSign({ Type: 'SubscriptionConfirmation', Message: 'm', MessageId: 'id', Timestamp: 't', TopicArn: 'arn', Token: 'tok', SubscribeURL: 'https://u' });
-    expect(text).toBe('Message\nm\nMessageId\nid\nSubscribeURL\nhttps://u\nTimestamp\nt\nToken\ntok\nTopicArn\narn\nType\nSubscriptionConfirmation\n');
+    const text = stringToSign({
+      Type: 'SubscriptionConfirmation',
+      Message: 'm',
+      MessageId: 'id',
+      Timestamp: 't',
+      TopicArn: 'arn',
+      Token: 'tok',
+      SubscribeURL: 'https://u',
+    });
+    expect(text).toBe(
+      'Message\nm\nMessageId\nid\nSubscribeURL\nhttps://u\nTimestamp\nt\nToken\ntok\nTopicArn\narn\nType\nSubscriptionConfirmation\n',
+    );
   });
 });
 
@@ -70,7 +87,9 @@ describe('parsing an SNS HTTP body', () => {
   });
 
   it('rejects a TopicArn that is not an SNS topic ARN', () => {
-    expect(() => parsed({ ...good(), TopicArn: 'arn:aws:sqs:us-east-1:888888888888:q' })).toThrow('TopicArn is not an SNS topic ARN');
+    expect(() => parsed({ ...good(), TopicArn: 'arn:aws:sqs:us-east-1:888888888888:q' })).toThrow(
+      'TopicArn is not an SNS topic ARN',
+    );
   });
 
   it('requires Token and SubscribeURL on a SubscriptionConfirmation', () => {
@@ -89,29 +108,45 @@ describe('pinning the certificate URL', () => {
   const topic = 'arn:aws:sns:us-west-2:123456789012:MyTopic';
 
   it('accepts the URL of the SNS guide example for a topic in its region', () => {
-    expect(checkCertUrl('https://sns.us-west-2.amazonaws.com/SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem', topic)).toEqual({ ok: true });
+    expect(
+      checkCertUrl(
+        'https://sns.us-west-2.amazonaws.com/SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem',
+        topic,
+      ),
+    ).toEqual({ ok: true });
   });
 
   it('accepts the China partition host for an aws-cn topic', () => {
-    const url = 'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem';
+    const url =
+      'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem';
     expect(checkCertUrl(url, 'arn:aws-cn:sns:cn-north-1:123456789012:MyTopic')).toEqual({ ok: true });
   });
 
   it('refuses an http: URL', () => {
     expect(checkCertUrl('http://sns.us-west-2.amazonaws.com/SimpleNotificationService-f3ec.pem', topic)).toEqual({
       ok: false,
-      reason: 'SigningCertURL http://sns.us-west-2.amazonaws.com/SimpleNotificationService-f3ec.pem is not an https URL',
+      reason:
+        'SigningCertURL http://sns.us-west-2.amazonaws.com/SimpleNotificationService-f3ec.pem is not an https URL',
     });
   });
 
   it.each([
     ['https://evil.example/SimpleNotificationService-f3ec.pem', 'evil.example'],
-    ['https://sns.us-west-2.amazonaws.com.evil.example/SimpleNotificationService-f3ec.pem', 'sns.us-west-2.amazonaws.com.evil.example'],
-    ['https://sns.us-west-2.amazonaws.com@evil.example/SimpleNotificationService-f3ec.pem', 'sns.us-west-2.amazonaws.com@evil.example'],
+    [
+      'https://sns.us-west-2.amazonaws.com.evil.example/SimpleNotificationService-f3ec.pem',
+      'sns.us-west-2.amazonaws.com.evil.example',
+    ],
+    [
+      'https://sns.us-west-2.amazonaws.com@evil.example/SimpleNotificationService-f3ec.pem',
+      'sns.us-west-2.amazonaws.com@evil.example',
+    ],
     ['https://sns.us-west-2.amazonaws.com:8443/SimpleNotificationService-f3ec.pem', 'sns.us-west-2.amazonaws.com:8443'],
     ['https://s3.us-west-2.amazonaws.com/SimpleNotificationService-f3ec.pem', 's3.us-west-2.amazonaws.com'],
   ])('refuses the foreign host in %s', (url, host) => {
-    expect(checkCertUrl(url, topic)).toEqual({ ok: false, reason: `SigningCertURL host "${host}" is not an SNS host (sns.<region>.amazonaws.com)` });
+    expect(checkCertUrl(url, topic)).toEqual({
+      ok: false,
+      reason: `SigningCertURL host "${host}" is not an SNS host (sns.<region>.amazonaws.com)`,
+    });
   });
 
   it.each([
@@ -121,12 +156,18 @@ describe('pinning the certificate URL', () => {
     'https://sns.us-west-2.amazonaws.com/SimpleNotificationService-..%2Fx.pem',
     'https://sns.us-west-2.amazonaws.com/SimpleNotificationService-f3ec.crt',
   ])('refuses the path of %s', (url) => {
-    expect(checkCertUrl(url, topic)).toEqual({ ok: false, reason: `SigningCertURL ${url} is not an SNS certificate path (/SimpleNotificationService-*.pem)` });
+    expect(checkCertUrl(url, topic)).toEqual({
+      ok: false,
+      reason: `SigningCertURL ${url} is not an SNS certificate path (/SimpleNotificationService-*.pem)`,
+    });
   });
 
   it('refuses a certificate from another region than the topic', () => {
     const url = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem';
-    expect(checkCertUrl(url, topic)).toEqual({ ok: false, reason: `SigningCertURL ${url} is not in the region of topic ${topic}` });
+    expect(checkCertUrl(url, topic)).toEqual({
+      ok: false,
+      reason: `SigningCertURL ${url} is not in the region of topic ${topic}`,
+    });
   });
 
   it('refuses the China host for a topic outside the China partition', () => {
@@ -137,7 +178,16 @@ describe('pinning the certificate URL', () => {
 
 describe('verifying a signature', () => {
   it.each(['1', '2'] as const)('accepts a Notification signed with SignatureVersion %s', async (version) => {
-    const msg = parsed(signBody(notificationBody({ message: '{"notificationType":"Bounce"}', subject: 'Amazon SES Email Event Notification', timestamp: FRESH }), { version }));
+    const msg = parsed(
+      signBody(
+        notificationBody({
+          message: '{"notificationType":"Bounce"}',
+          subject: 'Amazon SES Email Event Notification',
+          timestamp: FRESH,
+        }),
+        { version },
+      ),
+    );
     expect(await verifySignature(msg, testCertStore(), NOW)).toEqual({ ok: true });
   });
 
@@ -148,23 +198,39 @@ describe('verifying a signature', () => {
 
   it('rejects a signature made with another key', async () => {
     const msg = parsed(signBody(notificationBody({ message: 'm', timestamp: FRESH }), { signer: FOREIGN_SIGNER }));
-    expect(await verifySignature(msg, testCertStore(), NOW)).toEqual({ ok: false, code: 'bad_signature', reason: 'the SignatureVersion 2 signature does not match the message' });
+    expect(await verifySignature(msg, testCertStore(), NOW)).toEqual({
+      ok: false,
+      code: 'bad_signature',
+      reason: 'the SignatureVersion 2 signature does not match the message',
+    });
   });
 
   it('rejects a version 2 signature presented as version 1', async () => {
     const body = signBody(notificationBody({ message: 'm', timestamp: FRESH }), { version: '2' });
     const msg = parsed({ ...body, SignatureVersion: '1' });
-    expect(await verifySignature(msg, testCertStore(), NOW)).toEqual({ ok: false, code: 'bad_signature', reason: 'the SignatureVersion 1 signature does not match the message' });
+    expect(await verifySignature(msg, testCertStore(), NOW)).toEqual({
+      ok: false,
+      code: 'bad_signature',
+      reason: 'the SignatureVersion 1 signature does not match the message',
+    });
   });
 
   it('rejects a SignatureVersion SNS does not define', async () => {
     const msg = parsed({ ...signBody(notificationBody({ message: 'm', timestamp: FRESH })), SignatureVersion: '3' });
-    expect(await verifySignature(msg, testCertStore(), NOW)).toEqual({ ok: false, code: 'bad_signature', reason: 'SignatureVersion "3" is not supported (expected 1 or 2)' });
+    expect(await verifySignature(msg, testCertStore(), NOW)).toEqual({
+      ok: false,
+      code: 'bad_signature',
+      reason: 'SignatureVersion "3" is not supported (expected 1 or 2)',
+    });
   });
 
   it('never fetches a certificate URL that fails the pin', async () => {
     const store = testCertStore();
-    const msg = parsed(signBody(notificationBody({ message: 'm', timestamp: FRESH }), { certUrl: 'https://evil.example/SimpleNotificationService-x.pem' }));
+    const msg = parsed(
+      signBody(notificationBody({ message: 'm', timestamp: FRESH }), {
+        certUrl: 'https://evil.example/SimpleNotificationService-x.pem',
+      }),
+    );
     expect((await verifySignature(msg, store, NOW)).ok).toBe(false);
     expect(store.fetches).toEqual([]);
   });
@@ -277,7 +343,8 @@ describe('fetching a certificate over HTTPS', () => {
   beforeAll(async () => {
     server = createServer({ key: SNS_TEST_SIGNER.keyPem, cert: SNS_TEST_SIGNER.certPem }, (req, res) => {
       hits.push(req.url ?? '');
-      if (req.url === '/cert.pem') res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(SNS_TEST_SIGNER.certPem);
+      if (req.url === '/cert.pem')
+        res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(SNS_TEST_SIGNER.certPem);
       else if (req.url === '/redirect.pem') res.writeHead(301, { location: '/cert.pem' }).end();
       else if (req.url === '/missing.pem') res.writeHead(404).end('not found');
       else if (req.url === '/error.pem') res.writeHead(500).end('oops');
@@ -306,14 +373,18 @@ describe('fetching a certificate over HTTPS', () => {
   });
 
   it('treats 404 as permanent and 500 as transient', async () => {
-    const missing = (await httpsCertFetcher({ agent })(`${base}/missing.pem`).catch((e: unknown) => e)) as CertFetchError;
+    const missing = (await httpsCertFetcher({ agent })(`${base}/missing.pem`).catch(
+      (e: unknown) => e,
+    )) as CertFetchError;
     const failing = (await httpsCertFetcher({ agent })(`${base}/error.pem`).catch((e: unknown) => e)) as CertFetchError;
     expect([missing.message, missing.transient]).toEqual([`fetching ${base}/missing.pem answered HTTP 404`, false]);
     expect([failing.message, failing.transient]).toEqual([`fetching ${base}/error.pem answered HTTP 500`, true]);
   });
 
   it('gives up at its deadline on a host that never answers', async () => {
-    const err = (await httpsCertFetcher({ agent, timeoutMs: 200 })(`${base}/hang.pem`).catch((e: unknown) => e)) as CertFetchError;
+    const err = (await httpsCertFetcher({ agent, timeoutMs: 200 })(`${base}/hang.pem`).catch(
+      (e: unknown) => e,
+    )) as CertFetchError;
     expect([err.message, err.transient]).toEqual([`fetching ${base}/hang.pem timed out after 200 ms`, true]);
   });
 
