@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// Unit tests that start a server or a child process belong to the integration tier, whatever their folder.
+const UNIT_TESTS_WITH_SERVERS = ['test/unit/sns-https-verify.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     // Quiet handlers: tests assert on results, not on log lines.
@@ -11,5 +13,15 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: UNIT_TESTS_WITH_SERVERS },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts', ...UNIT_TESTS_WITH_SERVERS] },
+      },
+    ],
   },
 });

@@ -1,7 +1,7 @@
 /**
  * Builders that wrap SES record text in each transport's envelope exactly as AWS delivers it. Used to generate the
  * sample events under events/ (npm run events) and by tests that need many records.
- * Shapes follow AWS's documented examples (../shared/reference/aws-docs/samples/envelopes/).
+ * Shapes follow AWS's documented examples of each Lambda event (https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html).
  */
 import { createHash } from 'node:crypto';
 

@@ -20,10 +20,12 @@ function inventory(name: string): Inventory {
 
 function golden(name: string, actual: string): void {
   const file = path.join(DIR, 'golden', name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+  if (process.env.UPDATE_GOLDEN === '1') {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, actual);
   }
+  // A missing golden file is a failure, not a pass: UPDATE_GOLDEN=1 writes it, and the diff shows it in review.
+  expect(existsSync(file), `${file} is missing; run with UPDATE_GOLDEN=1 to write it`).toBe(true);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 
