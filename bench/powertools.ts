@@ -12,6 +12,7 @@ import { parse } from '@aws-lambda-powertools/parser';
 import { SnsSqsEnvelope } from '@aws-lambda-powertools/parser/envelopes/sns-sqs';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { z } from 'zod';
+import { feedbackKeyOf } from '#lib/ses/feedback-key';
 import type { EventType, FeedbackEvent } from '#lib/ses/types';
 
 const optionalString = z.string().nullish();
@@ -116,12 +117,14 @@ function toEvent(record: SesRecord): Omit<FeedbackEvent, 'transport'> {
   const arnAccount = arn.length >= 6 && /^\d{12}$/.test(arn[4] as string) ? (arn[4] as string) : null;
   const marker = mail.sourceArn?.indexOf(':identity/') ?? -1;
   const tags = mail.tags ?? {};
+  const type = (spec?.type ?? 'unknown') as EventType;
   return {
     schemaVersion: 1,
-    type: (spec?.type ?? 'unknown') as EventType,
+    type,
     sesEventType,
     format,
     messageId: mail.messageId,
+    feedbackKey: feedbackKeyOf(type, sesEventType, mail.messageId, ownTimestamp ?? mail.timestamp, detail, recipients),
     mailTimestamp: mail.timestamp,
     timestamp: ownTimestamp ?? mail.timestamp,
     source: mail.source ?? null,

@@ -5,6 +5,7 @@
  */
 import { InvalidRecordError, ProblemCode } from '#lib/errors';
 import { isObject, type JsonObject, kindOf } from '#lib/json';
+import { feedbackKeyOf } from '#lib/ses/feedback-key';
 import type { EventType, FeedbackEvent, PayloadFormat, SesRecord } from '#lib/ses/types';
 
 type Json = JsonObject;
@@ -246,6 +247,7 @@ export function normalizeRecord(record: SesRecord): FeedbackEvent {
     sesEventType: discriminator,
     format,
     messageId,
+    feedbackKey: feedbackKeyOf(type, discriminator, messageId, timestamp, detail, recipients),
     mailTimestamp,
     timestamp,
     source,

@@ -46,6 +46,11 @@ export interface FeedbackEvent {
   sesEventType: string;
   format: PayloadFormat;
   messageId: string;
+  /**
+   * The same for every copy of one SES feedback event, legacy notification or event-publishing record
+   * (`lib/ses/feedback-key.ts`): what de-duplication and the parity report match on.
+   */
+  feedbackKey: string;
   mailTimestamp: string;
   /** The event's own timestamp where SES gives one, else `mail.timestamp`. */
   timestamp: string;
