@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { parseSnsTopicArn } from '#lib/arn';
 import { snsClient } from '#lib/aws-clients';
+import { createLimiter } from '#lib/concurrency';
 import { describeError } from '#lib/errors';
 import { oversizeOutcome, PublishCode, payloadBytes, payloadBytesBound } from '#lib/publish/index';
 import {
@@ -310,23 +311,6 @@ export function packBatches<T extends { bytes: number; bound?: number }>(
   }
   bins.push(...packer.drain());
   return bins.sort((a, b) => a.order - b.order).map((b) => b.items);
-}
-
-/** A counting semaphore: at most `limit` tasks run at once, the rest wait in arrival order. */
-function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    else running++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

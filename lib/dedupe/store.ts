@@ -1,0 +1,114 @@
+/**
+ * Bridge-side de-duplication: one conditional write per (semantic feedback key, destination) before publishing.
+ *
+ * A claim is written as `pending` with a lease; the publisher's success turns it `done` for the whole window. A
+ * claim whose publish failed is given back (its lease ends at once), and a pending claim whose lease ran out can be
+ * taken again, so a lost publish is never mistaken for a delivered one: at-least-once is kept, only copies that
+ * arrive while an earlier one is pending or delivered are suppressed. Only PutItem is used (least privilege), and
+ * every write names its own expiry, since DynamoDB's TTL deletes expired items late (up to days).
+ */
+
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { createLimiter } from '#lib/concurrency';
+
+export interface DedupeSettings {
+  tableName: string;
+  /** How long a delivered feedback event suppresses its copies. */
+  windowSeconds: number;
+  /** How long a pending claim holds before another copy may take it (at least the function's timeout). */
+  leaseSeconds: number;
+  /** At most this many writes in flight. */
+  concurrency: number;
+}
+
+export const DEFAULT_DEDUPE_SETTINGS: Readonly<Omit<DedupeSettings, 'tableName'>> = Object.freeze({
+  windowSeconds: 24 * 60 * 60,
+  leaseSeconds: 15 * 60,
+  concurrency: 16,
+});
+
+/** `claimed`: publish it; `duplicate`: a copy is pending or was delivered; `unavailable`: the table did not answer. */
+export type ClaimResult = { kind: 'claimed' } | { kind: 'duplicate' } | { kind: 'unavailable'; error: unknown };
+
+export type DynamoSender = Pick<DynamoDBClient, 'send'>;
+
+/**
+ * The table key of one (feedback key, destination) pair. Hashed: a delivery's key holds its recipients (addresses,
+ * and too long for a partition key when there are many), and the table should hold no addresses at all.
+ */
+export function dedupeKey(feedbackKey: string, destination: string): string {
+  return createHash('sha256').update(destination).update('\n').update(feedbackKey).digest('base64url');
+}
+
+export class DedupeStore {
+  readonly #client: DynamoSender;
+  readonly #settings: DedupeSettings;
+  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+
+  constructor(client: DynamoSender, settings: DedupeSettings) {
+    this.#client = client;
+    this.#settings = settings;
+    this.#limit = createLimiter(Math.max(1, settings.concurrency));
+  }
+
+  /** Claims `key` for publishing, unless a copy is pending (lease running) or was delivered within the window. */
+  claim(key: string, nowMs: number): Promise<ClaimResult> {
+    const now = Math.floor(nowMs / 1000);
+    return this.#limit(async () => {
+      try {
+        await this.#client.send(
+          new PutItemCommand({
+            TableName: this.#settings.tableName,
+            Item: {
+              pk: { S: key },
+              state: { S: 'pending' },
+              leaseUntil: { N: String(now + this.#settings.leaseSeconds) },
+              expiresAt: { N: String(now + this.#settings.windowSeconds) },
+            },
+            ConditionExpression:
+              'attribute_not_exists(pk) OR expiresAt < :now OR (#state = :pending AND leaseUntil < :now)',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':now': { N: String(now) }, ':pending': { S: 'pending' } },
+          }),
+        );
+        return { kind: 'claimed' };
+      } catch (error) {
+        if (
+          error instanceof ConditionalCheckFailedException ||
+          (error as Error).name === 'ConditionalCheckFailedException'
+        )
+          return { kind: 'duplicate' };
+        return { kind: 'unavailable', error };
+      }
+    });
+  }
+
+  /** Marks a claimed key delivered: its copies are suppressed for the whole window from now. */
+  delivered(key: string, nowMs: number): Promise<void> {
+    const now = Math.floor(nowMs / 1000);
+    return this.#put(key, 'done', now, now + this.#settings.windowSeconds);
+  }
+
+  /** Gives a claim back after its publish failed, so the retry (or another copy) can take it at once. */
+  release(key: string, nowMs: number): Promise<void> {
+    const now = Math.floor(nowMs / 1000);
+    return this.#put(key, 'pending', now - 1, now + this.#settings.windowSeconds);
+  }
+
+  #put(key: string, state: 'pending' | 'done', leaseUntil: number, expiresAt: number): Promise<void> {
+    return this.#limit(async () => {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#settings.tableName,
+          Item: {
+            pk: { S: key },
+            state: { S: state },
+            leaseUntil: { N: String(leaseUntil) },
+            expiresAt: { N: String(expiresAt) },
+          },
+        }),
+      );
+    });
+  }
+}

@@ -1,0 +1,111 @@
+/** The de-duplication store against a real DynamoDB implementation on 127.0.0.1. */
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DEDUPE_SETTINGS, DedupeStore, type DynamoSender, dedupeKey } from '#lib/dedupe/store';
+import { createDedupeTable, type LocalDynamo, startLocalDynamo } from '#test/support/dynamodb-local';
+
+const TABLE = 'bridge-dedupe';
+const T0 = Date.parse('2026-12-01T00:00:00Z');
+const HOUR = 3_600_000;
+const TOPIC = 'arn:aws:sns:us-east-1:111122223333:acme-ses-feedback';
+
+let dynamo: LocalDynamo;
+let n = 0;
+const freshKey = () => dedupeKey(`bounce|m-${++n}|fb-${n}`, TOPIC);
+const store = (client: DynamoSender = dynamo.client) =>
+  new DedupeStore(client, { ...DEFAULT_DEDUPE_SETTINGS, tableName: TABLE });
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  await createDedupeTable(dynamo.client, TABLE);
+});
+afterAll(() => dynamo.close());
+
+describe('DedupeStore', () => {
+  it('claims a key once, then reports every copy as a duplicate while the claim is pending', async () => {
+    const s = store();
+    const key = freshKey();
+    expect(await s.claim(key, T0)).toEqual({ kind: 'claimed' });
+    expect(await s.claim(key, T0 + 1000)).toEqual({ kind: 'duplicate' });
+  });
+
+  it('suppresses copies of a delivered key for the whole window, and not after it', async () => {
+    const s = store();
+    const key = freshKey();
+    await s.claim(key, T0);
+    await s.delivered(key, T0);
+    // Past the lease, still inside the window: delivered keys stay suppressed.
+    expect(await s.claim(key, T0 + 2 * HOUR)).toEqual({ kind: 'duplicate' });
+    expect(await s.claim(key, T0 + 24 * HOUR - 1000)).toEqual({ kind: 'duplicate' });
+    expect(await s.claim(key, T0 + 24 * HOUR + 1000)).toEqual({ kind: 'claimed' });
+  });
+
+  it('lets another copy take a pending claim whose lease ran out (its publish never finished)', async () => {
+    const s = store();
+    const key = freshKey();
+    await s.claim(key, T0);
+    expect(await s.claim(key, T0 + 14 * 60_000)).toEqual({ kind: 'duplicate' });
+    expect(await s.claim(key, T0 + 16 * 60_000)).toEqual({ kind: 'claimed' });
+  });
+
+  it('gives a released claim back at once, so the retry of a failed publish is not suppressed', async () => {
+    const s = store();
+    const key = freshKey();
+    await s.claim(key, T0);
+    await s.release(key, T0 + 1000);
+    expect(await s.claim(key, T0 + 2000)).toEqual({ kind: 'claimed' });
+  });
+
+  it('keys each destination apart and stores no address, only a hash', async () => {
+    const feedback = 'delivery|m-1|2026-12-01T00:00:00.000Z|jane@example.com';
+    const a = dedupeKey(feedback, TOPIC);
+    const b = dedupeKey(feedback, `${TOPIC}-2`);
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const s = store();
+    await s.claim(a, T0);
+    expect(await s.claim(b, T0)).toEqual({ kind: 'claimed' });
+    const item = await dynamo.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: a } } }));
+    expect(JSON.stringify(item.Item)).not.toContain('@');
+    expect(item.Item?.state).toEqual({ S: 'pending' });
+  });
+
+  it('answers unavailable, with the error, when the table does not exist', async () => {
+    const s = new DedupeStore(dynamo.client, { ...DEFAULT_DEDUPE_SETTINGS, tableName: 'no-such-table' });
+    const result = await s.claim(freshKey(), T0);
+    expect(result.kind).toBe('unavailable');
+    expect((result as { error: Error }).error.name).toBe('ResourceNotFoundException');
+  });
+
+  it('answers unavailable when DynamoDB cannot be reached', async () => {
+    const down = new DynamoDBClient({
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const result = await store(down).claim(freshKey(), T0);
+    down.destroy();
+    expect(result.kind).toBe('unavailable');
+  });
+
+  it('keeps at most `concurrency` writes in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const counting: DynamoSender = {
+      send: (async (command: never) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        try {
+          return await dynamo.client.send(command);
+        } finally {
+          inFlight--;
+        }
+      }) as DynamoSender['send'],
+    };
+    const s = new DedupeStore(counting, { ...DEFAULT_DEDUPE_SETTINGS, tableName: TABLE, concurrency: 3 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => s.claim(freshKey(), T0)));
+    expect(results.every((r) => r.kind === 'claimed')).toBe(true);
+    expect(most).toBe(3);
+  });
+});

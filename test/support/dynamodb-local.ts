@@ -1,0 +1,47 @@
+/**
+ * A real DynamoDB implementation (dynalite, on LevelDB in memory) on 127.0.0.1, for tests that must see DynamoDB's
+ * own validation and ConditionalCheckFailedException, never a mock that accepts anything.
+ */
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+// dynalite ships no types.
+const dynalite: (options: Record<string, unknown>) => import('node:http').Server = require('dynalite');
+
+export interface LocalDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+export async function startLocalDynamo(): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  return {
+    endpoint,
+    client,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The de-duplication table as the stack defines it: one string partition key, `pk`. */
+export async function createDedupeTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
