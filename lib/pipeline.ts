@@ -101,7 +101,7 @@ export function planOutcome(
   deliveries.forEach((delivery, d) => {
     let rendered: ReturnType<typeof render>;
     try {
-      rendered = render(event, record, delivery.topicArn, delivery.format);
+      rendered = render(event, record, delivery.topicArn, delivery.format, delivery.shadow);
     } catch (err) {
       steps.push({
         kind: 'poison',

@@ -211,10 +211,11 @@ export function bridgeId(event: FeedbackEvent, topicArn: string, format: OutputF
 }
 
 /**
- * SNS message attributes: at most 7 (type, sesEventType, and when known sendingAccountId, identity, configurationSet,
- * bounceType, plus bridgeId), within the 10 that raw-delivery SQS subscribers accept (docs: sns-message-attributes).
+ * SNS message attributes: at most 8 (type, sesEventType, and when known sendingAccountId, identity, configurationSet,
+ * bounceType, plus bridgeId, and shadow on a shadow route's deliveries), within the 10 that raw-delivery SQS
+ * subscribers accept (docs: sns-message-attributes).
  */
-export function messageAttributes(event: FeedbackEvent, id: string): Record<string, MessageAttribute> {
+export function messageAttributes(event: FeedbackEvent, id: string, shadow = false): Record<string, MessageAttribute> {
   const attrs: Record<string, MessageAttribute> = {
     type: sharedAttribute(event.type),
     sesEventType: sharedAttribute(event.sesEventType),
@@ -225,6 +226,7 @@ export function messageAttributes(event: FeedbackEvent, id: string): Record<stri
   const bounceType = event.type === 'bounce' ? event.detail?.bounceType : undefined;
   if (typeof bounceType === 'string' && bounceType !== '') attrs.bounceType = sharedAttribute(bounceType);
   attrs.bridgeId = attribute(id);
+  if (shadow) attrs.shadow = sharedAttribute('true');
   return attrs;
 }
 
@@ -232,11 +234,17 @@ export function messageAttributes(event: FeedbackEvent, id: string): Record<stri
  * Renders one event for one destination. A converted message (notification/event format) over the SNS size limit
  * loses `mail.headers` and gets `mail.headersTruncated: true`; anything still too large is `too_large`.
  */
-export function render(event: FeedbackEvent, record: SesRecord, topicArn: string, format: OutputFormat): Rendered {
+export function render(
+  event: FeedbackEvent,
+  record: SesRecord,
+  topicArn: string,
+  format: OutputFormat,
+  shadow = false,
+): Rendered {
   let body = buildBody(event, record, format, false);
   // Skipped before any per-message work: the notification format skips a third of a typical batch.
   if (body === null) return { kind: 'skip', reason: 'format_unsupported' };
-  const attributes = messageAttributes(event, bridgeId(event, topicArn, format));
+  const attributes = messageAttributes(event, bridgeId(event, topicArn, format), shadow);
   // Almost every message fits even at 3 bytes per code unit: the exact UTF-8 count is only needed near the limit.
   if (payloadBytesBound({ body, attributes }) <= SNS_MAX_PAYLOAD_BYTES) return { kind: 'message', body, attributes };
   let bytes = payloadBytes({ body, attributes });

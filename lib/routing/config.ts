@@ -27,10 +27,18 @@ export interface Destination {
   format: OutputFormat;
 }
 
+/** `live` publishes to `to`; `shadow` publishes to `shadowTopicArn` instead, never to `to` (a cutover rehearsal). */
+export const ROUTE_MODES = ['live', 'shadow'] as const;
+export type RouteMode = (typeof ROUTE_MODES)[number];
+
 export interface Route {
   name: string;
   when: Partial<Record<MatchField, string[]>> & { types?: EventType[]; tags?: Record<string, string[]> };
   to: Destination;
+  /** `live` when absent. */
+  mode?: RouteMode;
+  /** Where a shadow route publishes; kept (and unused) on a live route, so a cutover is a one-word change. */
+  shadowTopicArn?: string | null;
 }
 
 export type Unmatched = { action: 'drop' } | { action: 'fail' } | { action: 'deliver'; to: Destination };
@@ -75,13 +83,17 @@ function stringList(value: unknown, path: string): string[] {
   return list as string[];
 }
 
+function checkTopicArn(topicArn: string, path: string): void {
+  if (topicArn.endsWith('.fifo')) fail(path, 'is a FIFO topic; only standard SNS topics are supported');
+  if (!isStandardTopicArn(topicArn)) fail(path, `is not an SNS topic ARN: "${topicArn}"`);
+}
+
 function parseDestination(value: unknown, path: string): Destination {
   if (!isObject(value)) fail(path, `must be an object with topicArn and format, got ${kindOf(value)}`);
   checkKeys(value, path, ['topicArn', 'format']);
   const { topicArn, format = 'original' } = value;
   if (typeof topicArn !== 'string') fail(`${path}.topicArn`, `is required: the ARN of the SNS topic to publish to`);
-  if (topicArn.endsWith('.fifo')) fail(`${path}.topicArn`, 'is a FIFO topic; only standard SNS topics are supported');
-  if (!isStandardTopicArn(topicArn)) fail(`${path}.topicArn`, `is not an SNS topic ARN: "${topicArn}"`);
+  checkTopicArn(topicArn, `${path}.topicArn`);
   if (typeof format !== 'string' || !(OUTPUT_FORMATS as readonly string[]).includes(format)) {
     fail(`${path}.format`, `must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   }
@@ -141,19 +153,41 @@ export function parseRoutesConfig(doc: unknown, source = 'routes'): RoutesConfig
     const routes = doc.routes.map((route, i): Route => {
       const path = `routes[${i}]`;
       if (!isObject(route)) fail(path, `must be an object with name, when and to, got ${kindOf(route)}`);
-      checkKeys(route, path, ['name', 'when', 'to', 'description']);
+      checkKeys(route, path, ['name', 'when', 'to', 'mode', 'shadowTopicArn', 'description']);
       const { name } = route;
       if (typeof name !== 'string' || !ROUTE_NAME.test(name))
         fail(`${path}.name`, `must be 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(name)}`);
       if (names.has(name)) fail(`${path}.name`, `"${name}" is used by an earlier route; route names must be unique`);
       names.add(name);
-      return { name, when: parseWhen(route.when, `${path}.when`), to: parseDestination(route.to, `${path}.to`) };
+      const to = parseDestination(route.to, `${path}.to`);
+      return { name, when: parseWhen(route.when, `${path}.when`), to, ...parseMode(route, path, to) };
     });
     return { routes, unmatched: parseUnmatched(doc.unmatched) };
   } catch (err) {
     if (err instanceof FieldError) throw new ConfigError(err.path ? `${err.path} ${err.message}` : err.message, source);
     throw err;
   }
+}
+
+function parseMode(route: JsonObject, path: string, to: Destination): Required<Pick<Route, 'mode' | 'shadowTopicArn'>> {
+  const { mode = 'live', shadowTopicArn = null } = route;
+  if (typeof mode !== 'string' || !(ROUTE_MODES as readonly string[]).includes(mode))
+    fail(`${path}.mode`, `must be "live" or "shadow", got ${JSON.stringify(mode)}`);
+  if (shadowTopicArn !== null) {
+    if (typeof shadowTopicArn !== 'string')
+      fail(`${path}.shadowTopicArn`, `must be an SNS topic ARN, got ${kindOf(shadowTopicArn)}`);
+    checkTopicArn(shadowTopicArn, `${path}.shadowTopicArn`);
+    if (shadowTopicArn === to.topicArn)
+      fail(`${path}.shadowTopicArn`, 'is the live destination itself; a shadow topic must be another topic');
+  } else if (mode === 'shadow') {
+    fail(`${path}.shadowTopicArn`, 'is required with mode "shadow": the topic that receives the shadow deliveries');
+  }
+  return { mode: mode as RouteMode, shadowTopicArn };
+}
+
+/** The topic a route publishes to: its shadow topic while it is in shadow mode. */
+export function publishTopicOf(route: Route): string {
+  return route.mode === 'shadow' ? (route.shadowTopicArn as string) : route.to.topicArn;
 }
 
 function parseUnmatched(value: unknown): Unmatched {
@@ -185,7 +219,7 @@ export function parseRoutesText(text: string, source: string): RoutesConfig {
 
 /** Every topic the configuration can publish to (for IAM: sns:Publish on exactly these). */
 export function destinationTopics(config: RoutesConfig): string[] {
-  const topics = new Set(config.routes.map((r) => r.to.topicArn));
+  const topics = new Set(config.routes.map(publishTopicOf));
   if (config.unmatched.action === 'deliver') topics.add(config.unmatched.to.topicArn);
   return [...topics];
 }

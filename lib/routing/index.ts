@@ -3,7 +3,14 @@
  * A record goes to every matching route; the same (topicArn, format) pair is delivered once.
  */
 
-import { type Destination, MATCH_FIELDS, type Route, type RoutesConfig, type Unmatched } from '#lib/routing/config';
+import {
+  type Destination,
+  MATCH_FIELDS,
+  publishTopicOf,
+  type Route,
+  type RoutesConfig,
+  type Unmatched,
+} from '#lib/routing/config';
 import type { FeedbackEvent } from '#lib/ses/types';
 
 export type { Destination, Route, RoutesConfig, Unmatched } from '#lib/routing/config';
@@ -11,13 +18,15 @@ export type { Destination, Route, RoutesConfig, Unmatched } from '#lib/routing/c
 export interface Delivery {
   /** Name of the route that chose this destination; null for the `unmatched.deliver` destination. */
   route: string | null;
+  /** Where the message goes: the route's shadow topic while the route is in shadow mode. */
   topicArn: string;
   format: Destination['format'];
+  /** True for a shadow route's delivery (never sent to the live destination; marked with a `shadow` attribute). */
+  shadow: boolean;
 }
 
 interface CompiledRoute {
   name: string;
-  to: Destination;
   matches: (event: FeedbackEvent) => boolean;
   /** The delivery this route yields, built once and shared by every event it matches. */
   delivery: Readonly<Delivery>;
@@ -53,9 +62,13 @@ function compileRoute(route: Route): CompiledRoute {
   const matches = checks.length === 0 ? () => true : (event: FeedbackEvent) => checks.every((check) => check(event));
   return {
     name: route.name,
-    to: route.to,
     matches,
-    delivery: Object.freeze({ route: route.name, topicArn: route.to.topicArn, format: route.to.format }),
+    delivery: Object.freeze({
+      route: route.name,
+      topicArn: publishTopicOf(route),
+      format: route.to.format,
+      shadow: route.mode === 'shadow',
+    }),
   };
 }
 
@@ -88,7 +101,7 @@ export function route(routes: CompiledRoutes, event: FeedbackEvent): Delivery[] 
   const deliveries: Delivery[] = [];
   for (const candidate of candidates) {
     if (!candidate.matches(event)) continue;
-    const { topicArn, format } = candidate.to;
+    const { topicArn, format } = candidate.delivery;
     if (deliveries.some((d) => d.topicArn === topicArn && d.format === format)) continue;
     deliveries.push(candidate.delivery);
   }
@@ -97,5 +110,5 @@ export function route(routes: CompiledRoutes, event: FeedbackEvent): Delivery[] 
 
 /** The delivery for an unmatched event when `unmatched.action` is `deliver`, else null. */
 export function unmatchedDelivery(routes: CompiledRoutes): Delivery | null {
-  return routes.unmatched.action === 'deliver' ? { route: null, ...routes.unmatched.to } : null;
+  return routes.unmatched.action === 'deliver' ? { route: null, ...routes.unmatched.to, shadow: false } : null;
 }

@@ -38,7 +38,13 @@ describe('validating the routes file', () => {
   it('accepts a valid file and defaults unmatched to drop', () => {
     expect(parseRoutesConfig(valid, 'routes.json')).toEqual({
       routes: [
-        { name: 'acme', when: { sendingAccountId: ['111122223333'] }, to: { topicArn: ACME, format: 'notification' } },
+        {
+          name: 'acme',
+          when: { sendingAccountId: ['111122223333'] },
+          to: { topicArn: ACME, format: 'notification' },
+          mode: 'live',
+          shadowTopicArn: null,
+        },
       ],
       unmatched: { action: 'drop' },
     });
@@ -99,6 +105,26 @@ describe('validating the routes file', () => {
       'deliver without a destination',
       (d) => (d.unmatched = { action: 'deliver' }),
       'routes.json: unmatched.to must be an object with topicArn and format, got nothing',
+    ],
+    [
+      'a shadow route without a shadow topic',
+      (d) => (d.routes[0].mode = 'shadow'),
+      'routes.json: routes[0].shadowTopicArn is required with mode "shadow": the topic that receives the shadow deliveries',
+    ],
+    [
+      'a shadow topic that is the live destination',
+      (d) => Object.assign(d.routes[0], { mode: 'shadow', shadowTopicArn: ACME }),
+      'routes.json: routes[0].shadowTopicArn is the live destination itself; a shadow topic must be another topic',
+    ],
+    [
+      'a shadow topic that is not a topic',
+      (d) => Object.assign(d.routes[0], { mode: 'shadow', shadowTopicArn: 'acme-shadow' }),
+      'routes.json: routes[0].shadowTopicArn is not an SNS topic ARN: "acme-shadow"',
+    ],
+    [
+      'an unknown mode',
+      (d) => (d.routes[0].mode = 'dark'),
+      'routes.json: routes[0].mode must be "live" or "shadow", got "dark"',
     ],
     [
       'an unknown unmatched action',
@@ -184,5 +210,40 @@ describe('matching routes', () => {
       r.topicArn = 'arn:aws:sns:us-east-1:666666666666:attacker';
     });
     expect(route(routes, event).map((d) => d.topicArn)).toEqual([ACME, BILLING, AUDIT]);
+  });
+});
+
+describe('shadow routes', () => {
+  const SHADOW = 'arn:aws:sns:us-east-1:999999999999:acme-shadow';
+  const doc = (mode: 'live' | 'shadow') => ({
+    routes: [
+      {
+        name: 'acme',
+        when: { sendingAccountId: '111122223333' },
+        to: { topicArn: ACME, format: 'notification' },
+        mode,
+        shadowTopicArn: SHADOW,
+      },
+      { name: 'audit', to: { topicArn: AUDIT, format: 'normalized' } },
+    ],
+  });
+  const acmeBounce = () => eventOf('legacy-bounce-with-dsn', (r) => (r.mail.sendingAccountId = '111122223333'));
+
+  it('deliver to the shadow topic, marked shadow, and never to the live destination', () => {
+    const deliveries = route(compileRoutes(parseRoutesConfig(doc('shadow'))), acmeBounce());
+    expect(deliveries).toEqual([
+      { route: 'acme', topicArn: SHADOW, format: 'notification', shadow: true },
+      { route: 'audit', topicArn: AUDIT, format: 'normalized', shadow: false },
+    ]);
+  });
+
+  it('go live by changing the mode alone: the same file then delivers to the live destination', () => {
+    const deliveries = route(compileRoutes(parseRoutesConfig(doc('live'))), acmeBounce());
+    expect(deliveries[0]).toEqual({ route: 'acme', topicArn: ACME, format: 'notification', shadow: false });
+  });
+
+  it('grant publishing on the shadow topic only while shadowed, on the live one once live', () => {
+    expect(destinationTopics(parseRoutesConfig(doc('shadow')))).toEqual([SHADOW, AUDIT]);
+    expect(destinationTopics(parseRoutesConfig(doc('live')))).toEqual([ACME, AUDIT]);
   });
 });
