@@ -85,9 +85,17 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
   if (parkingTopic !== null && !isStandardTopicArn(parkingTopic) && !/^[A-Za-z0-9_-]{1,256}$/.test(parkingTopic)) {
     throw new ConfigError(`must be an SNS topic ARN or topic name, got "${parkingTopic}"`, 'PARKING_TOPIC');
   }
+  const routes = loadRoutesFile(routesFile, env);
+  const deduping = routes.routes.findIndex((route) => route.dedupe === true);
+  // Until the stack deploys the de-duplication table, a route asking for it must not silently go without.
+  if (deduping >= 0)
+    throw new ConfigError(
+      `routes[${deduping}].dedupe needs the de-duplication table, which this version of the stack does not deploy yet`,
+      routesFile,
+    );
   return {
     routesFile,
-    routes: loadRoutesFile(routesFile, env),
+    routes,
     parkingTopic,
     publish: resolvePublishMode(env),
     logRecipients: envFlag(env, 'LOG_RECIPIENTS'),

@@ -67,23 +67,37 @@ export function logReport(report: BatchReport, logRecipients: boolean): void {
     }
   }
   const { routed, ...counts } = report.counts;
+  // Published messages per route and type; shadow routes and suppressed copies apart.
   const routes: Record<string, Record<string, number>> = {};
-  for (const [key, n] of routed) {
-    const [route, type] = key.split('\t') as [string, string];
-    routes[route] ??= {};
-    routes[route][type] = n;
+  const shadowRoutes: Record<string, Record<string, number>> = {};
+  const suppressedRoutes: Record<string, number> = {};
+  for (const { route, type, shadow, delivered, suppressed } of routed) {
+    if (delivered > 0) {
+      const into = shadow ? shadowRoutes : routes;
+      into[route] ??= {};
+      into[route][type] = delivered;
+    }
+    if (suppressed > 0) suppressedRoutes[route] = (suppressedRoutes[route] ?? 0) + suppressed;
   }
-  logger.info('batch processed', { ...counts, routes });
+  logger.info('batch processed', { ...counts, routes, shadowRoutes, suppressedRoutes });
 }
 
 /** Adds the batch's figures to the metrics buffer; the handler flushes it (publishStoredMetrics). */
 export function recordMetrics(report: BatchReport): void {
   const { counts } = report;
-  for (const [key, count] of counts.routed) {
-    const [route, type] = key.split('\t') as [string, string];
+  const suppressedByRoute = new Map<string, number>();
+  for (const { route, type, shadow, delivered, suppressed } of counts.routed) {
+    if (delivered > 0) {
+      const metric = metrics.singleMetric();
+      metric.addDimensions({ route, type });
+      metric.addMetric(shadow ? 'RecordsShadowed' : 'RecordsRouted', MetricUnit.Count, delivered);
+    }
+    if (suppressed > 0) suppressedByRoute.set(route, (suppressedByRoute.get(route) ?? 0) + suppressed);
+  }
+  for (const [route, suppressed] of suppressedByRoute) {
     const metric = metrics.singleMetric();
-    metric.addDimensions({ route, type });
-    metric.addMetric('RecordsRouted', MetricUnit.Count, count);
+    metric.addDimensions({ route });
+    metric.addMetric('DuplicatesSuppressed', MetricUnit.Count, suppressed);
   }
   metrics.addMetric('RecordsReceived', MetricUnit.Count, counts.records);
   metrics.addMetric('RecordsUnmatchedDropped', MetricUnit.Count, counts.dropped);

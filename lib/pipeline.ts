@@ -5,6 +5,7 @@
  * for retry by its trigger. Nothing is swallowed.
  */
 import { createHash } from 'node:crypto';
+import { dedupeKey } from '#lib/dedupe/key';
 import { triggerItems } from '#lib/envelopes/index';
 import { describeError } from '#lib/errors';
 import { feedbackSink } from '#lib/intake';
@@ -121,7 +122,14 @@ export function planOutcome(
       });
     } else {
       const key = `${index}.${d}`;
-      emit({ key, topicArn: delivery.topicArn, body: rendered.body, attributes: rendered.attributes });
+      const message: OutboundMessage = {
+        key,
+        topicArn: delivery.topicArn,
+        body: rendered.body,
+        attributes: rendered.attributes,
+      };
+      if (delivery.dedupe) message.dedupeKey = dedupeKey(event.feedbackKey, delivery.topicArn);
+      emit(message);
       steps.push({ kind: 'publish', delivery, key });
     }
   });
@@ -188,8 +196,19 @@ export interface BatchCounts {
   skippedInputs: number;
   parked: number;
   retry: number;
-  /** Messages published per route name ('(unmatched)' for the unmatched destination) and type. */
-  routed: Map<string, number>;
+  /** Messages not published because a copy of their SES event to the same destination was (lib/dedupe). */
+  suppressed: number;
+  /** Per route ('(unmatched)' for the unmatched destination) and type: what was published and suppressed. */
+  routed: RouteCount[];
+}
+
+export interface RouteCount {
+  route: string;
+  type: EventType;
+  /** A shadow route's deliveries (to its shadow topic), counted apart from live ones. */
+  shadow: boolean;
+  delivered: number;
+  suppressed: number;
 }
 
 function itemOf(outcome: PlannedOutcome): number {
@@ -303,17 +322,18 @@ class Batch {
     skippedInputs: 0,
     parked: 0,
     retry: 0,
-    routed: new Map(),
+    suppressed: 0,
+    routed: [],
   };
   /** Plans kept whole from the start, by outcome index: skipped inputs and records with a poison step. */
   readonly #kept = new Map<number, PlannedRecord>();
   /** Per outcome: its trigger item. */
   readonly #outcomeItem: number[] = [];
-  /** Per message, in the order added: its key, and its slot in `#slotKeys` (route and type, for the counts). */
+  /** Per message, in the order added: its key, and its slot in `#slots` (route and type, for the counts). */
   readonly #messageKeys: string[] = [];
   readonly #messageSlots: number[] = [];
-  readonly #slotKeys: string[] = [];
-  readonly #slotOf = new Map<string, Map<string, number>>();
+  readonly #slots: RouteCount[] = [];
+  readonly #slotOf = new Map<string, Map<EventType, number>>();
   readonly #add: (message: OutboundMessage) => void;
 
   constructor(deps: BridgeDeps, readAgain: ReadAgain) {
@@ -342,6 +362,7 @@ class Batch {
           this.#slot(
             step.delivery.route ?? '(unmatched)',
             plan.outcome.kind === 'event' ? plan.outcome.event.type : 'unknown',
+            step.delivery.shadow,
           ),
         );
       else if (step.kind === 'skip') this.#counts.skippedFormat++;
@@ -361,8 +382,6 @@ class Batch {
     const poison: Array<{ index: number; item: number; record: ParkedRecord }> = [];
     // Plans made again for the records with a failed delivery, by outcome index.
     const again = new Map<number, PlannedRecord>();
-    const delivered = new Array<number>(this.#slotKeys.length).fill(0);
-    const deliveredSlots: number[] = [];
     // A session answers in the order messages were added; a publisher that does not is still read by key.
     let position: Map<string, number> | undefined;
     const positionOf = (key: string): number => {
@@ -375,10 +394,14 @@ class Batch {
       const next = results[n];
       const result = next !== undefined && next.key === key ? next : results[positionOf(key)];
       if (result?.status === 'ok') {
-        counts.delivered++;
-        const slot = this.#messageSlots[n] as number;
-        if (delivered[slot] === 0) deliveredSlots.push(slot);
-        delivered[slot] = (delivered[slot] as number) + 1;
+        const slot = this.#slots[this.#messageSlots[n] as number] as RouteCount;
+        if (result.messageId === null) {
+          counts.suppressed++;
+          slot.suppressed++;
+        } else {
+          counts.delivered++;
+          slot.delivered++;
+        }
         continue;
       }
       const plan = this.#planAgain(again, key);
@@ -399,7 +422,7 @@ class Batch {
         record: parkedRecord(plan.outcome, result.code, result.reason, step.delivery, now),
       });
     }
-    for (const slot of deliveredSlots) counts.routed.set(this.#slotKeys[slot] as string, delivered[slot] as number);
+    counts.routed = this.#slots.filter((slot) => slot.delivered > 0 || slot.suppressed > 0);
     for (const plan of this.#kept.values()) {
       for (const step of plan.steps) {
         if (step.kind === 'poison')
@@ -433,8 +456,8 @@ class Batch {
     };
   }
 
-  /** The slot of a (route, type) pair: its `route\ttype` key is built once per batch, not once per message. */
-  #slot(route: string, type: string): number {
+  /** The count slot of a (route, type) pair, found without building a key per message. */
+  #slot(route: string, type: EventType, shadow: boolean): number {
     let byType = this.#slotOf.get(route);
     if (byType === undefined) {
       byType = new Map();
@@ -442,7 +465,7 @@ class Batch {
     }
     let slot = byType.get(type);
     if (slot === undefined) {
-      slot = this.#slotKeys.push(`${route}\t${type}`) - 1;
+      slot = this.#slots.push({ route, type, shadow, delivered: 0, suppressed: 0 }) - 1;
       byType.set(type, slot);
     }
     return slot;

@@ -82,7 +82,8 @@ export const command: Command = {
           doc.error === undefined
             ? await processDocument(doc.value, doc.text, deps)
             : await processBatch([unparsableDocument(doc.error, doc.text)], deps);
-        for (const [key, n] of report.counts.routed) perRoute.set(key, (perRoute.get(key) ?? 0) + n);
+        for (const { route, type, delivered } of report.counts.routed)
+          perRoute.set(`${route}\t${type}`, (perRoute.get(`${route}\t${type}`) ?? 0) + delivered);
         totals.records += report.counts.records;
         totals.delivered += report.counts.delivered;
         totals.skippedFormat += report.counts.skippedFormat;

@@ -8,9 +8,10 @@
  * every write names its own expiry, since DynamoDB's TTL deletes expired items late (up to days).
  */
 
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createLimiter } from '#lib/concurrency';
+
+export { dedupeKey } from './key';
 
 export interface DedupeSettings {
   tableName: string;
@@ -32,14 +33,6 @@ export const DEFAULT_DEDUPE_SETTINGS: Readonly<Omit<DedupeSettings, 'tableName'>
 export type ClaimResult = { kind: 'claimed' } | { kind: 'duplicate' } | { kind: 'unavailable'; error: unknown };
 
 export type DynamoSender = Pick<DynamoDBClient, 'send'>;
-
-/**
- * The table key of one (feedback key, destination) pair. Hashed: a delivery's key holds its recipients (addresses,
- * and too long for a partition key when there are many), and the table should hold no addresses at all.
- */
-export function dedupeKey(feedbackKey: string, destination: string): string {
-  return createHash('sha256').update(destination).update('\n').update(feedbackKey).digest('base64url');
-}
 
 export class DedupeStore {
   readonly #client: DynamoSender;

@@ -16,13 +16,20 @@ export interface OutboundMessage {
   topicArn: string;
   body: string;
   attributes: Record<string, MessageAttribute>;
+  /** The de-duplication table key of this (SES event, destination), when its route de-duplicates (lib/dedupe). */
+  dedupeKey?: string;
 }
 
 /** Why a message could not be delivered. `retryable` failures may succeed later; `poison` ones never will. */
 export type PublishOutcome =
   | { key: string; status: 'ok'; messageId: string }
   | { key: string; status: 'retryable'; code: string; reason: string }
-  | { key: string; status: 'poison'; code: string; reason: string };
+  | { key: string; status: 'poison'; code: string; reason: string }
+  /**
+   * Settled without publishing: a copy of the same SES event to the same destination is pending or was delivered
+   * (lib/dedupe). Nothing is left to do for it, like a delivered message, but it is counted apart.
+   */
+  | { key: string; status: 'ok'; messageId: null; suppressed: true };
 
 /**
  * One batch's publishing: messages are added as they are rendered, and the publisher may send a full request

@@ -39,6 +39,8 @@ export interface Route {
   mode?: RouteMode;
   /** Where a shadow route publishes; kept (and unused) on a live route, so a cutover is a one-word change. */
   shadowTopicArn?: string | null;
+  /** Suppress copies of one SES event to this route's destination (lib/dedupe); false when absent. */
+  dedupe?: boolean;
 }
 
 export type Unmatched = { action: 'drop' } | { action: 'fail' } | { action: 'deliver'; to: Destination };
@@ -153,14 +155,16 @@ export function parseRoutesConfig(doc: unknown, source = 'routes'): RoutesConfig
     const routes = doc.routes.map((route, i): Route => {
       const path = `routes[${i}]`;
       if (!isObject(route)) fail(path, `must be an object with name, when and to, got ${kindOf(route)}`);
-      checkKeys(route, path, ['name', 'when', 'to', 'mode', 'shadowTopicArn', 'description']);
+      checkKeys(route, path, ['name', 'when', 'to', 'mode', 'shadowTopicArn', 'dedupe', 'description']);
       const { name } = route;
       if (typeof name !== 'string' || !ROUTE_NAME.test(name))
         fail(`${path}.name`, `must be 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(name)}`);
       if (names.has(name)) fail(`${path}.name`, `"${name}" is used by an earlier route; route names must be unique`);
       names.add(name);
       const to = parseDestination(route.to, `${path}.to`);
-      return { name, when: parseWhen(route.when, `${path}.when`), to, ...parseMode(route, path, to) };
+      const { dedupe = false } = route;
+      if (typeof dedupe !== 'boolean') fail(`${path}.dedupe`, `must be true or false, got ${JSON.stringify(dedupe)}`);
+      return { name, when: parseWhen(route.when, `${path}.when`), to, ...parseMode(route, path, to), dedupe };
     });
     return { routes, unmatched: parseUnmatched(doc.unmatched) };
   } catch (err) {

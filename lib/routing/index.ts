@@ -23,6 +23,8 @@ export interface Delivery {
   format: Destination['format'];
   /** True for a shadow route's delivery (never sent to the live destination; marked with a `shadow` attribute). */
   shadow: boolean;
+  /** True when the route suppresses copies of one SES event (lib/dedupe). */
+  dedupe: boolean;
 }
 
 interface CompiledRoute {
@@ -68,6 +70,7 @@ function compileRoute(route: Route): CompiledRoute {
       topicArn: publishTopicOf(route),
       format: route.to.format,
       shadow: route.mode === 'shadow',
+      dedupe: route.dedupe === true,
     }),
   };
 }
@@ -110,5 +113,7 @@ export function route(routes: CompiledRoutes, event: FeedbackEvent): Delivery[] 
 
 /** The delivery for an unmatched event when `unmatched.action` is `deliver`, else null. */
 export function unmatchedDelivery(routes: CompiledRoutes): Delivery | null {
-  return routes.unmatched.action === 'deliver' ? { route: null, ...routes.unmatched.to, shadow: false } : null;
+  return routes.unmatched.action === 'deliver'
+    ? { route: null, ...routes.unmatched.to, shadow: false, dedupe: false }
+    : null;
 }

@@ -257,7 +257,7 @@ describe('publishing through the fake server', () => {
     // Each outcome carries the MessageId the server gave, and attributes arrive intact.
     const byId = new Map(fake.state.published.map((m) => [m.messageId, m]));
     for (const [i, o] of outcomes.entries()) {
-      const got = o.status === 'ok' ? byId.get(o.messageId) : undefined;
+      const got = o.status === 'ok' && o.messageId !== null ? byId.get(o.messageId) : undefined;
       expect(got?.topicArn).toBe(input[i]!.topicArn);
       expect(got?.body).toBe(input[i]!.body);
       expect(got?.attributes).toEqual(input[i]!.attributes);

@@ -44,6 +44,7 @@ describe('validating the routes file', () => {
           to: { topicArn: ACME, format: 'notification' },
           mode: 'live',
           shadowTopicArn: null,
+          dedupe: false,
         },
       ],
       unmatched: { action: 'drop' },
@@ -125,6 +126,11 @@ describe('validating the routes file', () => {
       'an unknown mode',
       (d) => (d.routes[0].mode = 'dark'),
       'routes.json: routes[0].mode must be "live" or "shadow", got "dark"',
+    ],
+    [
+      'a dedupe flag that is not a boolean',
+      (d) => (d.routes[0].dedupe = 'yes'),
+      'routes.json: routes[0].dedupe must be true or false, got "yes"',
     ],
     [
       'an unknown unmatched action',
@@ -232,14 +238,20 @@ describe('shadow routes', () => {
   it('deliver to the shadow topic, marked shadow, and never to the live destination', () => {
     const deliveries = route(compileRoutes(parseRoutesConfig(doc('shadow'))), acmeBounce());
     expect(deliveries).toEqual([
-      { route: 'acme', topicArn: SHADOW, format: 'notification', shadow: true },
-      { route: 'audit', topicArn: AUDIT, format: 'normalized', shadow: false },
+      { route: 'acme', topicArn: SHADOW, format: 'notification', shadow: true, dedupe: false },
+      { route: 'audit', topicArn: AUDIT, format: 'normalized', shadow: false, dedupe: false },
     ]);
   });
 
   it('go live by changing the mode alone: the same file then delivers to the live destination', () => {
     const deliveries = route(compileRoutes(parseRoutesConfig(doc('live'))), acmeBounce());
-    expect(deliveries[0]).toEqual({ route: 'acme', topicArn: ACME, format: 'notification', shadow: false });
+    expect(deliveries[0]).toEqual({
+      route: 'acme',
+      topicArn: ACME,
+      format: 'notification',
+      shadow: false,
+      dedupe: false,
+    });
   });
 
   it('grant publishing on the shadow topic only while shadowed, on the live one once live', () => {
