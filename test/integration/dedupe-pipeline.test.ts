@@ -14,28 +14,11 @@ import { compileRoutes } from '#lib/routing/index';
 import { createDedupeTable, type LocalDynamo, startLocalDynamo } from '#test/support/dynamodb-local';
 import { eventBridgeEvent, lambdaSqsEvent, sqsBodyFromSns } from '#test/support/envelopes';
 import { eventText } from '#test/support/fixtures';
+import { recordingPublisher } from '#test/support/recording-publisher';
 
 const TABLE = 'bridge-dedupe';
 const ACME = 'arn:aws:sns:us-east-1:111122223333:acme-ses-feedback';
 const DAY = 24 * 3_600_000;
-
-/** A publisher that records what it is given and says every message was delivered. */
-function recordingPublisher(): Publisher & { sent: OutboundMessage[] } {
-  const sent: OutboundMessage[] = [];
-  return {
-    sent,
-    open() {
-      const added: OutboundMessage[] = [];
-      return {
-        add: (message) => added.push(message),
-        finish: async () => {
-          sent.push(...added);
-          return added.map((m, i): PublishOutcome => ({ key: m.key, status: 'ok', messageId: `m-${sent.length + i}` }));
-        },
-      };
-    },
-  };
-}
 
 const routes = (dedupe: boolean) =>
   compileRoutes(
@@ -63,17 +46,17 @@ beforeAll(async () => {
 afterAll(() => dynamo.close());
 
 function bridge(options: { dedupe?: boolean; table?: string; onUnavailable?: OnUnavailable; now: () => number }) {
-  const inner = recordingPublisher();
+  const { publisher: recording, sent } = recordingPublisher();
   const tableErrors: unknown[] = [];
   const store = new DedupeStore(dynamo.client, { ...DEFAULT_DEDUPE_SETTINGS, tableName: options.table ?? TABLE });
-  const publisher = createDedupingPublisher(inner, {
+  const publisher = createDedupingPublisher(recording, {
     store,
     onUnavailable: options.onUnavailable ?? 'publish',
     now: options.now,
     onTableError: (error) => tableErrors.push(error),
   });
   const deps = { routes: routes(options.dedupe ?? true), publisher, parkingTopicArn: null };
-  return { inner, tableErrors, run: (event: unknown) => processDocument(event, null, deps) };
+  return { inner: { sent }, tableErrors, run: (event: unknown) => processDocument(event, null, deps) };
 }
 
 describe('de-duplication across payload formats', () => {

@@ -7,6 +7,7 @@ import type { OutboundMessage, Publisher, PublishOutcome } from '#lib/publish/ty
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes } from '#lib/routing/index';
 import { loadEvent } from '#test/support/fixtures';
+import { recordingPublisher } from '#test/support/recording-publisher';
 
 const ACME = 'arn:aws:sns:us-east-1:111122223333:acme-ses-feedback';
 const BILLING = 'arn:aws:sns:us-east-1:444455556666:billing-ses-events';
@@ -22,28 +23,6 @@ const routesFor = (unmatched: unknown = { action: 'drop' }) =>
       unmatched,
     }),
   );
-
-/** A publisher that records what it is given and answers per topic. */
-function recordingPublisher(answer: (m: OutboundMessage) => PublishOutcome['status'] = () => 'ok') {
-  const sent: OutboundMessage[] = [];
-  const publisher: Publisher = {
-    open() {
-      const added: OutboundMessage[] = [];
-      return {
-        add: (message) => added.push(message),
-        finish: async () => {
-          sent.push(...added);
-          return added.map((m): PublishOutcome => {
-            const status = answer(m);
-            if (status === 'ok') return { key: m.key, status, messageId: `id-${m.key}` };
-            return { key: m.key, status, code: status === 'poison' ? 'NotFound' : 'InternalError', reason: 'test' };
-          });
-        },
-      };
-    },
-  };
-  return { publisher, sent };
-}
 
 describe('processing a batch', () => {
   it('delivers each record to its delegate and parks the bad ones with their reason and original text', async () => {
