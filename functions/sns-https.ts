@@ -3,12 +3,19 @@
  * Thin adapter: build the dependencies once per cold start (on the first invocation: a module that throws while
  * loading hangs `serverless invoke local`), then lib/sns-https decides and answers.
  */
+
+import type { Context } from 'aws-lambda';
 import { snsClient } from '#lib/aws-clients';
 import { logger } from '#lib/logger';
 import { CertificateStore, httpsCertFetcher } from '#lib/sns-https/certs';
 import { loadSnsHttpsConfig } from '#lib/sns-https/config';
 import { confirmWithSns } from '#lib/sns-https/confirm';
-import { handleSnsHttpsRequest, RecentMessageIds, type SnsHttpsDeps } from '#lib/sns-https/handle';
+import {
+  handleSnsHttpsRequest,
+  type InvocationContext,
+  RecentMessageIds,
+  type SnsHttpsDeps,
+} from '#lib/sns-https/handle';
 import { pipelineOnNotification } from '#lib/sns-https/notify';
 import { type HttpResponse, requestFromEvent } from '#lib/sns-https/request';
 import { TEST_CERT_PEM, TEST_CERT_URL } from '#lib/sns-https/test-certificate';
@@ -29,17 +36,22 @@ export function defaultSnsHttpsDeps(env: NodeJS.ProcessEnv = process.env): SnsHt
   };
 }
 
-/** A handler over the given dependencies, built on its first invocation and kept for the container's life. */
-export function createSnsHttpsHandler(build: () => SnsHttpsDeps): (event: unknown) => Promise<HttpResponse> {
+/**
+ * A handler over the given dependencies, built on its first invocation and kept for the container's life. The
+ * Lambda context goes on to the runtime, whose function ARN completes a bare PARKING_TOPIC name.
+ */
+export function createSnsHttpsHandler(
+  build: () => SnsHttpsDeps,
+): (event: unknown, context?: InvocationContext) => Promise<HttpResponse> {
   let deps: SnsHttpsDeps | undefined;
-  return async (event) => {
+  return async (event, context) => {
     // A ConfigError is thrown (the invocation fails, SNS sees a 5xx and retries) until the configuration is fixed.
     deps ??= build();
-    return handleSnsHttpsRequest(requestFromEvent(event), deps);
+    return handleSnsHttpsRequest(requestFromEvent(event), deps, context);
   };
 }
 
-export const handler = createSnsHttpsHandler(() => {
+export const handler: (event: unknown, context: Context) => Promise<HttpResponse> = createSnsHttpsHandler(() => {
   try {
     return defaultSnsHttpsDeps();
   } catch (err) {

@@ -21,6 +21,8 @@ export const RejectCode = {
   rawDeliveryDisabled: 'raw_delivery_disabled',
   tooLarge: 'too_large',
   malformed: 'malformed',
+  unexpectedKey: 'unexpected_key',
+  duplicateKey: 'duplicate_key',
   typeMismatch: 'type_mismatch',
   topicMismatch: 'topic_mismatch',
   untrustedCertUrl: 'untrusted_cert_url',
@@ -38,6 +40,8 @@ export const REJECT_STATUS: Readonly<Record<RejectCode, number>> = {
   raw_delivery_disabled: 403,
   too_large: 413,
   malformed: 400,
+  unexpected_key: 400,
+  duplicate_key: 400,
   type_mismatch: 400,
   topic_mismatch: 403,
   untrusted_cert_url: 403,
@@ -65,16 +69,15 @@ export type Decision =
     }
   | { action: 'confirm'; message: SnsHttpMessage }
   | { action: 'ignore-unsubscribe'; message: SnsHttpMessage }
-  | { action: 'notify'; raw: false; message: SnsHttpMessage; body: Record<string, unknown>; rawText: string }
-  | {
-      action: 'notify';
-      raw: true;
-      message: null;
-      body: Record<string, unknown>;
-      rawText: string;
-      topicArn: string;
-      messageId: string | null;
-    };
+  | NotifyDecision;
+
+/**
+ * A notification to hand to the pipeline: a verified post (only its signed fields are read from then on), or an
+ * authenticated raw-delivery post (its text is the SES record; the topic is the allowlisted header's).
+ */
+export type NotifyDecision =
+  | { action: 'notify'; raw: false; message: SnsHttpMessage }
+  | { action: 'notify'; raw: true; text: string; topicArn: string; messageId: string | null };
 
 function reject(
   code: RejectCode,
@@ -152,9 +155,7 @@ export async function decide(
     return {
       action: 'notify',
       raw: true,
-      message: null,
-      body,
-      rawText: req.body,
+      text: req.body,
       topicArn: headerTopic,
       messageId: req.headers['x-amz-sns-message-id'] ?? null,
     };
@@ -164,7 +165,7 @@ export async function decide(
   try {
     msg = parseSnsHttpBody(req.body);
   } catch (err) {
-    if (err instanceof MalformedMessageError) return reject(RejectCode.malformed, err.message, headerTopic);
+    if (err instanceof MalformedMessageError) return reject(err.code, err.message, headerTopic);
     throw err;
   }
   if (headerType !== msg.Type) {
@@ -193,7 +194,7 @@ export async function decide(
     case SnsMessageType.unsubscribeConfirmation:
       return { action: 'ignore-unsubscribe', message: msg };
     case SnsMessageType.notification:
-      return { action: 'notify', raw: false, message: msg, body: msg.body, rawText: req.body };
+      return { action: 'notify', raw: false, message: msg };
     default: {
       const never: never = msg.Type;
       throw new Error(`unhandled message type ${String(never)}`);

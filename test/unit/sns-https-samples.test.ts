@@ -44,8 +44,8 @@ describe('the sample events under events/sns-https/', () => {
     const handler = createSnsHttpsHandler(() => ({
       ...defaultSnsHttpsDeps({ ...localEnv, ...env }),
       confirm: confirmWithSns((region) => new SNSClient({ region })),
-      onNotification: async (_body, rawText) => {
-        notifications.push(rawText);
+      onNotification: async (post) => {
+        notifications.push(post.raw ? post.text : post.message.Message);
         return 'delivered';
       },
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
