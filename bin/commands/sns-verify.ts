@@ -136,7 +136,9 @@ export const command: Command = {
     const offline = async (url: string): Promise<string> => {
       throw new CertFetchError(`no certificate supplied for ${url}`, false);
     };
-    const certs = new CertificateStore(fetch ? httpsCertFetcher() : offline, certOptions.length + 20);
+    const certs = new CertificateStore(fetch ? httpsCertFetcher() : offline, {
+      maxEntries: certOptions.length + 20,
+    });
     for (const value of certOptions) parseCertOption(value, io, certs);
     const opts: Options = { certs, maxAgeSeconds, fetch };
 

@@ -94,8 +94,9 @@ const RAW_HEADER = 'x-amz-sns-rawdelivery';
 
 /**
  * Decides what to do with one request, checking in this order: topic allowlist (403 before anything else),
- * method, basic auth (when configured), raw delivery, body size and shape, `x-amz-sns-message-type` against the
- * body's `Type`, the body's TopicArn against the header, the signature, then the Timestamp window.
+ * method, basic auth (when configured), body size, raw delivery, body shape (no key SNS does not write, none
+ * twice), `x-amz-sns-message-type` against the body's `Type`, the body's TopicArn against the header, the
+ * Timestamp window, then the signature (its version, the certificate URL pin, and only then a certificate fetch).
  * `now` is in milliseconds.
  */
 export async function decide(
@@ -183,10 +184,11 @@ export async function decide(
       msg.MessageId,
     );
   }
-  const signature = await verifySignature(msg, certs, now);
-  if (!signature.ok) return reject(signature.code, signature.reason, headerTopic, msg.MessageId);
+  // Everything that needs no certificate comes first: a stale or replayed post never causes a fetch.
   const fresh = checkTimestamp(msg, now, config.maxAgeSeconds);
   if (!fresh.ok) return reject(fresh.code, fresh.reason, headerTopic, msg.MessageId);
+  const signature = await verifySignature(msg, certs, now);
+  if (!signature.ok) return reject(signature.code, signature.reason, headerTopic, msg.MessageId);
 
   switch (msg.Type) {
     case SnsMessageType.subscriptionConfirmation:

@@ -505,6 +505,52 @@ describe('the SNS HTTPS intake, given posts built around a genuine signed notifi
     });
   }
 
+  it('refuses a stale notification, genuinely signed, before fetching any certificate', async () => {
+    const { handler, fetches } = intake();
+    const body = signBody(
+      notificationBody({ message: FORGED, timestamp: new Date(Date.now() - 3_601_000).toISOString() }),
+      {
+        certUrl: testCertUrl('us-east-1').replace('TESTONLY', 'NEVERFETCHED'),
+      },
+    );
+    expect(answerOf(await handler(postText(JSON.stringify(body), body), bridge.context))).toEqual([
+      403,
+      'stale_timestamp',
+    ]);
+    expect(fetches).toEqual([]);
+    expect(published()).toEqual([]);
+  });
+
+  it('bounds a fetch storm of 30 posts naming made-up certificates to 10 fetches; the rest are answered 503', async () => {
+    const { handler, fetches } = intake();
+    const answers: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const body = signBody(notificationBody({ message: FORGED }), {
+        certUrl: testCertUrl('us-east-1').replace('TESTONLY', `STORM${i}`),
+      });
+      answers.push(answerOf(await handler(postText(JSON.stringify(body), body), bridge.context)).join(' '));
+    }
+    expect(fetches).toHaveLength(10);
+    expect(answers).toEqual([
+      ...Array<string>(10).fill('403 untrusted_cert_url'),
+      ...Array<string>(20).fill('503 cert_unavailable'),
+    ]);
+    expect(published()).toEqual([]);
+  });
+
+  it('answers a repeated made-up certificate from its remembered failure, without a second fetch', async () => {
+    const { handler, fetches } = intake();
+    const certUrl = testCertUrl('us-east-1').replace('TESTONLY', 'MADEUP');
+    for (let i = 0; i < 5; i++) {
+      const body = signBody(notificationBody({ message: FORGED }), { certUrl });
+      expect(answerOf(await handler(postText(JSON.stringify(body), body), bridge.context))).toEqual([
+        403,
+        'untrusted_cert_url',
+      ]);
+    }
+    expect(fetches).toEqual([certUrl]);
+  });
+
   it('delivers a genuine signed notification byte for byte, read from its signed Message only', async () => {
     const { handler } = intake();
     const body = signed();

@@ -320,11 +320,43 @@ describe('the certificate cache', () => {
     expect(store.fetches).toEqual([urls[0]]);
   });
 
-  it('does not cache a failed fetch', async () => {
-    const store = testCertStore([]);
+  it('answers a failed fetch from memory for a minute, then fetches that URL again', async () => {
+    let clock = 0;
+    const fetches: string[] = [];
+    const store = new CertificateStore(
+      async (url) => {
+        fetches.push(url);
+        throw new CertFetchError(`fetching ${url} answered HTTP 404`, false);
+      },
+      { now: () => clock },
+    );
     await expect(store.get(urls[0]!)).rejects.toThrow('answered HTTP 404');
+    clock = 59_999;
     await expect(store.get(urls[0]!)).rejects.toThrow('answered HTTP 404');
-    expect(store.fetches).toEqual([urls[0], urls[0]]);
+    expect(fetches).toEqual([urls[0]]);
+    clock = 60_000;
+    await expect(store.get(urls[0]!)).rejects.toThrow('answered HTTP 404');
+    expect(fetches).toEqual([urls[0], urls[0]]);
+  });
+
+  it('starts at most 10 fetches per rolling minute; past that a new URL fails as retryable without a fetch', async () => {
+    let clock = 1_000;
+    const fetches: string[] = [];
+    const bounded = new CertificateStore((url) => (fetches.push(url), Promise.reject(new Error('down'))), {
+      now: () => clock,
+    });
+    const names = Array.from({ length: 12 }, (_, i) => testCertUrl('us-east-1').replace('TESTONLY', `STORM${i}`));
+    for (const url of names.slice(0, 10))
+      await expect(bounded.get(url)).rejects.toThrow(`fetching ${url} failed: down`);
+    const refused = bounded.get(names[10]!);
+    await expect(refused).rejects.toThrow(
+      '10 certificate fetches were started in the last minute, the most this container makes; not fetched',
+    );
+    await expect(refused).rejects.toMatchObject({ transient: true });
+    expect(fetches).toHaveLength(10);
+    clock = 61_000;
+    await expect(bounded.get(names[11]!)).rejects.toThrow('failed: down');
+    expect(fetches).toHaveLength(11);
   });
 
   it('refuses a body that is not a certificate', async () => {
