@@ -88,7 +88,7 @@ async function verifyText(text: string, opts: Options, now: number): Promise<{ v
   const signature = await verifySignature(msg, opts.certs, now);
   if (!signature.ok) return { valid: false, reason: signature.reason };
   if (opts.maxAgeSeconds !== null) {
-    const fresh = checkTimestamp(msg, now, opts.maxAgeSeconds);
+    const fresh = checkTimestamp(msg, now, opts.maxAgeSeconds, opts.maxAgeSeconds);
     if (!fresh.ok) return { valid: false, reason: fresh.reason };
   }
   return {

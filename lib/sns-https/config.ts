@@ -10,8 +10,12 @@ import { ConfigError } from '#lib/errors';
 export interface SnsHttpsConfig {
   /** Topic ARNs allowed to post; anything else is refused with 403 before the body is read. */
   allowedTopicArns: ReadonlySet<string>;
-  /** How old (or how far ahead) a signed Timestamp may be, in seconds. */
+  /** How old a signed Timestamp may be, in seconds. */
   maxAgeSeconds: number;
+  /** How far ahead of this function's clock a signed Timestamp may be, in seconds (clock skew). */
+  maxFutureSkewSeconds: number;
+  /** The SignatureVersions accepted: "1" (SHA1withRSA) and "2" (SHA256withRSA), or "2" only. */
+  signatureVersions: ReadonlySet<string>;
   /** Accept raw-delivery posts (no SNS envelope, no signature). Requires basic auth. */
   rawDelivery: boolean;
   /** HTTP basic auth credentials; when set, every post must carry them. */
@@ -24,6 +28,8 @@ export interface SnsHttpsConfig {
 export const ENV = {
   allowedTopicArns: 'SNS_HTTPS_ALLOWED_TOPIC_ARNS',
   maxAgeSeconds: 'SNS_HTTPS_MAX_AGE_SECONDS',
+  maxFutureSkewSeconds: 'SNS_HTTPS_MAX_FUTURE_SKEW_SECONDS',
+  signatureVersions: 'SNS_HTTPS_SIGNATURE_VERSIONS',
   rawDelivery: 'SNS_HTTPS_RAW_DELIVERY',
   basicAuthUser: 'SNS_HTTPS_BASIC_AUTH_USER',
   basicAuthPassword: 'SNS_HTTPS_BASIC_AUTH_PASSWORD',
@@ -35,6 +41,36 @@ export const ENV = {
  * delivery policy can spread retries over up to an hour; a shorter window would refuse SNS's own late retries.
  */
 export const DEFAULT_MAX_AGE_SECONDS = 3600;
+
+/**
+ * Default future clock skew: five minutes. SNS stamps a message when it is published and keeps that Timestamp on
+ * retries, so a genuine one is never ahead of the function's clock by more than the two clocks' drift.
+ */
+export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 300;
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const text = (env[name] ?? '').trim();
+  if (text === '') return fallback;
+  if (!/^\d{1,10}$/.test(text) || Number(text) < min) {
+    throw new ConfigError(`must be a whole number of seconds of at least ${min}, got "${text}"`, name);
+  }
+  return Number(text);
+}
+
+/** "1,2" (the default: SNS topics sign with version 1 unless their SignatureVersion attribute says 2) or "2". */
+function signatureVersions(env: NodeJS.ProcessEnv): ReadonlySet<string> {
+  const text = (env[ENV.signatureVersions] ?? '').trim();
+  if (text === '') return new Set(['1', '2']);
+  const versions = new Set(text.split(',').map((v) => v.trim()));
+  const valid = versions.has('2') && [...versions].every((v) => v === '1' || v === '2');
+  if (!valid) {
+    throw new ConfigError(
+      `must be "1,2" (SHA1 and SHA256 signatures) or "2" (SHA256 only: set each topic's SignatureVersion attribute to 2 first), got "${text}"`,
+      ENV.signatureVersions,
+    );
+  }
+  return versions;
+}
 
 /**
  * Reads and validates the intake configuration. Throws ConfigError naming the variable and what to fix.
@@ -62,14 +98,8 @@ export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
   });
   if (allowed.size === 0) throw new ConfigError('lists no topic ARN', ENV.allowedTopicArns);
 
-  let maxAgeSeconds = DEFAULT_MAX_AGE_SECONDS;
-  const maxAgeText = (env[ENV.maxAgeSeconds] ?? '').trim();
-  if (maxAgeText !== '') {
-    if (!/^\d{1,10}$/.test(maxAgeText) || Number(maxAgeText) < 1) {
-      throw new ConfigError(`must be a whole number of seconds of at least 1, got "${maxAgeText}"`, ENV.maxAgeSeconds);
-    }
-    maxAgeSeconds = Number(maxAgeText);
-  }
+  const maxAgeSeconds = seconds(env, ENV.maxAgeSeconds, DEFAULT_MAX_AGE_SECONDS, 1);
+  const maxFutureSkewSeconds = seconds(env, ENV.maxFutureSkewSeconds, DEFAULT_MAX_FUTURE_SKEW_SECONDS, 0);
 
   const user = env[ENV.basicAuthUser] ?? '';
   const password = env[ENV.basicAuthPassword] ?? '';
@@ -103,5 +133,13 @@ export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
     );
   }
 
-  return { allowedTopicArns: allowed, maxAgeSeconds, rawDelivery, basicAuth, trustTestCertificate };
+  return {
+    allowedTopicArns: allowed,
+    maxAgeSeconds,
+    maxFutureSkewSeconds,
+    signatureVersions: signatureVersions(env),
+    rawDelivery,
+    basicAuth,
+    trustTestCertificate,
+  };
 }

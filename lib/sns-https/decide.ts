@@ -27,6 +27,7 @@ export const RejectCode = {
   topicMismatch: 'topic_mismatch',
   untrustedCertUrl: 'untrusted_cert_url',
   badSignature: 'bad_signature',
+  signatureVersionRefused: 'signature_version_refused',
   staleTimestamp: 'stale_timestamp',
   certUnavailable: 'cert_unavailable',
 } as const;
@@ -46,6 +47,7 @@ export const REJECT_STATUS: Readonly<Record<RejectCode, number>> = {
   topic_mismatch: 403,
   untrusted_cert_url: 403,
   bad_signature: 403,
+  signature_version_refused: 403,
   stale_timestamp: 403,
   // The certificate host did not answer: the post may well be genuine, and SNS will retry it.
   cert_unavailable: 503,
@@ -96,7 +98,8 @@ const RAW_HEADER = 'x-amz-sns-rawdelivery';
  * Decides what to do with one request, checking in this order: topic allowlist (403 before anything else),
  * method, basic auth (when configured), body size, raw delivery, body shape (no key SNS does not write, none
  * twice), `x-amz-sns-message-type` against the body's `Type`, the body's TopicArn against the header, the
- * Timestamp window, then the signature (its version, the certificate URL pin, and only then a certificate fetch).
+ * SignatureVersion policy, the Timestamp window (age, future skew), then the signature (the certificate URL pin,
+ * and only then a certificate fetch).
  * `now` is in milliseconds.
  */
 export async function decide(
@@ -185,7 +188,18 @@ export async function decide(
     );
   }
   // Everything that needs no certificate comes first: a stale or replayed post never causes a fetch.
-  const fresh = checkTimestamp(msg, now, config.maxAgeSeconds);
+  if (
+    (msg.SignatureVersion === '1' || msg.SignatureVersion === '2') &&
+    !config.signatureVersions.has(msg.SignatureVersion)
+  ) {
+    return reject(
+      RejectCode.signatureVersionRefused,
+      `SignatureVersion ${msg.SignatureVersion} (SHA1) is refused: this endpoint accepts SignatureVersion ${[...config.signatureVersions].join(', ')}; set the topic's SignatureVersion attribute to 2`,
+      headerTopic,
+      msg.MessageId,
+    );
+  }
+  const fresh = checkTimestamp(msg, now, config.maxAgeSeconds, config.maxFutureSkewSeconds);
   if (!fresh.ok) return reject(fresh.code, fresh.reason, headerTopic, msg.MessageId);
   const signature = await verifySignature(msg, certs, now);
   if (!signature.ok) return reject(signature.code, signature.reason, headerTopic, msg.MessageId);

@@ -372,7 +372,12 @@ interface IntakeCase {
   code: string;
   /** Certificate fetches the request may cause (default: none for a refused post, one for an accepted one). */
   fetches?: number;
+  /** The intake's configuration, when not the default. */
+  config?: Partial<SnsHttpsConfig>;
 }
+
+const SHA256_ONLY: Partial<SnsHttpsConfig> = { signatureVersions: new Set(['2']) };
+const secondsAhead = (s: number) => new Date(Date.now() + s * 1000).toISOString();
 
 const unsignedKeyCases: IntakeCase[] = Object.entries(SMUGGLED).map(([what, keys]) => ({
   name: `${what} added beside a genuine signed notification`,
@@ -472,6 +477,54 @@ const INTAKE_CASES: IntakeCase[] = [
     }),
   ),
   {
+    name: 'a SignatureVersion 1 (SHA1) post where only version 2 is accepted',
+    event: () => {
+      const body = signBody(notificationBody({ message: FORGED }), { certUrl: CERT_URL, version: '1' });
+      return postText(JSON.stringify(body), body);
+    },
+    status: 403,
+    code: 'signature_version_refused',
+    config: SHA256_ONLY,
+  },
+  {
+    name: 'a genuine SignatureVersion 2 post where only version 2 is accepted (routed from its signed Message)',
+    event: () => {
+      const body = signed(JSON.stringify(sqsOf(FORGED)));
+      return postText(JSON.stringify(body), body);
+    },
+    status: 200,
+    code: 'delivered',
+    config: SHA256_ONLY,
+  },
+  {
+    name: 'SignatureVersion "3"',
+    event: () => {
+      const body = { ...signed(FORGED), SignatureVersion: '3' };
+      return postText(JSON.stringify(body), body);
+    },
+    status: 403,
+    code: 'bad_signature',
+  },
+  {
+    name: 'a Timestamp 310 s ahead, past the 300 s of clock skew (inside the one-hour age window)',
+    event: () => {
+      const body = signed(FORGED, { timestamp: secondsAhead(310) });
+      return postText(JSON.stringify(body), body);
+    },
+    status: 403,
+    code: 'stale_timestamp',
+  },
+  {
+    name: 'a Timestamp a day ahead where the clock skew allowed is 0',
+    event: () => {
+      const body = signed(FORGED, { timestamp: secondsAhead(86_400) });
+      return postText(JSON.stringify(body), body);
+    },
+    status: 403,
+    code: 'stale_timestamp',
+    config: { maxFutureSkewSeconds: 0 },
+  },
+  {
     name: 'a genuine notification whose signed Message is an SNS envelope around a forged record',
     event: () => {
       const body = signed(sqsBodyFromSns(FORGED));
@@ -496,7 +549,7 @@ const INTAKE_CASES: IntakeCase[] = [
 describe('the SNS HTTPS intake, given posts built around a genuine signed notification', () => {
   for (const c of INTAKE_CASES) {
     it(`${c.name}: answers ${c.status} ${c.code} and publishes nothing forged`, async () => {
-      const { handler, fetches } = intake();
+      const { handler, fetches } = intake(c.config);
       const res = await handler(c.event(), bridge.context);
       expect(answerOf(res)).toEqual([c.status, c.code]);
       expect(fetches).toHaveLength(c.fetches ?? (c.status === 200 ? 1 : 0));

@@ -541,6 +541,8 @@ describe('configuration', () => {
     expect(config).toEqual({
       allowedTopicArns: new Set([TEST_TOPIC_ARN, OTHER_TOPIC]),
       maxAgeSeconds: 3600,
+      maxFutureSkewSeconds: 300,
+      signatureVersions: new Set(['1', '2']),
       rawDelivery: false,
       basicAuth: null,
       trustTestCertificate: false,

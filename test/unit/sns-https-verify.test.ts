@@ -279,22 +279,26 @@ describe('verifying a signature', () => {
 
 describe('the Timestamp window', () => {
   it('accepts a message as old as the window', () => {
-    expect(checkTimestamp({ Timestamp: '2026-06-01T11:00:00.000Z' }, NOW, 3600)).toEqual({ ok: true });
+    expect(checkTimestamp({ Timestamp: '2026-06-01T11:00:00.000Z' }, NOW, 3600, 300)).toEqual({ ok: true });
   });
 
   it('rejects an older message with its age', () => {
-    expect(checkTimestamp({ Timestamp: '2026-06-01T10:59:59.000Z' }, NOW, 3600)).toEqual({
+    expect(checkTimestamp({ Timestamp: '2026-06-01T10:59:59.000Z' }, NOW, 3600, 300)).toEqual({
       ok: false,
       code: 'stale_timestamp',
       reason: 'Timestamp 2026-06-01T10:59:59.000Z is 3601 s old, more than the 3600 s allowed',
     });
   });
 
-  it('rejects a message from further in the future than the window', () => {
-    expect(checkTimestamp({ Timestamp: '2026-06-01T13:00:01.000Z' }, NOW, 3600)).toEqual({
+  it('accepts a message as far ahead as the clock skew allowed', () => {
+    expect(checkTimestamp({ Timestamp: '2026-06-01T12:05:00.000Z' }, NOW, 3600, 300)).toEqual({ ok: true });
+  });
+
+  it('rejects a message from further ahead than the clock skew, however wide the age window', () => {
+    expect(checkTimestamp({ Timestamp: '2026-06-01T12:05:01.000Z' }, NOW, 3600, 300)).toEqual({
       ok: false,
       code: 'stale_timestamp',
-      reason: 'Timestamp 2026-06-01T13:00:01.000Z is 3601 s in the future, more than the 3600 s allowed',
+      reason: 'Timestamp 2026-06-01T12:05:01.000Z is 301 s in the future, more than the 300 s of clock skew allowed',
     });
   });
 });
