@@ -99,8 +99,13 @@ export function splitDocuments(text: string): Array<{ index: number; text: strin
   }
 }
 
+/**
+ * "not valid JSON (<what and where>)": JSON.parse's reason and position, without the snippet of the input V8 quotes
+ * in some of its messages (`Unexpected token 'j', "jane@exam"... is not valid JSON`), which may hold an address.
+ */
 function parseErrorMessage(err: unknown): string {
-  return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `not valid JSON (${message.replace(/,\s*".*is not valid JSON$/s, ' in JSON')})`;
 }
 
 /** Where unwrapped items go, one at a time and in input order: an array, or a consumer (see readFeedback). */
@@ -439,7 +444,7 @@ export function parseText(text: string, place: Place, item: number, transport: T
       problem(
         out,
         ProblemCode.notSes,
-        `message is plain text, not an SES JSON record: ${preview(text)}`,
+        `message is plain text, not an SES JSON record (${Buffer.byteLength(text)} bytes; the text is parked, not quoted)`,
         pathAt(place, item),
         item,
         transport,
@@ -588,11 +593,6 @@ function firstNonSpace(text: string): string {
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0xfeff) return text[i] as string;
   }
   return '';
-}
-
-function preview(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 60)}...` : oneLine);
 }
 
 function snsHttpTransport(doc: Json): Transport {

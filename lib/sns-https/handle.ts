@@ -4,6 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { ConfigError, describeError } from '#lib/errors';
+import { redactAddresses, redactFields } from '#lib/logger';
 import type { CertificateStore } from './certs';
 import type { SnsHttpsConfig } from './config';
 import { type ConfirmSubscription, isPermanentConfirmError } from './confirm';
@@ -70,7 +71,13 @@ export async function handleSnsHttpsRequest(
   context?: InvocationContext,
 ): Promise<HttpResponse> {
   const now = deps.now?.() ?? Date.now();
-  const log = deps.logger;
+  // Reasons quote what the post says (a topic header, a key, a certificate URL): whoever posts chooses it, so
+  // whatever looks like an address is masked in the logs and the answer (SNS delivery logs record the answer).
+  const log: IntakeLogger = {
+    info: (message, extra) => deps.logger.info(message, redactFields(extra)),
+    warn: (message, extra) => deps.logger.warn(message, redactFields(extra)),
+    error: (message, extra) => deps.logger.error(message, redactFields(extra)),
+  };
   let decision: Awaited<ReturnType<typeof decide>>;
   try {
     decision = await decide(req, deps.config, deps.certs, now);
@@ -92,7 +99,7 @@ export async function handleSnsHttpsRequest(
       else log.warn('SNS HTTPS post rejected', fields);
       const extra: Record<string, string> =
         decision.status === 401 ? { 'www-authenticate': 'Basic realm="ses-bridge", charset="UTF-8"' } : {};
-      return jsonResponse(decision.status, decision.code, decision.reason, extra);
+      return jsonResponse(decision.status, decision.code, redactAddresses(decision.reason), extra);
     }
 
     case 'confirm': {
