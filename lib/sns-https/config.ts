@@ -18,7 +18,11 @@ export interface SnsHttpsConfig {
   signatureVersions: ReadonlySet<string>;
   /** Accept raw-delivery posts (no SNS envelope, no signature). Requires basic auth. */
   rawDelivery: boolean;
-  /** HTTP basic auth credentials; when set, every post must carry them. */
+  /**
+   * HTTP basic auth credentials; when set, every post must carry them. The password is read from SSM Parameter
+   * Store (a SecureString named by SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER) once per container, never from the
+   * environment, the template or the packaging state.
+   */
   basicAuth: { user: string; password: string } | null;
   /** TEST ONLY: trust the committed test certificate (serverless invoke local of the samples). */
   trustTestCertificate: boolean;
@@ -32,7 +36,7 @@ export const ENV = {
   signatureVersions: 'SNS_HTTPS_SIGNATURE_VERSIONS',
   rawDelivery: 'SNS_HTTPS_RAW_DELIVERY',
   basicAuthUser: 'SNS_HTTPS_BASIC_AUTH_USER',
-  basicAuthPassword: 'SNS_HTTPS_BASIC_AUTH_PASSWORD',
+  basicAuthPasswordParameter: 'SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER',
   trustTestCertificate: 'SNS_HTTPS_TRUST_TEST_CERT',
 } as const;
 
@@ -72,11 +76,51 @@ function signatureVersions(env: NodeJS.ProcessEnv): ReadonlySet<string> {
   return versions;
 }
 
+/** The plaintext variable the password used to be read from: refused, so an old setting cannot linger unnoticed. */
+const RETIRED_PASSWORD_VARIABLE = 'SNS_HTTPS_BASIC_AUTH_PASSWORD';
+
+// SSM parameter names (letters, digits, _.-/, at most 2048) or a parameter's ARN (PutParameter API reference).
+const PARAMETER_NAME = /^(?:arn:aws[a-z-]*:ssm:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:parameter\/)?[A-Za-z0-9_./-]{1,2048}$/;
+
+/**
+ * The name (or ARN) of the SSM SecureString holding the basic auth password, or null when basic auth is off.
+ * Throws ConfigError when only one of the user and the parameter is set, or the name is not a parameter name.
+ */
+export function basicAuthPasswordParameter(env: NodeJS.ProcessEnv): string | null {
+  if ((env[RETIRED_PASSWORD_VARIABLE] ?? '') !== '') {
+    throw new ConfigError(
+      `is no longer read, so the password stays out of the environment and the template: store it as an SSM SecureString and set ${ENV.basicAuthPasswordParameter} to its name`,
+      RETIRED_PASSWORD_VARIABLE,
+    );
+  }
+  const user = env[ENV.basicAuthUser] ?? '';
+  const parameter = (env[ENV.basicAuthPasswordParameter] ?? '').trim();
+  if ((user === '') !== (parameter === '')) {
+    throw new ConfigError(
+      `set both ${ENV.basicAuthUser} and ${ENV.basicAuthPasswordParameter}, or neither`,
+      user === '' ? ENV.basicAuthUser : ENV.basicAuthPasswordParameter,
+    );
+  }
+  if (parameter === '') return null;
+  if (!PARAMETER_NAME.test(parameter)) {
+    throw new ConfigError(
+      `is not an SSM parameter name or ARN (letters, digits and _.-/), got "${parameter.slice(0, 100)}"`,
+      ENV.basicAuthPasswordParameter,
+    );
+  }
+  return parameter;
+}
+
 /**
  * Reads and validates the intake configuration. Throws ConfigError naming the variable and what to fix.
  * `SNS_HTTPS_ALLOWED_TOPIC_ARNS` is a comma-separated list of exact topic ARNs (no wildcards).
+ * `secrets.basicAuthPassword` is the value of the parameter {@link basicAuthPasswordParameter} names, read by the
+ * caller (lib/sns-https/secret.ts) when basic auth is configured.
  */
-export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
+export function loadSnsHttpsConfig(
+  env: NodeJS.ProcessEnv,
+  secrets: { basicAuthPassword?: string } = {},
+): SnsHttpsConfig {
   const listText = (env[ENV.allowedTopicArns] ?? '').trim();
   if (listText === '') {
     throw new ConfigError(
@@ -102,24 +146,24 @@ export function loadSnsHttpsConfig(env: NodeJS.ProcessEnv): SnsHttpsConfig {
   const maxFutureSkewSeconds = seconds(env, ENV.maxFutureSkewSeconds, DEFAULT_MAX_FUTURE_SKEW_SECONDS, 0);
 
   const user = env[ENV.basicAuthUser] ?? '';
-  const password = env[ENV.basicAuthPassword] ?? '';
-  if ((user === '') !== (password === '')) {
-    throw new ConfigError(
-      `set both ${ENV.basicAuthUser} and ${ENV.basicAuthPassword}, or neither`,
-      user === '' ? ENV.basicAuthUser : ENV.basicAuthPassword,
-    );
-  }
+  const parameter = basicAuthPasswordParameter(env);
   if (user.includes(':'))
     throw new ConfigError(
       'must not contain ":" (HTTP basic auth separates user and password with it)',
       ENV.basicAuthUser,
     );
-  const basicAuth = user === '' ? null : { user, password };
+  let basicAuth: SnsHttpsConfig['basicAuth'] = null;
+  if (parameter !== null) {
+    const password = secrets.basicAuthPassword;
+    if (password === undefined || password === '')
+      throw new ConfigError(`parameter "${parameter}" gave no password`, ENV.basicAuthPasswordParameter);
+    basicAuth = { user, password };
+  }
 
   const rawDelivery = envFlag(env, ENV.rawDelivery);
   if (rawDelivery && basicAuth === null) {
     throw new ConfigError(
-      `raw-delivery posts carry no signature, so they are accepted only with HTTP basic auth: set ${ENV.basicAuthUser} and ${ENV.basicAuthPassword} (and put them in the subscription's endpoint URL), or set ${ENV.rawDelivery}=false`,
+      `raw-delivery posts carry no signature, so they are accepted only with HTTP basic auth: set ${ENV.basicAuthUser} and ${ENV.basicAuthPasswordParameter} (and put the credentials in the subscription's endpoint URL), or set ${ENV.rawDelivery}=false`,
       ENV.rawDelivery,
     );
   }

@@ -54,7 +54,11 @@ function harness(env: Record<string, string> = {}, certs = testCertStore()): Har
   const log = (level: string) => (message: string, extra: Record<string, unknown>) =>
     h.logs.push({ level, message, extra });
   const deps: SnsHttpsDeps = {
-    config: loadSnsHttpsConfig({ SNS_HTTPS_ALLOWED_TOPIC_ARNS: `${TEST_TOPIC_ARN},${OTHER_TOPIC}`, ...env }),
+    // The password a SecureString would hold (read from SSM in production: test/integration/sns-https-secret.test.ts).
+    config: loadSnsHttpsConfig(
+      { SNS_HTTPS_ALLOWED_TOPIC_ARNS: `${TEST_TOPIC_ARN},${OTHER_TOPIC}`, ...env },
+      { basicAuthPassword: 'correct horse' },
+    ),
     certs,
     confirm: confirmWithSns((region) => {
       h.regions.push(region);
@@ -412,7 +416,7 @@ describe('raw message delivery', () => {
   const enabled = {
     SNS_HTTPS_RAW_DELIVERY: 'true',
     SNS_HTTPS_BASIC_AUTH_USER: 'sns',
-    SNS_HTTPS_BASIC_AUTH_PASSWORD: 'correct horse',
+    SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: '/bridge/sns-https/basic-auth-password',
   };
 
   it('is delivered with the right basic auth credentials', async () => {
@@ -505,6 +509,13 @@ describe('asking SNS to retry only when a retry can help', () => {
 
 describe('configuration', () => {
   it('is read on the first invocation, not when the module loads, and names the variable to fix', async () => {
+    const handler = createSnsHttpsHandler(() => defaultSnsHttpsDeps({ SNS_HTTPS_BASIC_AUTH_PASSWORD: 'plaintext' }));
+    await expect(handler(functionUrlEvent('{}', {}))).rejects.toThrow(
+      'SNS_HTTPS_BASIC_AUTH_PASSWORD: is no longer read, so the password stays out of the environment and the template: store it as an SSM SecureString and set SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER to its name',
+    );
+  });
+
+  it('names the allowlist when it is missing', async () => {
     const handler = createSnsHttpsHandler(() => defaultSnsHttpsDeps({}));
     await expect(handler(functionUrlEvent('{}', {}))).rejects.toThrow(
       'SNS_HTTPS_ALLOWED_TOPIC_ARNS: is empty: set it to the comma-separated ARNs of the SNS topics allowed to post to this endpoint',
@@ -522,7 +533,19 @@ describe('configuration', () => {
     ],
     [
       { SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN, SNS_HTTPS_BASIC_AUTH_USER: 'sns' },
-      'SNS_HTTPS_BASIC_AUTH_PASSWORD: set both SNS_HTTPS_BASIC_AUTH_USER and SNS_HTTPS_BASIC_AUTH_PASSWORD, or neither',
+      'SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: set both SNS_HTTPS_BASIC_AUTH_USER and SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER, or neither',
+    ],
+    [
+      { SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN, SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: '/p' },
+      'SNS_HTTPS_BASIC_AUTH_USER: set both SNS_HTTPS_BASIC_AUTH_USER and SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER, or neither',
+    ],
+    [
+      {
+        SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
+        SNS_HTTPS_BASIC_AUTH_USER: 'sns',
+        SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: 'password please',
+      },
+      'SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: is not an SSM parameter name or ARN (letters, digits and _.-/), got "password please"',
     ],
     [
       { SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN, SNS_HTTPS_RAW_DELIVERY: 'yes' },
@@ -549,13 +572,13 @@ describe('configuration', () => {
     });
   });
 
-  it('trusts the test certificate only under invoke local', () => {
-    const deps = defaultSnsHttpsDeps({
+  it('trusts the test certificate only under invoke local', async () => {
+    const deps = await defaultSnsHttpsDeps({
       SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
       SNS_HTTPS_TRUST_TEST_CERT: 'true',
       IS_LOCAL: 'true',
     });
     expect(deps.certs.size).toBe(1);
-    expect(defaultSnsHttpsDeps({ SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN }).certs.size).toBe(0);
+    expect((await defaultSnsHttpsDeps({ SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN })).certs.size).toBe(0);
   });
 });
