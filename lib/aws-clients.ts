@@ -5,12 +5,15 @@
  *
  * Tests swap the clients with `setClientFactory`, or point them at a local server with `configureClients`.
  */
+
+import { createRequire } from 'node:module';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
-export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2' } as const;
+export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', ssm: 'SSM' } as const;
 export type AwsService = keyof typeof AwsService;
 
 type Credentials = SNSClientConfig['credentials'];
@@ -27,7 +30,7 @@ export interface AwsClientSettings {
   maxAttempts: number;
   /**
    * Endpoints set in code. When a service has none here, the SDK reads `AWS_ENDPOINT_URL_SNS`,
-   * `AWS_ENDPOINT_URL_SES`, `AWS_ENDPOINT_URL_SESV2` or `AWS_ENDPOINT_URL` itself (checked with the pinned
+   * `AWS_ENDPOINT_URL_SES`, `AWS_ENDPOINT_URL_SESV2`, `AWS_ENDPOINT_URL_SSM` or `AWS_ENDPOINT_URL` itself (checked with the pinned
    * @aws-sdk/client-* 3.116x: `getEndpointUrlConfig` in @smithy/core, honouring AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).
    */
   endpoints: Partial<Record<AwsService, string>>;
@@ -63,6 +66,7 @@ export interface ClientFactory {
   sns?: (region: string, options: ClientOptions) => SNSClient;
   ses?: (region: string, options: ClientOptions) => SESClient;
   sesv2?: (region: string, options: ClientOptions) => SESv2Client;
+  ssm?: (region: string, options: ClientOptions) => SSMClient;
 }
 
 interface ClientState {
@@ -136,6 +140,30 @@ export function sesv2Client(region: string, options: ClientOptions = {}): SESv2C
     region,
     options,
     () => state.factory?.sesv2?.(region, options) ?? new SESv2Client(clientConfig('sesv2', region, options)),
+  );
+}
+
+type SsmSdk = typeof import('@aws-sdk/client-ssm');
+let ssmSdkModule: SsmSdk | undefined;
+
+/**
+ * @aws-sdk/client-ssm, loaded on first use through a require the bundler does not follow, so it stays out of the
+ * zips: its error classes and schemas (about 80 KB, for one call per container) would put the sns-https zip over
+ * its 150 KB budget. Deployed, it comes from the Lambda Node.js runtime's own AWS SDK (on NODE_PATH); locally and in
+ * tests, from node_modules (the pinned version).
+ */
+export function ssmSdk(): SsmSdk {
+  ssmSdkModule ??= createRequire(__filename)('@aws-sdk/client-ssm') as SsmSdk;
+  return ssmSdkModule;
+}
+
+/** The SSM client for a region: the SNS HTTPS intake reads its basic auth password (a SecureString) with it. */
+export function ssmClient(region: string, options: ClientOptions = {}): SSMClient {
+  return cached(
+    'ssm',
+    region,
+    options,
+    () => state.factory?.ssm?.(region, options) ?? new (ssmSdk().SSMClient)(clientConfig('ssm', region, options)),
   );
 }
 

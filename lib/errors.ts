@@ -36,6 +36,14 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A Lambda event that the function's trigger never sends (a direct invoke, a wrong wiring, `Records: null`): refused
+ * whole, before any record is read or parked, so a retry of the same event is refused the same way and parks nothing.
+ */
+export class UnsupportedEventError extends Error {
+  override readonly name = 'UnsupportedEventError';
+}
+
 /** A command-line usage error (exit code 2). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

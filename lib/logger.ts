@@ -9,6 +9,7 @@ import type { BatchReport, ParkedRecord } from '#lib/pipeline';
 export const SERVICE_NAME = 'ses-notification-bridge';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
+const rootLogger = logger;
 export const metrics = new Metrics({ namespace: 'SesNotificationBridge', serviceName: SERVICE_NAME });
 
 /** `jane.doe@example.com` -> `j***@example.com`: enough to tell addresses apart in a log, not to mail them. */
@@ -18,14 +19,42 @@ export function maskAddress(address: string): string {
   return `${address[0]}***${address.slice(at)}`;
 }
 
+// Anything shaped like an address: no quote, bracket, separator or blank on either side of the @. Wider than what
+// mail accepts on purpose (a hostile sender writes whatever it likes, e.g. a tag name or a SigningCertURL).
+const ADDRESS_LIKE = /[^\s"'`<>()[\]{},;:\\@]+@[^\s"'`<>()[\]{},;:\\@]+/g;
+
+/** `text` with every address-like run masked (`j***@example.com`). */
+export function redactAddresses(text: string): string {
+  return text.includes('@') ? text.replace(ADDRESS_LIKE, maskAddress) : text;
+}
+
+/**
+ * A copy of a log line's fields with every address-like run masked, in values and keys, at any depth: the last
+ * guard between a hostile input (an address in a tag name, an envelope field, a parse error) and the logs. Reasons
+ * and paths come from the input's own keys and values, so they are masked here whatever produced them.
+ */
+export function redactFields<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return redactAddresses(value) as T;
+  if (value === null || typeof value !== 'object' || depth > 20) return value;
+  if (Array.isArray(value)) return value.map((v) => redactFields(v, depth + 1)) as T;
+  if (value instanceof Error) return { name: value.name, message: redactAddresses(value.message) } as T;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[redactAddresses(key)] = redactFields(v, depth + 1);
+  return out as T;
+}
+
 function parkedFields(record: ParkedRecord, logRecipients: boolean) {
   const { text, ...rest } = record;
   // The original text holds recipient addresses and headers: only with LOG_RECIPIENTS=true.
   return logRecipients ? record : { ...rest, textBytes: text === null ? 0 : Buffer.byteLength(text) };
 }
 
-/** Logs what an operator must know about a batch: every record parked or left for retry, and one summary line. */
+/**
+ * Logs what an operator must know about a batch: every record parked or left for retry, and one summary line.
+ * Without LOG_RECIPIENTS=true every field is passed through {@link redactFields}.
+ */
 export function logReport(report: BatchReport, logRecipients: boolean): void {
+  const logger = logRecipients ? rootLogger : redactingLogger;
   for (const plan of report.notable) {
     if (plan.outcome.kind === 'skipped') logger.info('input skipped', { notice: plan.outcome.notice });
   }
@@ -81,6 +110,13 @@ export function logReport(report: BatchReport, logRecipients: boolean): void {
   }
   logger.info('batch processed', { ...counts, routes, shadowRoutes, suppressedRoutes });
 }
+
+/** The logger's calls with their fields redacted (the message strings are the bridge's own). */
+const redactingLogger = {
+  info: (message: string, fields: Record<string, unknown>) => rootLogger.info(message, redactFields(fields)),
+  warn: (message: string, fields: Record<string, unknown>) => rootLogger.warn(message, redactFields(fields)),
+  error: (message: string, fields: Record<string, unknown>) => rootLogger.error(message, redactFields(fields)),
+};
 
 /** Adds the batch's figures to the metrics buffer; the handler flushes it (publishStoredMetrics). */
 export function recordMetrics(report: BatchReport): void {

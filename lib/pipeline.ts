@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dedupeKey } from '#lib/dedupe/key';
-import { triggerItems } from '#lib/envelopes/index';
+import { type TriggerItems, triggerItems } from '#lib/envelopes/index';
 import { describeError } from '#lib/errors';
 import { feedbackSink } from '#lib/intake';
 import { safeStringify } from '#lib/json';
@@ -279,7 +279,11 @@ const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
  * A record whose delivery fails is read again from its trigger item, for its parking message and logs.
  */
 export async function processDocument(doc: unknown, text: string | null, deps: BridgeDeps): Promise<BatchReport> {
-  const items = triggerItems(doc, text);
+  return processItems(triggerItems(doc, text), deps);
+}
+
+/** {@link processDocument} over items a strict trigger reader gave (lib/envelopes/triggers). */
+export async function processItems(items: TriggerItems, deps: BridgeDeps): Promise<BatchReport> {
   const batch = new Batch(deps, (_, item, nth) => {
     const outcomes: Outcome[] = [];
     items.unwrap(

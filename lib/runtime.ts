@@ -4,8 +4,11 @@
  */
 import type { Context } from 'aws-lambda';
 import { type BridgeConfig, loadBridgeConfig, parkingTopicArn } from '#lib/config';
+import type { TriggerItems } from '#lib/envelopes/index';
+import { type Trigger, triggerEventItems } from '#lib/envelopes/triggers';
+import { ConfigError, describeError } from '#lib/errors';
 import { logger, logReport, metrics, recordMetrics } from '#lib/logger';
-import { type BatchReport, type BridgeDeps, processDocument } from '#lib/pipeline';
+import { type BatchReport, type BridgeDeps, processItems } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
 import { createSnsPublisher } from '#lib/publish/sns';
 import { compileRoutes } from '#lib/routing/index';
@@ -28,14 +31,19 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, invokedFunct
   return { config, deps: { routes: compileRoutes(config.routes), publisher, parkingTopicArn: parking } };
 }
 
-/** The runtime of this Lambda container, built on first use. */
+/**
+ * The runtime of this Lambda container, built on first use. Whatever stops it being built is a ConfigError (the
+ * invocation fails, so the function's Errors metric and alarm see it), and it is tried again on the next invocation.
+ */
 export function runtime(context?: Pick<Context, 'invokedFunctionArn'>): Runtime {
   if (current === undefined) {
     try {
       current = createRuntime(process.env, context?.invokedFunctionArn);
     } catch (err) {
       logger.critical('configuration is invalid; fix it and redeploy', { error: err as Error });
-      throw err;
+      throw err instanceof ConfigError
+        ? err
+        : new ConfigError(`the bridge could not be configured: ${describeError(err)}`);
     }
     logger.info('bridge configured', {
       routesFile: current.config.routesFile,
@@ -54,16 +62,25 @@ export function setRuntime(next: Runtime | undefined): void {
 }
 
 /**
- * Reads one trigger event (any supported envelope) and processes it, routing each record as it is read: route,
- * render, publish, park; logs and records metrics. `text` is the event's own text when known (an SNS HTTP body).
+ * Reads one event of `trigger` with that trigger's strict reader (lib/envelopes/triggers) and processes it, routing
+ * each record as it is read: route, render, publish, park; logs and records metrics. An event that trigger never
+ * sends throws UnsupportedEventError before the configuration is even read: nothing is parked, on any retry.
  */
 export async function processEvent(
+  trigger: Trigger,
   event: unknown,
   context?: Pick<Context, 'invokedFunctionArn'>,
-  text: string | null = null,
+): Promise<BatchReport> {
+  return processTriggerItems(triggerEventItems(trigger, event), context);
+}
+
+/** {@link processEvent} over items already read (the SNS HTTPS intake's signed Message, a raw-delivery post). */
+export async function processTriggerItems(
+  items: TriggerItems,
+  context?: Pick<Context, 'invokedFunctionArn'>,
 ): Promise<BatchReport> {
   const { deps, config } = runtime(context);
-  return reported(await processDocument(event, text, deps), config);
+  return reported(await processItems(items, deps), config);
 }
 
 function reported(report: BatchReport, config: BridgeConfig): BatchReport {

@@ -88,7 +88,7 @@ async function verifyText(text: string, opts: Options, now: number): Promise<{ v
   const signature = await verifySignature(msg, opts.certs, now);
   if (!signature.ok) return { valid: false, reason: signature.reason };
   if (opts.maxAgeSeconds !== null) {
-    const fresh = checkTimestamp(msg, now, opts.maxAgeSeconds);
+    const fresh = checkTimestamp(msg, now, opts.maxAgeSeconds, opts.maxAgeSeconds);
     if (!fresh.ok) return { valid: false, reason: fresh.reason };
   }
   return {
@@ -136,7 +136,9 @@ export const command: Command = {
     const offline = async (url: string): Promise<string> => {
       throw new CertFetchError(`no certificate supplied for ${url}`, false);
     };
-    const certs = new CertificateStore(fetch ? httpsCertFetcher() : offline, certOptions.length + 20);
+    const certs = new CertificateStore(fetch ? httpsCertFetcher() : offline, {
+      maxEntries: certOptions.length + 20,
+    });
     for (const value of certOptions) parseCertOption(value, io, certs);
     const opts: Options = { certs, maxAgeSeconds, fetch };
 

@@ -32,19 +32,20 @@ type Json = JsonObject;
  * (`Records[12].body.Message`). Records keep the second kind: building ten thousand path strings per batch, and
  * keeping them to the end of it, cost more than all the normalizer's checks (docs/performance.md).
  */
-type Place = string | { readonly root: string; readonly suffix: string };
+export type Place = string | { readonly root: string; readonly suffix: string };
 
 const SQS_BODY: Place = { root: 'Records', suffix: '.body' };
 const SQS_MESSAGE: Place = { root: 'Records', suffix: '.body.Message' };
 const SNS_ENVELOPE: Place = { root: 'Records', suffix: '.Sns' };
 const SNS_MESSAGE: Place = { root: 'Records', suffix: '.Sns.Message' };
 const FIREHOSE_DATA: Place = { root: 'records', suffix: '.data' };
+const FIREHOSE_MESSAGE: Place = { root: 'records', suffix: '.data.Message' };
 
 function pathAt(place: Place, item: number): string {
   return typeof place === 'string' ? place : `${place.root}[${item}]${place.suffix}`;
 }
 
-function stringOrNull(value: unknown): string | null {
+export function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
@@ -98,8 +99,13 @@ export function splitDocuments(text: string): Array<{ index: number; text: strin
   }
 }
 
+/**
+ * "not valid JSON (<what and where>)": JSON.parse's reason and position, without the snippet of the input V8 quotes
+ * in some of its messages (`Unexpected token 'j', "jane@exam"... is not valid JSON`), which may hold an address.
+ */
 function parseErrorMessage(err: unknown): string {
-  return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `not valid JSON (${message.replace(/,\s*".*is not valid JSON$/s, ' in JSON')})`;
 }
 
 /** Where unwrapped items go, one at a time and in input order: an array, or a consumer (see readFeedback). */
@@ -168,7 +174,7 @@ function unwrapSingle(doc: unknown, text: string | null, out: IntakeSink): void 
 }
 
 /** Unwraps `root[item]`; what it throws on becomes a problem of that item alone (see {@link unreadable}). */
-function guarded(
+export function guarded(
   out: IntakeSink,
   root: string,
   item: number,
@@ -210,14 +216,7 @@ function unwrapLambdaRecord(rec: unknown, i: number, out: IntakeSink): void {
       null,
     );
   } else if (isObject(rec.Sns)) {
-    const sns = rec.Sns;
-    const transport: Transport = {
-      kind: 'sns',
-      messageId: stringOrNull(sns.MessageId),
-      topicArn: stringOrNull(sns.TopicArn),
-      subscriptionArn: stringOrNull(rec.EventSubscriptionArn),
-    };
-    unwrapSnsEnvelope(sns, SNS_MESSAGE, i, transport, out, SNS_ENVELOPE);
+    unwrapSnsRecord(rec, rec.Sns, i, out);
   } else if (typeof rec.body === 'string') {
     unwrapSqsBody(rec, rec.body, i, out);
   } else {
@@ -239,7 +238,18 @@ function unwrapLambdaRecord(rec: unknown, i: number, out: IntakeSink): void {
   }
 }
 
-function unwrapSqsBody(rec: Json, body: string, item: number, out: IntakeSink): void {
+/** A Lambda SNS event record: its `Sns` object is the envelope. */
+export function unwrapSnsRecord(rec: Json, sns: Json, i: number, out: IntakeSink): void {
+  const transport: Transport = {
+    kind: 'sns',
+    messageId: stringOrNull(sns.MessageId),
+    topicArn: stringOrNull(sns.TopicArn),
+    subscriptionArn: stringOrNull(rec.EventSubscriptionArn),
+  };
+  unwrapSnsEnvelope(sns, SNS_MESSAGE, i, transport, out, SNS_ENVELOPE);
+}
+
+export function unwrapSqsBody(rec: Json, body: string, item: number, out: IntakeSink): void {
   const transport: Transport = {
     kind: 'sqs',
     messageId: stringOrNull(rec.messageId),
@@ -250,6 +260,7 @@ function unwrapSqsBody(rec: Json, body: string, item: number, out: IntakeSink): 
   const parsed = parseText(body, SQS_BODY, item, transport, out);
   if (parsed === undefined) return;
   if (isObject(parsed) && isSnsEnvelope(parsed)) {
+    if (ambiguous(parsed, SQS_BODY, item, transport, body, out)) return;
     transport.snsMessageId = stringOrNull(parsed.MessageId);
     transport.topicArn = sharedString(parsed.TopicArn);
     unwrapSnsEnvelope(parsed, SQS_MESSAGE, item, transport, out, SQS_BODY, body);
@@ -260,11 +271,37 @@ function unwrapSqsBody(rec: Json, body: string, item: number, out: IntakeSink): 
 }
 
 /**
+ * A body that is an SNS envelope (Type, Message) and claims to be an SES record too (mail, eventType or
+ * notificationType): SNS never adds those keys and SES never writes Type/Message, so one of the two was added by
+ * whoever wrote the body. Refused rather than read as either, so neither reading can be smuggled past the other.
+ */
+function ambiguous(
+  body: Json,
+  place: Place,
+  item: number,
+  transport: Transport,
+  text: string,
+  out: IntakeSink,
+): boolean {
+  if (!looksLikeSesRecord(body)) return false;
+  problem(
+    out,
+    ProblemCode.unsupportedInput,
+    'the body is both an SNS envelope (Type, Message) and an SES record (mail, eventType or notificationType): refused as ambiguous',
+    pathAt(place, item),
+    item,
+    transport,
+    text,
+  );
+  return true;
+}
+
+/**
  * An SNS envelope (HTTP body, SQS body or Lambda `Sns` object): Notification carries the record in `Message`.
  * `envelopeText` is the envelope's own JSON text when it is part of the event (an SQS body): a record then reads its
  * text again from there when it needs it, rather than keeping a copy (see {@link UnwrappedRecord}).
  */
-function unwrapSnsEnvelope(
+export function unwrapSnsEnvelope(
   env: Json,
   messagePlace: Place,
   item: number,
@@ -320,7 +357,7 @@ function unwrapSnsEnvelope(
   classify(parsed, message, transport, messagePlace, item, out);
 }
 
-function unwrapEventBridge(doc: Json, out: IntakeSink): void {
+export function unwrapEventBridge(doc: Json, out: IntakeSink): void {
   const detailType = doc['detail-type'] as string;
   const transport: Transport = {
     kind: 'eventbridge',
@@ -357,7 +394,7 @@ function unwrapEventBridge(doc: Json, out: IntakeSink): void {
   classify(doc.detail, null, transport, 'detail', 0, out);
 }
 
-function unwrapFirehoseRecord(rec: unknown, i: number, deliveryStreamArn: string | null, out: IntakeSink): void {
+export function unwrapFirehoseRecord(rec: unknown, i: number, deliveryStreamArn: string | null, out: IntakeSink): void {
   const recordId = isObject(rec) ? stringOrNull(rec.recordId) : null;
   const transport: Transport = { kind: 'firehose', recordId, deliveryStreamArn };
   if (!isObject(rec) || typeof rec.data !== 'string') {
@@ -376,14 +413,21 @@ function unwrapFirehoseRecord(rec: unknown, i: number, deliveryStreamArn: string
   let text = Buffer.from(rec.data, 'base64').toString('utf8');
   if (text.endsWith('\n')) text = text.slice(0, -1);
   const parsed = parseText(text, FIREHOSE_DATA, i, transport, out);
-  if (parsed !== undefined) classify(parsed, text, transport, FIREHOSE_DATA, i, out);
+  if (parsed === undefined) return;
+  // An SNS topic's Firehose subscription writes the SNS envelope (without raw delivery): the record is its Message.
+  if (isObject(parsed) && isSnsEnvelope(parsed)) {
+    if (!ambiguous(parsed, FIREHOSE_DATA, i, transport, text, out))
+      unwrapSnsEnvelope(parsed, FIREHOSE_MESSAGE, i, transport, out, FIREHOSE_DATA);
+    return;
+  }
+  classify(parsed, text, transport, FIREHOSE_DATA, i, out);
 }
 
 /**
  * Parses a piece of text that should hold an SES record. Returns undefined after recording a problem or notice.
  * Text that does not even start like JSON is plain text (SNS test messages, SES notices), not broken JSON.
  */
-function parseText(text: string, place: Place, item: number, transport: Transport, out: IntakeSink): unknown {
+export function parseText(text: string, place: Place, item: number, transport: Transport, out: IntakeSink): unknown {
   const first = firstNonSpace(text);
   if (first !== '{' && first !== '[') {
     if (text.trim() === SES_TOPIC_VALIDATED_NOTICE) {
@@ -400,7 +444,7 @@ function parseText(text: string, place: Place, item: number, transport: Transpor
       problem(
         out,
         ProblemCode.notSes,
-        `message is plain text, not an SES JSON record: ${preview(text)}`,
+        `message is plain text, not an SES JSON record (${Buffer.byteLength(text)} bytes; the text is parked, not quoted)`,
         pathAt(place, item),
         item,
         transport,
@@ -507,7 +551,7 @@ function classifyRecord(
   out.push({ kind: 'record', record: new UnwrappedRecord(value, text, envelope, transport, place, item) });
 }
 
-function classify(
+export function classify(
   value: unknown,
   text: string | null,
   transport: Transport,
@@ -531,7 +575,7 @@ function classify(
   );
 }
 
-function problem(
+export function problem(
   out: IntakeSink,
   code: ProblemCode,
   message: string,
@@ -549,11 +593,6 @@ function firstNonSpace(text: string): string {
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0xfeff) return text[i] as string;
   }
   return '';
-}
-
-function preview(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 60)}...` : oneLine);
 }
 
 function snsHttpTransport(doc: Json): Transport {

@@ -143,18 +143,50 @@ export function signingKeyFromPem(pem: string, url: string, checkDates: boolean)
   return { key, validFrom: Date.parse(cert.validFrom), validTo: Date.parse(cert.validTo), checkDates };
 }
 
+export interface CertificateStoreOptions {
+  /** Certificates kept (least recently used goes first). */
+  maxEntries?: number;
+  /** How long a failed fetch is answered from memory, in milliseconds, before that URL is fetched again. */
+  failureTtlMs?: number;
+  /** Fetches started per rolling minute at most; past it, a new URL fails as retryable without a fetch. */
+  maxFetchesPerMinute?: number;
+  /** Clock in milliseconds (tests fix it). */
+  now?: () => number;
+}
+
+/** Defaults: SNS signs with one certificate per region at a time (a new one every few months). */
+export const CERT_STORE_DEFAULTS = { maxEntries: 20, failureTtlMs: 60_000, maxFetchesPerMinute: 10 } as const;
+
+const MINUTE_MS = 60_000;
+const MAX_FAILURES_KEPT = 100;
+
 /**
  * Gets signing keys by certificate URL: cached, bounded (least recently used goes first), concurrent requests for
- * one URL share one fetch. Only URLs that passed checkCertUrl reach it. Failed fetches are not cached.
+ * one URL share one fetch. Only URLs that passed checkCertUrl reach it, and only for posts whose topic, shape and
+ * Timestamp already passed. A failed fetch is remembered for `failureTtlMs`, and at most `maxFetchesPerMinute`
+ * fetches start per rolling minute: a flood of posts naming made-up certificate files (each a valid SNS URL shape)
+ * cannot turn the function into a stream of outbound requests. Past the limit the post is answered 503
+ * `cert_unavailable`, which SNS retries, so a genuine post naming a new certificate is delayed, not lost.
  */
 export class CertificateStore {
   private readonly cache = new Map<string, SigningKey>();
   private readonly pending = new Map<string, Promise<SigningKey>>();
+  private readonly failures = new Map<string, { error: CertFetchError; until: number }>();
+  private readonly fetchTimes: number[] = [];
+  readonly maxEntries: number;
+  private readonly failureTtlMs: number;
+  private readonly maxFetchesPerMinute: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly fetcher: CertFetcher,
-    readonly maxEntries = 20,
-  ) {}
+    options: CertificateStoreOptions = {},
+  ) {
+    this.maxEntries = options.maxEntries ?? CERT_STORE_DEFAULTS.maxEntries;
+    this.failureTtlMs = options.failureTtlMs ?? CERT_STORE_DEFAULTS.failureTtlMs;
+    this.maxFetchesPerMinute = options.maxFetchesPerMinute ?? CERT_STORE_DEFAULTS.maxFetchesPerMinute;
+    this.now = options.now ?? Date.now;
+  }
 
   /** Seeds a certificate (tests, CLI --cert, local invoke with the test certificate). */
   add(url: string, pem: string, checkDates = true): void {
@@ -181,16 +213,46 @@ export class CertificateStore {
     }
     let inflight = this.pending.get(url);
     if (inflight === undefined) {
+      const now = this.now();
+      const failed = this.failures.get(url);
+      if (failed !== undefined && failed.until > now) throw failed.error;
+      this.failures.delete(url);
+      this.startFetch(now);
       inflight = this.fetcher(url)
         .then((pem) => {
           const key = signingKeyFromPem(pem, url, true);
           this.remember(url, key);
           return key;
         })
+        .catch((err: unknown) => {
+          const error =
+            err instanceof CertFetchError
+              ? err
+              : new CertFetchError(`fetching ${url} failed: ${err instanceof Error ? err.message : String(err)}`, true);
+          this.rememberFailure(url, error);
+          throw error;
+        })
         .finally(() => this.pending.delete(url));
       this.pending.set(url, inflight);
     }
     return inflight;
+  }
+
+  /** Counts a fetch in the rolling minute, or throws (retryable) when the minute's budget is spent. */
+  private startFetch(now: number): void {
+    while (this.fetchTimes.length > 0 && (this.fetchTimes[0] as number) <= now - MINUTE_MS) this.fetchTimes.shift();
+    if (this.fetchTimes.length >= this.maxFetchesPerMinute) {
+      throw new CertFetchError(
+        `${this.maxFetchesPerMinute} certificate fetches were started in the last minute, the most this container makes; not fetched`,
+        true,
+      );
+    }
+    this.fetchTimes.push(now);
+  }
+
+  private rememberFailure(url: string, error: CertFetchError): void {
+    if (this.failures.size >= MAX_FAILURES_KEPT) this.failures.delete(this.failures.keys().next().value as string);
+    this.failures.set(url, { error, until: this.now() + this.failureTtlMs });
   }
 
   private remember(url: string, key: SigningKey): void {

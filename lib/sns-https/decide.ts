@@ -21,10 +21,13 @@ export const RejectCode = {
   rawDeliveryDisabled: 'raw_delivery_disabled',
   tooLarge: 'too_large',
   malformed: 'malformed',
+  unexpectedKey: 'unexpected_key',
+  duplicateKey: 'duplicate_key',
   typeMismatch: 'type_mismatch',
   topicMismatch: 'topic_mismatch',
   untrustedCertUrl: 'untrusted_cert_url',
   badSignature: 'bad_signature',
+  signatureVersionRefused: 'signature_version_refused',
   staleTimestamp: 'stale_timestamp',
   certUnavailable: 'cert_unavailable',
 } as const;
@@ -38,10 +41,13 @@ export const REJECT_STATUS: Readonly<Record<RejectCode, number>> = {
   raw_delivery_disabled: 403,
   too_large: 413,
   malformed: 400,
+  unexpected_key: 400,
+  duplicate_key: 400,
   type_mismatch: 400,
   topic_mismatch: 403,
   untrusted_cert_url: 403,
   bad_signature: 403,
+  signature_version_refused: 403,
   stale_timestamp: 403,
   // The certificate host did not answer: the post may well be genuine, and SNS will retry it.
   cert_unavailable: 503,
@@ -65,16 +71,15 @@ export type Decision =
     }
   | { action: 'confirm'; message: SnsHttpMessage }
   | { action: 'ignore-unsubscribe'; message: SnsHttpMessage }
-  | { action: 'notify'; raw: false; message: SnsHttpMessage; body: Record<string, unknown>; rawText: string }
-  | {
-      action: 'notify';
-      raw: true;
-      message: null;
-      body: Record<string, unknown>;
-      rawText: string;
-      topicArn: string;
-      messageId: string | null;
-    };
+  | NotifyDecision;
+
+/**
+ * A notification to hand to the pipeline: a verified post (only its signed fields are read from then on), or an
+ * authenticated raw-delivery post (its text is the SES record; the topic is the allowlisted header's).
+ */
+export type NotifyDecision =
+  | { action: 'notify'; raw: false; message: SnsHttpMessage }
+  | { action: 'notify'; raw: true; text: string; topicArn: string; messageId: string | null };
 
 function reject(
   code: RejectCode,
@@ -91,8 +96,10 @@ const RAW_HEADER = 'x-amz-sns-rawdelivery';
 
 /**
  * Decides what to do with one request, checking in this order: topic allowlist (403 before anything else),
- * method, basic auth (when configured), raw delivery, body size and shape, `x-amz-sns-message-type` against the
- * body's `Type`, the body's TopicArn against the header, the signature, then the Timestamp window.
+ * method, basic auth (when configured), body size, raw delivery, body shape (no key SNS does not write, none
+ * twice), `x-amz-sns-message-type` against the body's `Type`, the body's TopicArn against the header, the
+ * SignatureVersion policy, the Timestamp window (age, future skew), then the signature (the certificate URL pin,
+ * and only then a certificate fetch).
  * `now` is in milliseconds.
  */
 export async function decide(
@@ -152,9 +159,7 @@ export async function decide(
     return {
       action: 'notify',
       raw: true,
-      message: null,
-      body,
-      rawText: req.body,
+      text: req.body,
       topicArn: headerTopic,
       messageId: req.headers['x-amz-sns-message-id'] ?? null,
     };
@@ -164,7 +169,7 @@ export async function decide(
   try {
     msg = parseSnsHttpBody(req.body);
   } catch (err) {
-    if (err instanceof MalformedMessageError) return reject(RejectCode.malformed, err.message, headerTopic);
+    if (err instanceof MalformedMessageError) return reject(err.code, err.message, headerTopic);
     throw err;
   }
   if (headerType !== msg.Type) {
@@ -182,10 +187,22 @@ export async function decide(
       msg.MessageId,
     );
   }
+  // Everything that needs no certificate comes first: a stale or replayed post never causes a fetch.
+  if (
+    (msg.SignatureVersion === '1' || msg.SignatureVersion === '2') &&
+    !config.signatureVersions.has(msg.SignatureVersion)
+  ) {
+    return reject(
+      RejectCode.signatureVersionRefused,
+      `SignatureVersion ${msg.SignatureVersion} (SHA1) is refused: this endpoint accepts SignatureVersion ${[...config.signatureVersions].join(', ')}; set the topic's SignatureVersion attribute to 2`,
+      headerTopic,
+      msg.MessageId,
+    );
+  }
+  const fresh = checkTimestamp(msg, now, config.maxAgeSeconds, config.maxFutureSkewSeconds);
+  if (!fresh.ok) return reject(fresh.code, fresh.reason, headerTopic, msg.MessageId);
   const signature = await verifySignature(msg, certs, now);
   if (!signature.ok) return reject(signature.code, signature.reason, headerTopic, msg.MessageId);
-  const fresh = checkTimestamp(msg, now, config.maxAgeSeconds);
-  if (!fresh.ok) return reject(fresh.code, fresh.reason, headerTopic, msg.MessageId);
 
   switch (msg.Type) {
     case SnsMessageType.subscriptionConfirmation:
@@ -193,7 +210,7 @@ export async function decide(
     case SnsMessageType.unsubscribeConfirmation:
       return { action: 'ignore-unsubscribe', message: msg };
     case SnsMessageType.notification:
-      return { action: 'notify', raw: false, message: msg, body: msg.body, rawText: req.body };
+      return { action: 'notify', raw: false, message: msg };
     default: {
       const never: never = msg.Type;
       throw new Error(`unhandled message type ${String(never)}`);

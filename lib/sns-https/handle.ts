@@ -2,18 +2,26 @@
  * The intake end to end, with every effect injected: decide, then confirm / log / hand the notification to the
  * pipeline, and map the result to the HTTP status SNS acts on (2xx done, 4xx never retried, 5xx retried).
  */
-import { describeError } from '#lib/errors';
+import type { Context } from 'aws-lambda';
+import { ConfigError, describeError } from '#lib/errors';
+import { redactAddresses, redactFields } from '#lib/logger';
 import type { CertificateStore } from './certs';
 import type { SnsHttpsConfig } from './config';
 import { type ConfirmSubscription, isPermanentConfirmError } from './confirm';
-import { decide } from './decide';
+import { decide, type NotifyDecision } from './decide';
 import { type HttpRequest, type HttpResponse, jsonResponse } from './request';
 
 /** What the routing pipeline did with a notification: 'retry' makes SNS redeliver it (HTTP 500). */
 export type NotificationOutcome = 'delivered' | 'retry';
 
-/** Hands a verified notification to normalize/route/publish. `body` is the SNS envelope (or the raw message). */
-export type OnNotification = (body: Record<string, unknown>, rawText: string) => Promise<NotificationOutcome>;
+/** What of the Lambda context the intake passes on: the function's ARN completes a bare PARKING_TOPIC name. */
+export type InvocationContext = Pick<Context, 'invokedFunctionArn'>;
+
+/**
+ * Hands a verified notification (its signed fields only) or an authenticated raw-delivery post to
+ * normalize/route/publish. Throws ConfigError when the bridge cannot be configured: the invocation then fails.
+ */
+export type OnNotification = (post: NotifyDecision, context?: InvocationContext) => Promise<NotificationOutcome>;
 
 /** The subset of the Powertools logger the intake uses. Extra fields never include the message body. */
 export interface IntakeLogger {
@@ -52,10 +60,24 @@ export class RecentMessageIds {
   }
 }
 
-/** Handles one HTTP request from SNS (or from anyone pretending to be SNS). Never throws. */
-export async function handleSnsHttpsRequest(req: HttpRequest, deps: SnsHttpsDeps): Promise<HttpResponse> {
+/**
+ * Handles one HTTP request from SNS (or from anyone pretending to be SNS). Throws only a ConfigError (the bridge
+ * cannot be configured: parking topic, routes, secret): the invocation fails, so Lambda's Errors metric and the
+ * alarm on it see it, where a 500 answer would count as a successful invocation. SNS retries either way.
+ */
+export async function handleSnsHttpsRequest(
+  req: HttpRequest,
+  deps: SnsHttpsDeps,
+  context?: InvocationContext,
+): Promise<HttpResponse> {
   const now = deps.now?.() ?? Date.now();
-  const log = deps.logger;
+  // Reasons quote what the post says (a topic header, a key, a certificate URL): whoever posts chooses it, so
+  // whatever looks like an address is masked in the logs and the answer (SNS delivery logs record the answer).
+  const log: IntakeLogger = {
+    info: (message, extra) => deps.logger.info(message, redactFields(extra)),
+    warn: (message, extra) => deps.logger.warn(message, redactFields(extra)),
+    error: (message, extra) => deps.logger.error(message, redactFields(extra)),
+  };
   let decision: Awaited<ReturnType<typeof decide>>;
   try {
     decision = await decide(req, deps.config, deps.certs, now);
@@ -77,7 +99,7 @@ export async function handleSnsHttpsRequest(req: HttpRequest, deps: SnsHttpsDeps
       else log.warn('SNS HTTPS post rejected', fields);
       const extra: Record<string, string> =
         decision.status === 401 ? { 'www-authenticate': 'Basic realm="ses-bridge", charset="UTF-8"' } : {};
-      return jsonResponse(decision.status, decision.code, decision.reason, extra);
+      return jsonResponse(decision.status, decision.code, redactAddresses(decision.reason), extra);
     }
 
     case 'confirm': {
@@ -128,8 +150,9 @@ export async function handleSnsHttpsRequest(req: HttpRequest, deps: SnsHttpsDeps
       }
       let outcome: NotificationOutcome;
       try {
-        outcome = await deps.onNotification(decision.body, decision.rawText);
+        outcome = await deps.onNotification(decision, context);
       } catch (err) {
+        if (err instanceof ConfigError) throw err;
         log.error('SNS notification processing failed', {
           topicArn,
           messageId,

@@ -5,6 +5,7 @@
  */
 import { parseSnsTopicArn } from '#lib/arn';
 import { isObject } from '#lib/json';
+import { findMembers } from '#lib/json-text';
 
 /** The three message types SNS posts to HTTP/S endpoints (`x-amz-sns-message-type` and the body's `Type`). */
 export const SnsMessageType = {
@@ -47,9 +48,78 @@ const FIELD_PATTERNS = {
   SigningCertURL: /^[^\s]{1,2048}$/,
 } as const;
 
+/**
+ * The keys SNS writes in each kind of HTTP/S body (sns-message-and-json-formats); the signed ones and the few it does
+ * not sign (SignatureVersion, Signature, SigningCertURL, UnsubscribeURL, MessageAttributes). Any other key was added
+ * by someone else: unsigned, it may not change what the post means, so the post is refused rather than read around.
+ */
+const NOTIFICATION_KEYS = [
+  'Type',
+  'MessageId',
+  'TopicArn',
+  'Subject',
+  'Message',
+  'Timestamp',
+  'SignatureVersion',
+  'Signature',
+  'SigningCertURL',
+  'UnsubscribeURL',
+  'MessageAttributes',
+] as const;
+const CONFIRMATION_KEYS = [
+  'Type',
+  'MessageId',
+  'Token',
+  'TopicArn',
+  'Message',
+  'SubscribeURL',
+  'Timestamp',
+  'SignatureVersion',
+  'Signature',
+  'SigningCertURL',
+] as const;
+const NOTIFICATION_KEY_SET: ReadonlySet<string> = new Set(NOTIFICATION_KEYS);
+const CONFIRMATION_KEY_SET: ReadonlySet<string> = new Set(CONFIRMATION_KEYS);
+
 /** Why a body was refused before any signature check; the message names the field to look at. */
 export class MalformedMessageError extends Error {
   override readonly name = 'MalformedMessageError';
+  constructor(
+    message: string,
+    /** `unexpected_key`: a key SNS does not write; `duplicate_key`: a key written twice; else `malformed`. */
+    readonly code: 'malformed' | 'unexpected_key' | 'duplicate_key' = 'malformed',
+  ) {
+    super(message);
+  }
+}
+
+function shownKey(key: string): string {
+  return JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}...` : key);
+}
+
+/**
+ * Refuses a key SNS does not write for this Type, and a key written twice: JSON.parse keeps the last of two, and a
+ * reader that keeps the first (another service, a log viewer) would see another message than the one verified.
+ */
+function checkKeys(text: string, body: Record<string, unknown>, type: SnsMessageType): void {
+  const notification = type === SnsMessageType.notification;
+  const allowed = notification ? NOTIFICATION_KEY_SET : CONFIRMATION_KEY_SET;
+  for (const key of Object.keys(body)) {
+    if (!allowed.has(key)) {
+      throw new MalformedMessageError(
+        `the body has key ${shownKey(key)}, which SNS does not write in a ${type}: unsigned keys are refused`,
+        'unexpected_key',
+      );
+    }
+  }
+  const members = findMembers(text, 0, notification ? NOTIFICATION_KEYS : CONFIRMATION_KEYS);
+  if (members?.duplicate) {
+    const seen = new Set<number>();
+    const twice = members.members.find((m) => seen.size === seen.add(m.key).size);
+    const name =
+      twice === undefined ? 'a key' : shownKey((notification ? NOTIFICATION_KEYS : CONFIRMATION_KEYS)[twice.key]!);
+    throw new MalformedMessageError(`the body has ${name} more than once`, 'duplicate_key');
+  }
 }
 
 function requireString(body: Record<string, unknown>, field: string): string {
@@ -77,6 +147,7 @@ export function parseSnsHttpBody(text: string): SnsHttpMessage {
   const type = requireString(body, 'Type');
   if (!MESSAGE_TYPES.has(type))
     throw new MalformedMessageError(`Type "${type.slice(0, 64)}" is not an SNS HTTP message type`);
+  checkKeys(text, body, type as SnsMessageType);
   const topicArn = requireString(body, 'TopicArn');
   if (parseSnsTopicArn(topicArn) === null) throw new MalformedMessageError('TopicArn is not an SNS topic ARN');
   const msg: SnsHttpMessage = {

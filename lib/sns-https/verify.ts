@@ -76,13 +76,15 @@ export async function verifySignature(
 }
 
 /**
- * Replay protection: the signed Timestamp must be at most `maxAgeSeconds` old (and at most as far in the future,
- * for clock skew). A valid signature alone would let anyone post an old message again.
+ * Replay protection: the signed Timestamp must be at most `maxAgeSeconds` old, and at most `maxFutureSkewSeconds`
+ * ahead (clock skew; a message from further ahead would stay replayable for longer than the window). A valid
+ * signature alone would let anyone post an old message again.
  */
 export function checkTimestamp(
   msg: Pick<SnsHttpMessage, 'Timestamp'>,
   now: number,
   maxAgeSeconds: number,
+  maxFutureSkewSeconds: number,
 ): VerifyResult {
   const sent = Date.parse(msg.Timestamp);
   const ageSeconds = Math.floor((now - sent) / 1000);
@@ -93,11 +95,12 @@ export function checkTimestamp(
       reason: `Timestamp ${msg.Timestamp} is ${ageSeconds} s old, more than the ${maxAgeSeconds} s allowed`,
     };
   }
-  if (-ageSeconds > maxAgeSeconds) {
+  const aheadSeconds = Math.floor((sent - now) / 1000);
+  if (aheadSeconds > maxFutureSkewSeconds) {
     return {
       ok: false,
       code: 'stale_timestamp',
-      reason: `Timestamp ${msg.Timestamp} is ${-ageSeconds} s in the future, more than the ${maxAgeSeconds} s allowed`,
+      reason: `Timestamp ${msg.Timestamp} is ${aheadSeconds} s in the future, more than the ${maxFutureSkewSeconds} s of clock skew allowed`,
     };
   }
   return { ok: true };

@@ -325,12 +325,12 @@ describe('records nested too deeply to serialize', () => {
 });
 
 describe('an SNS HTTP body sent straight to a handler', () => {
-  it('is read like any envelope: a good record beside nothing else is delivered', async () => {
+  it('is refused whole, since the SNS trigger never sends one, and nothing is published or parked', async () => {
     await start();
     const [record] = buildWorkload(1);
-    await expect(snsHandler(snsEnvelope(record!.text) as never, bridge!.context)).resolves.toMatchObject({
-      delivered: record!.expected.length,
-      parked: 0,
-    });
+    await expect(snsHandler(snsEnvelope(record!.text) as never, bridge!.context)).rejects.toThrow(
+      'the event is not an SNS event: Records is missing, expected an array; no record was read or parked',
+    );
+    expect(bridge!.fake.state.published).toEqual([]);
   });
 });

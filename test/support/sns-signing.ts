@@ -211,10 +211,13 @@ export function testCertStore(
   maxEntries = 20,
 ): CertificateStore & { fetches: string[] } {
   const fetches: string[] = [];
-  const store = new CertificateStore(async (url) => {
-    fetches.push(url);
-    if (urls.includes(url)) return certPem;
-    throw new CertFetchError(`fetching ${url} answered HTTP 404`, false);
-  }, maxEntries);
+  const store = new CertificateStore(
+    async (url) => {
+      fetches.push(url);
+      if (urls.includes(url)) return certPem;
+      throw new CertFetchError(`fetching ${url} answered HTTP 404`, false);
+    },
+    { maxEntries },
+  );
   return Object.assign(store, { fetches });
 }

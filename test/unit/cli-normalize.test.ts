@@ -53,7 +53,7 @@ describe('ses-bridge normalize', () => {
       {
         level: 'error',
         code: 'not_ses',
-        message: 'message is plain text, not an SES JSON record: "Hello from SNS!"',
+        message: 'message is plain text, not an SES JSON record (15 bytes; the text is parked, not quoted)',
         file: 'events/sqs/with-bad-records.json',
         index: 0,
         path: 'Records[2].body.Message',

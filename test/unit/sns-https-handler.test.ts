@@ -34,7 +34,8 @@ const snsMock = mockClient(SNSClient);
 
 interface Harness {
   handler: (event: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
-  notifications: Array<{ body: Record<string, unknown>; rawText: string }>;
+  /** What each notification handed to the pipeline: the signed fields, or the raw-delivery text. */
+  notifications: Array<Record<string, unknown>>;
   logs: Array<{ level: string; message: string; extra: Record<string, unknown> }>;
   certs: ReturnType<typeof testCertStore>;
   regions: string[];
@@ -53,14 +54,22 @@ function harness(env: Record<string, string> = {}, certs = testCertStore()): Har
   const log = (level: string) => (message: string, extra: Record<string, unknown>) =>
     h.logs.push({ level, message, extra });
   const deps: SnsHttpsDeps = {
-    config: loadSnsHttpsConfig({ SNS_HTTPS_ALLOWED_TOPIC_ARNS: `${TEST_TOPIC_ARN},${OTHER_TOPIC}`, ...env }),
+    // The password a SecureString would hold (read from SSM in production: test/integration/sns-https-secret.test.ts).
+    config: loadSnsHttpsConfig(
+      { SNS_HTTPS_ALLOWED_TOPIC_ARNS: `${TEST_TOPIC_ARN},${OTHER_TOPIC}`, ...env },
+      { basicAuthPassword: 'correct horse' },
+    ),
     certs,
     confirm: confirmWithSns((region) => {
       h.regions.push(region);
       return new SNSClient({ region });
     }),
-    onNotification: async (body, rawText) => {
-      h.notifications.push({ body, rawText });
+    onNotification: async (post) => {
+      h.notifications.push(
+        post.raw
+          ? { raw: true, text: post.text, topicArn: post.topicArn }
+          : { raw: false, Message: post.message.Message, MessageId: post.message.MessageId },
+      );
       if (h.outcome.next instanceof Error) throw h.outcome.next;
       return h.outcome.next;
     },
@@ -104,7 +113,7 @@ describe('accepting genuine posts', () => {
     'delivers a Notification signed with SignatureVersion %s to the pipeline',
     async (version) => {
       const h = harness();
-      const { event, text, body } = signedEvent(notification({ subject: 'Amazon SES Email Event Notification' }), {
+      const { event, body } = signedEvent(notification({ subject: 'Amazon SES Email Event Notification' }), {
         version,
       });
       const res = await h.handler(event);
@@ -113,7 +122,7 @@ describe('accepting genuine posts', () => {
         code: 'delivered',
         reason: `message ${String(body.MessageId)} delivered`,
       });
-      expect(h.notifications).toEqual([{ body, rawText: text }]);
+      expect(h.notifications).toEqual([{ raw: false, Message: body.Message, MessageId: body.MessageId }]);
     },
   );
 
@@ -407,7 +416,7 @@ describe('raw message delivery', () => {
   const enabled = {
     SNS_HTTPS_RAW_DELIVERY: 'true',
     SNS_HTTPS_BASIC_AUTH_USER: 'sns',
-    SNS_HTTPS_BASIC_AUTH_PASSWORD: 'correct horse',
+    SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: '/bridge/sns-https/basic-auth-password',
   };
 
   it('is delivered with the right basic auth credentials', async () => {
@@ -416,7 +425,7 @@ describe('raw message delivery', () => {
       functionUrlEvent(SES_BOUNCE, { ...rawHeaders, authorization: basic('sns', 'correct horse') }),
     );
     expect(answer(res)).toEqual({ status: 200, code: 'delivered', reason: 'message raw-1 delivered' });
-    expect(h.notifications).toEqual([{ body: JSON.parse(SES_BOUNCE), rawText: SES_BOUNCE }]);
+    expect(h.notifications).toEqual([{ raw: true, text: SES_BOUNCE, topicArn: TEST_TOPIC_ARN }]);
   });
 
   it('is refused with wrong credentials, with a basic auth challenge', async () => {
@@ -500,6 +509,13 @@ describe('asking SNS to retry only when a retry can help', () => {
 
 describe('configuration', () => {
   it('is read on the first invocation, not when the module loads, and names the variable to fix', async () => {
+    const handler = createSnsHttpsHandler(() => defaultSnsHttpsDeps({ SNS_HTTPS_BASIC_AUTH_PASSWORD: 'plaintext' }));
+    await expect(handler(functionUrlEvent('{}', {}))).rejects.toThrow(
+      'SNS_HTTPS_BASIC_AUTH_PASSWORD: is no longer read, so the password stays out of the environment and the template: store it as an SSM SecureString and set SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER to its name',
+    );
+  });
+
+  it('names the allowlist when it is missing', async () => {
     const handler = createSnsHttpsHandler(() => defaultSnsHttpsDeps({}));
     await expect(handler(functionUrlEvent('{}', {}))).rejects.toThrow(
       'SNS_HTTPS_ALLOWED_TOPIC_ARNS: is empty: set it to the comma-separated ARNs of the SNS topics allowed to post to this endpoint',
@@ -517,7 +533,19 @@ describe('configuration', () => {
     ],
     [
       { SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN, SNS_HTTPS_BASIC_AUTH_USER: 'sns' },
-      'SNS_HTTPS_BASIC_AUTH_PASSWORD: set both SNS_HTTPS_BASIC_AUTH_USER and SNS_HTTPS_BASIC_AUTH_PASSWORD, or neither',
+      'SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: set both SNS_HTTPS_BASIC_AUTH_USER and SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER, or neither',
+    ],
+    [
+      { SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN, SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: '/p' },
+      'SNS_HTTPS_BASIC_AUTH_USER: set both SNS_HTTPS_BASIC_AUTH_USER and SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER, or neither',
+    ],
+    [
+      {
+        SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
+        SNS_HTTPS_BASIC_AUTH_USER: 'sns',
+        SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: 'password please',
+      },
+      'SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: is not an SSM parameter name or ARN (letters, digits and _.-/), got "password please"',
     ],
     [
       { SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN, SNS_HTTPS_RAW_DELIVERY: 'yes' },
@@ -536,19 +564,21 @@ describe('configuration', () => {
     expect(config).toEqual({
       allowedTopicArns: new Set([TEST_TOPIC_ARN, OTHER_TOPIC]),
       maxAgeSeconds: 3600,
+      maxFutureSkewSeconds: 300,
+      signatureVersions: new Set(['1', '2']),
       rawDelivery: false,
       basicAuth: null,
       trustTestCertificate: false,
     });
   });
 
-  it('trusts the test certificate only under invoke local', () => {
-    const deps = defaultSnsHttpsDeps({
+  it('trusts the test certificate only under invoke local', async () => {
+    const deps = await defaultSnsHttpsDeps({
       SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
       SNS_HTTPS_TRUST_TEST_CERT: 'true',
       IS_LOCAL: 'true',
     });
     expect(deps.certs.size).toBe(1);
-    expect(defaultSnsHttpsDeps({ SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN }).certs.size).toBe(0);
+    expect((await defaultSnsHttpsDeps({ SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN })).certs.size).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import { ConfirmSubscriptionCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CertFetchError, CertificateStore } from '#lib/sns-https/certs';
+import { loadSnsHttpsConfig } from '#lib/sns-https/config';
 import { confirmWithSns } from '#lib/sns-https/confirm';
 import { TEST_CERT_PEM } from '#lib/sns-https/test-certificate';
 import {
@@ -41,11 +42,13 @@ describe('the sample events under events/sns-https/', () => {
 
   function localHandler(env: Record<string, string> = {}) {
     const notifications: string[] = [];
-    const handler = createSnsHttpsHandler(() => ({
-      ...defaultSnsHttpsDeps({ ...localEnv, ...env }),
+    const handler = createSnsHttpsHandler(async () => ({
+      ...(await defaultSnsHttpsDeps({ ...localEnv })),
+      // The sample's password, as its SecureString would hold it (SSM itself: test/integration/sns-https-secret.test.ts).
+      config: loadSnsHttpsConfig({ ...localEnv, ...env }, { basicAuthPassword: SAMPLE_BASIC_AUTH.password }),
       confirm: confirmWithSns((region) => new SNSClient({ region })),
-      onNotification: async (_body, rawText) => {
-        notifications.push(rawText);
+      onNotification: async (post) => {
+        notifications.push(post.raw ? post.text : post.message.Message);
         return 'delivered';
       },
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
@@ -73,7 +76,7 @@ describe('the sample events under events/sns-https/', () => {
     const { handler, notifications } = localHandler({
       SNS_HTTPS_RAW_DELIVERY: 'true',
       SNS_HTTPS_BASIC_AUTH_USER: SAMPLE_BASIC_AUTH.user,
-      SNS_HTTPS_BASIC_AUTH_PASSWORD: SAMPLE_BASIC_AUTH.password,
+      SNS_HTTPS_BASIC_AUTH_PASSWORD_PARAMETER: '/ses-bridge/sns-https/basic-auth-password',
     });
     const event = load('raw-delivery.json');
     const res = await handler(event);
@@ -82,8 +85,11 @@ describe('the sample events under events/sns-https/', () => {
   });
 
   it('are refused by a handler that does not trust the test certificate', async () => {
-    const handler = createSnsHttpsHandler(() => ({
-      ...defaultSnsHttpsDeps({ SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN, SNS_HTTPS_MAX_AGE_SECONDS: '3153600000' }),
+    const handler = createSnsHttpsHandler(async () => ({
+      ...(await defaultSnsHttpsDeps({
+        SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
+        SNS_HTTPS_MAX_AGE_SECONDS: '3153600000',
+      })),
       certs: new CertificateStore(async (url) => {
         throw new CertFetchError(`fetching ${url} answered HTTP 404`, false);
       }),

@@ -279,22 +279,26 @@ describe('verifying a signature', () => {
 
 describe('the Timestamp window', () => {
   it('accepts a message as old as the window', () => {
-    expect(checkTimestamp({ Timestamp: '2026-06-01T11:00:00.000Z' }, NOW, 3600)).toEqual({ ok: true });
+    expect(checkTimestamp({ Timestamp: '2026-06-01T11:00:00.000Z' }, NOW, 3600, 300)).toEqual({ ok: true });
   });
 
   it('rejects an older message with its age', () => {
-    expect(checkTimestamp({ Timestamp: '2026-06-01T10:59:59.000Z' }, NOW, 3600)).toEqual({
+    expect(checkTimestamp({ Timestamp: '2026-06-01T10:59:59.000Z' }, NOW, 3600, 300)).toEqual({
       ok: false,
       code: 'stale_timestamp',
       reason: 'Timestamp 2026-06-01T10:59:59.000Z is 3601 s old, more than the 3600 s allowed',
     });
   });
 
-  it('rejects a message from further in the future than the window', () => {
-    expect(checkTimestamp({ Timestamp: '2026-06-01T13:00:01.000Z' }, NOW, 3600)).toEqual({
+  it('accepts a message as far ahead as the clock skew allowed', () => {
+    expect(checkTimestamp({ Timestamp: '2026-06-01T12:05:00.000Z' }, NOW, 3600, 300)).toEqual({ ok: true });
+  });
+
+  it('rejects a message from further ahead than the clock skew, however wide the age window', () => {
+    expect(checkTimestamp({ Timestamp: '2026-06-01T12:05:01.000Z' }, NOW, 3600, 300)).toEqual({
       ok: false,
       code: 'stale_timestamp',
-      reason: 'Timestamp 2026-06-01T13:00:01.000Z is 3601 s in the future, more than the 3600 s allowed',
+      reason: 'Timestamp 2026-06-01T12:05:01.000Z is 301 s in the future, more than the 300 s of clock skew allowed',
     });
   });
 });
@@ -320,11 +324,43 @@ describe('the certificate cache', () => {
     expect(store.fetches).toEqual([urls[0]]);
   });
 
-  it('does not cache a failed fetch', async () => {
-    const store = testCertStore([]);
+  it('answers a failed fetch from memory for a minute, then fetches that URL again', async () => {
+    let clock = 0;
+    const fetches: string[] = [];
+    const store = new CertificateStore(
+      async (url) => {
+        fetches.push(url);
+        throw new CertFetchError(`fetching ${url} answered HTTP 404`, false);
+      },
+      { now: () => clock },
+    );
     await expect(store.get(urls[0]!)).rejects.toThrow('answered HTTP 404');
+    clock = 59_999;
     await expect(store.get(urls[0]!)).rejects.toThrow('answered HTTP 404');
-    expect(store.fetches).toEqual([urls[0], urls[0]]);
+    expect(fetches).toEqual([urls[0]]);
+    clock = 60_000;
+    await expect(store.get(urls[0]!)).rejects.toThrow('answered HTTP 404');
+    expect(fetches).toEqual([urls[0], urls[0]]);
+  });
+
+  it('starts at most 10 fetches per rolling minute; past that a new URL fails as retryable without a fetch', async () => {
+    let clock = 1_000;
+    const fetches: string[] = [];
+    const bounded = new CertificateStore((url) => (fetches.push(url), Promise.reject(new Error('down'))), {
+      now: () => clock,
+    });
+    const names = Array.from({ length: 12 }, (_, i) => testCertUrl('us-east-1').replace('TESTONLY', `STORM${i}`));
+    for (const url of names.slice(0, 10))
+      await expect(bounded.get(url)).rejects.toThrow(`fetching ${url} failed: down`);
+    const refused = bounded.get(names[10]!);
+    await expect(refused).rejects.toThrow(
+      '10 certificate fetches were started in the last minute, the most this container makes; not fetched',
+    );
+    await expect(refused).rejects.toMatchObject({ transient: true });
+    expect(fetches).toHaveLength(10);
+    clock = 61_000;
+    await expect(bounded.get(names[11]!)).rejects.toThrow('failed: down');
+    expect(fetches).toHaveLength(11);
   });
 
   it('refuses a body that is not a certificate', async () => {
