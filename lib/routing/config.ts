@@ -135,9 +135,13 @@ function parseWhen(value: unknown, path: string): Route['when'] {
   if (value.tags !== undefined) {
     if (!isObject(value.tags))
       fail(`${path}.tags`, `must be an object of tag name to value or values, got ${kindOf(value.tags)}`);
-    when.tags = {};
-    for (const [name, values] of Object.entries(value.tags))
-      when.tags[name] = stringList(values, `${path}.tags[${JSON.stringify(name)}]`);
+    // Own data properties only: a tag named __proto__ must stay a condition, not become the object's prototype.
+    when.tags = Object.fromEntries(
+      Object.entries(value.tags).map(([name, values]) => [
+        name,
+        stringList(values, `${path}.tags[${JSON.stringify(name)}]`),
+      ]),
+    );
   }
   return when;
 }

@@ -58,7 +58,10 @@ function compileRoute(route: Route): CompiledRoute {
   if (route.when.tags !== undefined) {
     for (const [name, values] of Object.entries(route.when.tags)) {
       const allowed = new Set(values);
-      checks.push((event) => event.tags[name]?.some((value) => allowed.has(value)) === true);
+      // hasOwn: a tag named like an Object.prototype member (constructor, toString) is absent unless the record has it.
+      checks.push(
+        (event) => Object.hasOwn(event.tags, name) && event.tags[name]?.some((value) => allowed.has(value)) === true,
+      );
     }
   }
   const matches = checks.length === 0 ? () => true : (event: FeedbackEvent) => checks.every((check) => check(event));

@@ -259,3 +259,26 @@ describe('shadow routes', () => {
     expect(destinationTopics(parseRoutesConfig(doc('live')))).toEqual([ACME, AUDIT]);
   });
 });
+
+describe('tag conditions named like object members', () => {
+  const config = (name: string) =>
+    compileRoutes(
+      parseRoutesConfig(
+        JSON.parse(`{"routes":[{"name":"a","when":{"tags":{"${name}":"x"}},"to":{"topicArn":"${ACME}"}}]}`),
+      ),
+    );
+  const tagged = (tags: Record<string, string[]>) =>
+    eventOf('event-bounce', (r) => {
+      r.mail.tags = tags;
+    });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'keep a condition on the tag %s, matching only records that carry it',
+    (name) => {
+      const routes = config(name);
+      expect(route(routes, tagged({}))).toEqual([]);
+      expect(route(routes, tagged(JSON.parse(`{"${name}":["x"]}`)))).toHaveLength(1);
+      expect(route(routes, tagged(JSON.parse(`{"${name}":["y"]}`)))).toEqual([]);
+    },
+  );
+});
