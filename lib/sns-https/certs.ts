@@ -166,7 +166,8 @@ const MAX_FAILURES_KEPT = 100;
  * Timestamp already passed. A failed fetch is remembered for `failureTtlMs`, and at most `maxFetchesPerMinute`
  * fetches start per rolling minute: a flood of posts naming made-up certificate files (each a valid SNS URL shape)
  * cannot turn the function into a stream of outbound requests. Past the limit the post is answered 503
- * `cert_unavailable`, which SNS retries, so a genuine post naming a new certificate is delayed, not lost.
+ * `cert_unavailable`, which SNS retries: a genuine post naming a new certificate is delayed, and lost only if the
+ * flood outlasts the subscription's delivery policy (docs/sns-https.md, residual risks).
  */
 export class CertificateStore {
   private readonly cache = new Map<string, SigningKey>();
