@@ -1,0 +1,317 @@
+/**
+ * The stack as CloudFormation would deploy it, offline: `serverless package` (once per parameter set and test
+ * run), then the compiled template with its intrinsic functions resolved for a fixed account, region and stage,
+ * and each function's handler, environment, timeout, memory, role statements and zip.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
+import { REPO_ROOT } from '#test/support/fixtures';
+
+const run = promisify(execFile);
+const SERVERLESS = path.join(REPO_ROOT, 'node_modules/.bin/serverless');
+
+export const DEPLOY = { account: '123456789012', region: 'us-east-1', partition: 'aws', stage: 'dev' } as const;
+export const SERVICE = 'ses-notification-bridge';
+/** The stack name osls deploys: service-stage. */
+export const STACK = `${SERVICE}-${DEPLOY.stage}`;
+
+/** The environment of a developer machine with no AWS account: no credentials, no profile. */
+export function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    SLS_TELEMETRY_DISABLED: '1',
+    ...extra,
+  };
+  for (const key of [
+    'AWS_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_REGION',
+    'VITEST',
+    'POWERTOOLS_LOG_LEVEL',
+  ])
+    delete env[key];
+  return env;
+}
+
+/** Runs the osls CLI in the repository, bounded (a handler module that throws while loading hangs invoke local). */
+export function serverless(args: string[], env: NodeJS.ProcessEnv = offlineEnv()) {
+  return run(SERVERLESS, args, { cwd: REPO_ROOT, env, timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
+}
+
+export interface Packaged {
+  dir: string;
+  template: any;
+  /** What `serverless package` wrote on stderr (warnings). */
+  stderr: string;
+}
+
+const packaged = new Map<string, Promise<Packaged>>();
+
+/** `serverless package --param k=v ...` into a fresh folder, once per parameter set in this test process. */
+export function packageStack(params: Record<string, string> = {}): Promise<Packaged> {
+  const key = JSON.stringify(params);
+  let result = packaged.get(key);
+  if (result === undefined) {
+    result = (async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'ses-bridge-package-'));
+      const args = ['package', '--package', dir, '--stage', DEPLOY.stage, '--region', DEPLOY.region];
+      for (const [name, value] of Object.entries(params)) args.push('--param', `${name}=${value}`);
+      const { stderr } = await serverless(args);
+      const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+      return { dir, template, stderr };
+    })();
+    packaged.set(key, result);
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Intrinsic functions, resolved as CloudFormation would for DEPLOY.
+
+/** What Ref and Fn::GetAtt give for a resource of the template. */
+function attributes(logicalId: string, resource: any): Record<string, string> {
+  const { account, region, partition } = DEPLOY;
+  const props = resource.Properties ?? {};
+  const fallbackName = `${STACK}-${logicalId}-ABCDEF012345`;
+  switch (resource.Type) {
+    case 'AWS::SNS::Topic': {
+      const arn = `arn:${partition}:sns:${region}:${account}:${props.TopicName ?? fallbackName}`;
+      return { Ref: arn, TopicArn: arn, TopicName: props.TopicName ?? fallbackName };
+    }
+    case 'AWS::SQS::Queue': {
+      const name = props.QueueName ?? fallbackName;
+      return {
+        Ref: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
+        Arn: `arn:${partition}:sqs:${region}:${account}:${name}`,
+        QueueName: name,
+      };
+    }
+    case 'AWS::Lambda::Function': {
+      const name = props.FunctionName ?? fallbackName;
+      return { Ref: name, Arn: `arn:${partition}:lambda:${region}:${account}:function:${name}` };
+    }
+    case 'AWS::IAM::Role': {
+      const name = props.RoleName ?? `${STACK}-${logicalId}`;
+      return { Ref: name, Arn: `arn:${partition}:iam::${account}:role/${name}` };
+    }
+    case 'AWS::KMS::Key': {
+      const id = '0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';
+      return { Ref: id, Arn: `arn:${partition}:kms:${region}:${account}:key/${id}`, KeyId: id };
+    }
+    case 'AWS::Events::Rule':
+      return { Ref: props.Name, Arn: `arn:${partition}:events:${region}:${account}:rule/${props.Name}` };
+    case 'AWS::Logs::LogGroup':
+      return {
+        Ref: props.LogGroupName,
+        Arn: `arn:${partition}:logs:${region}:${account}:log-group:${props.LogGroupName}:*`,
+      };
+    default:
+      return { Ref: fallbackName };
+  }
+}
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+export class TemplateResolver {
+  private readonly pseudo: Record<string, string>;
+  constructor(readonly template: any) {
+    this.pseudo = {
+      'AWS::AccountId': DEPLOY.account,
+      'AWS::Region': DEPLOY.region,
+      'AWS::Partition': DEPLOY.partition,
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::StackName': STACK,
+    };
+  }
+
+  /** True when the resource exists once deployed (its Condition, if any, holds). */
+  exists(logicalId: string): boolean {
+    const condition = this.template.Resources[logicalId]?.Condition;
+    return condition === undefined || this.condition(condition);
+  }
+
+  condition(name: string): boolean {
+    const definition = this.template.Conditions?.[name];
+    if (definition === undefined) throw new Error(`template: no condition ${name}`);
+    return Boolean(this.resolve(definition));
+  }
+
+  private ref(name: string): unknown {
+    if (name === 'AWS::NoValue') return NO_VALUE;
+    if (name in this.pseudo) return this.pseudo[name];
+    const resource = this.template.Resources[name];
+    if (resource === undefined) throw new Error(`template: Ref to unknown ${name}`);
+    if (!this.exists(name)) throw new Error(`template: Ref to ${name}, which its condition leaves out`);
+    return attributes(name, resource).Ref;
+  }
+
+  private getAtt(name: string, attribute: string): string {
+    const resource = this.template.Resources[name];
+    if (resource === undefined) throw new Error(`template: Fn::GetAtt of unknown ${name}`);
+    const value = attributes(name, resource)[attribute];
+    if (value === undefined) throw new Error(`template: no attribute ${attribute} of ${name} (${resource.Type})`);
+    return value;
+  }
+
+  private sub(text: string, vars: Record<string, unknown> = {}): string {
+    return text.replace(/\$\{(!?)([^}]+)\}/g, (whole, bang: string, name: string) => {
+      if (bang) return `\${${name}}`;
+      if (name in vars) return String(this.resolve(vars[name]));
+      if (name.includes('.') && !name.startsWith('AWS::')) {
+        const [id, attribute] = name.split('.') as [string, string];
+        return this.getAtt(id, attribute);
+      }
+      const value = this.ref(name);
+      if (typeof value !== 'string') throw new Error(`template: cannot substitute ${whole}`);
+      return value;
+    });
+  }
+
+  /** The value with every intrinsic function replaced by what CloudFormation computes. */
+  resolve(value: any): any {
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v)).filter((v) => v !== NO_VALUE);
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value);
+    if (keys.length === 1) {
+      const [fn] = keys as [string];
+      const arg = value[fn];
+      switch (fn) {
+        case 'Ref':
+          return this.ref(arg);
+        case 'Fn::GetAtt':
+          return this.getAtt(...((typeof arg === 'string' ? arg.split('.') : arg) as [string, string]));
+        case 'Fn::Sub':
+          return typeof arg === 'string' ? this.sub(arg) : this.sub(arg[0], arg[1]);
+        case 'Fn::Join':
+          return (this.resolve(arg[1]) as unknown[]).join(arg[0]);
+        case 'Fn::Split':
+          return String(this.resolve(arg[1])).split(arg[0]);
+        case 'Fn::Select':
+          return (this.resolve(arg[1]) as unknown[])[Number(this.resolve(arg[0]))];
+        case 'Fn::If':
+          return this.resolve(this.condition(arg[0]) ? arg[1] : arg[2]);
+        case 'Fn::Equals':
+          return this.resolve(arg[0]) === this.resolve(arg[1]);
+        case 'Fn::Not':
+          return !this.resolve(arg[0]);
+        case 'Fn::And':
+          return arg.every((c: unknown) => this.resolve(c));
+        case 'Fn::Or':
+          return arg.some((c: unknown) => this.resolve(c));
+        case 'Condition':
+          return this.condition(arg);
+      }
+      if (fn.startsWith('Fn::')) throw new Error(`template: ${fn} is not resolved by this test support`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const resolved = this.resolve(v);
+      if (resolved !== NO_VALUE) out[k] = resolved;
+    }
+    return out;
+  }
+
+  /** Every resource that exists once deployed, resolved. */
+  resources(): Record<string, any> {
+    const out: Record<string, any> = {};
+    for (const [id, resource] of Object.entries<any>(this.template.Resources))
+      if (this.exists(id)) out[id] = this.resolve(resource);
+    return out;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Functions.
+
+export interface IamStatement {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, unknown>;
+}
+
+export interface DeployedFunction {
+  /** The serverless.yml key: route-sqs, sns-https... */
+  key: string;
+  logicalId: string;
+  name: string;
+  arn: string;
+  handler: string;
+  runtime: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  environment: Record<string, string>;
+  roleLogicalId: string;
+  statements: IamStatement[];
+  managedPolicies: string[];
+  zip: string;
+}
+
+/** Each function of the packaged stack, with its role's statements, as deployed. */
+export function deployedFunctions(pkg: Packaged): Map<string, DeployedFunction> {
+  const resolver = new TemplateResolver(pkg.template);
+  const functions = new Map<string, DeployedFunction>();
+  for (const [logicalId, raw] of Object.entries<any>(pkg.template.Resources)) {
+    if (raw.Type !== 'AWS::Lambda::Function') continue;
+    const props = resolver.resolve(raw.Properties);
+    const roleLogicalId = raw.Properties.Role['Fn::GetAtt']?.[0];
+    if (typeof roleLogicalId !== 'string') throw new Error(`${logicalId}: role is not a role of the stack`);
+    const role = resolver.resolve(pkg.template.Resources[roleLogicalId]).Properties;
+    const statements = (role.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement);
+    const key = path.basename(raw.Properties.Code.S3Key, '.zip');
+    functions.set(key, {
+      key,
+      logicalId,
+      name: props.FunctionName,
+      arn: attributes(logicalId, raw).Arn as string,
+      handler: props.Handler,
+      runtime: props.Runtime,
+      timeoutSeconds: props.Timeout,
+      memoryMb: props.MemorySize,
+      environment: props.Environment?.Variables ?? {},
+      roleLogicalId,
+      statements,
+      managedPolicies: role.ManagedPolicyArns ?? [],
+      zip: path.join(pkg.dir, `${key}.zip`),
+    });
+  }
+  return functions;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Zips (stored or deflated entries, as osls and serverless-esbuild write them).
+
+/** Extracts a zip into a new folder (the function's /var/task) and returns the folder. */
+export function unzip(zipFile: string): string {
+  const data = readFileSync(zipFile);
+  const root = mkdtempSync(path.join(tmpdir(), `${path.basename(zipFile, '.zip')}-task-`));
+  const eocd = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error(`${zipFile}: not a zip`);
+  const count = data.readUInt16LE(eocd + 10);
+  let offset = data.readUInt32LE(eocd + 16);
+  for (let i = 0; i < count; i++) {
+    const method = data.readUInt16LE(offset + 10);
+    const size = data.readUInt32LE(offset + 20);
+    const nameLength = data.readUInt16LE(offset + 28);
+    const extraLength = data.readUInt16LE(offset + 30);
+    const commentLength = data.readUInt16LE(offset + 32);
+    const local = data.readUInt32LE(offset + 42);
+    const name = data.toString('utf8', offset + 46, offset + 46 + nameLength);
+    offset += 46 + nameLength + extraLength + commentLength;
+    if (name.endsWith('/')) continue;
+    const start = local + 30 + data.readUInt16LE(local + 26) + data.readUInt16LE(local + 28);
+    const raw = data.subarray(start, start + size);
+    const target = path.join(root, name);
+    if (!target.startsWith(root + path.sep)) throw new Error(`${zipFile}: entry ${name} escapes the folder`);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, method === 8 ? inflateRawSync(raw) : raw);
+  }
+  return root;
+}
