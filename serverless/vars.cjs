@@ -161,7 +161,20 @@ async function intakeTopicKmsKey({ resolveVariable }) {
   throw new PackageError(`param intakeTopicKmsKey: must be "create", "none" or a KMS key ARN, got "${value}"`);
 }
 
+/** A whole-number param within bounds, as a number (CLI params arrive as strings; the schema wants integers). */
+function wholeNumber(name, fallback, min, max) {
+  return async ({ resolveVariable }) => {
+    const text = await param(resolveVariable, name, String(fallback));
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max)
+      throw new PackageError(`param ${name}: must be a whole number from ${min} to ${max}, got "${text}"`);
+    return value;
+  };
+}
+
 const computations = {
+  sqsMaximumConcurrency: wholeNumber('sqsMaximumConcurrency', 10, 2, 1000),
+  snsHttpsReservedConcurrency: wholeNumber('snsHttpsReservedConcurrency', 5, 1, 1000),
   routesFile,
   parkingTopic,
   publishResources,

@@ -112,6 +112,17 @@ describe('topics and keys in the params', () => {
     );
   });
 
+  it('reads concurrency params as whole numbers within what Lambda allows', async () => {
+    expect(await compute('sqsMaximumConcurrency', { sqsMaximumConcurrency: '20' })).toBe(20);
+    expect(await compute('snsHttpsReservedConcurrency', {})).toBe(5);
+    await expect(compute('sqsMaximumConcurrency', { sqsMaximumConcurrency: '1' })).rejects.toThrow(
+      'param sqsMaximumConcurrency: must be a whole number from 2 to 1000, got "1"',
+    );
+    await expect(compute('snsHttpsReservedConcurrency', { snsHttpsReservedConcurrency: 'five' })).rejects.toThrow(
+      'param snsHttpsReservedConcurrency: must be a whole number from 1 to 1000, got "five"',
+    );
+  });
+
   it('encrypts the intake topic with the stack key by default, a given key, or not at all', async () => {
     expect(await compute('intakeTopicKmsKey', {})).toEqual({ Ref: 'IntakeTopicKey' });
     expect(await compute('intakeTopicKmsKey', { intakeTopicKmsKey: 'none' })).toEqual({ Ref: 'AWS::NoValue' });
