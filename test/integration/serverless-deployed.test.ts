@@ -116,6 +116,24 @@ async function invoke(key: string, event: unknown): Promise<Invocation> {
   return invocation;
 }
 
+/** The metrics of the EMF lines a function logged: namespace, name, dimensions (name to value) and value. */
+function emfMetrics(logs: string[]) {
+  const out: Array<{ namespace: string; name: string; dimensions: Record<string, string>; value: unknown }> = [];
+  for (const line of logs) {
+    if (!line.startsWith('{"_aws"')) continue;
+    const doc = JSON.parse(line);
+    for (const directive of doc._aws.CloudWatchMetrics)
+      for (const metric of directive.Metrics)
+        out.push({
+          namespace: directive.Namespace,
+          name: metric.Name,
+          dimensions: Object.fromEntries(directive.Dimensions.flat().map((d: string) => [d, doc[d]])),
+          value: doc[metric.Name],
+        });
+  }
+  return out;
+}
+
 function bodies(topicArn: string): any[] {
   return sns.state.messagesFor(topicArn).map((m) => JSON.parse(m.body));
 }
@@ -175,11 +193,26 @@ describe('the packaged functions, as deployed', () => {
     const parked = await invoke('route-sqs', loadEvent('sqs/with-bad-records.json'));
     expect(parked.result).toEqual({ batchItemFailures: [] });
     expect(sns.state.messagesFor(PARKING).length).toBeGreaterThan(0);
+    // The metric RecordsParkedAlarm watches is the one the bundle emits (EMF on stdout), with the same dimensions.
+    const alarm = new TemplateResolver(pkg.template).resolve(pkg.template.Resources.RecordsParkedAlarm).Properties;
+    const emitted = emfMetrics(parked.logs).find((m) => m.name === 'RecordsParked');
+    expect(emitted).toEqual({
+      namespace: alarm.Namespace,
+      name: alarm.MetricName,
+      dimensions: Object.fromEntries(alarm.Dimensions.map((d: any) => [d.Name, d.Value])),
+      value: sns.state.messagesFor(PARKING).length,
+    });
     sns.faults.failTopic(ACME, 'InternalError');
     const event = loadEvent('sqs/multi-delegate-batch.json');
     const failed = await invoke('route-sqs', event);
     expect(failed.result.batchItemFailures.length).toBeGreaterThan(0);
     expect(failed.result.batchItemFailures.length).toBeLessThan(event.Records.length);
+    const failures = emfMetrics(failed.logs).find((m) => m.name === 'PublishFailures');
+    expect(failures).toMatchObject({
+      namespace: 'SesNotificationBridge',
+      dimensions: { service: 'ses-notification-bridge' },
+    });
+    expect(failures?.value).toBeGreaterThan(0);
   });
 
   it('route-sns delivers, and throws RetryLaterError (readable errorType) when a destination keeps failing', async () => {
