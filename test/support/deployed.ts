@@ -4,7 +4,7 @@
  * and each function's handler, environment, timeout, memory, role statements and zip.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -40,9 +40,38 @@ export function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEn
   return env;
 }
 
-/** Runs the osls CLI in the repository, bounded (a handler module that throws while loading hangs invoke local). */
+const LOCK = path.join(REPO_ROOT, '.serverless-lock');
+
+/**
+ * Runs `fn` while no other test process runs osls in this repository: serverless-esbuild builds in `.esbuild/` and
+ * moves zips through `.serverless/`, shared by every run, and removes them when done.
+ */
+async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      // A lock older than any osls run is left over from a killed process.
+      try {
+        if (Date.now() - statSync(LOCK).mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      } catch {}
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the osls CLI in the repository, one run at a time across test files, bounded (a handler module that throws
+ * while loading hangs invoke local).
+ */
 export function serverless(args: string[], env: NodeJS.ProcessEnv = offlineEnv()) {
-  return run(SERVERLESS, args, { cwd: REPO_ROOT, env, timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
+  return exclusive(() => run(SERVERLESS, args, { cwd: REPO_ROOT, env, timeout: 180_000, maxBuffer: 64 * 1024 * 1024 }));
 }
 
 export interface Packaged {
