@@ -15,11 +15,13 @@ import {
   deployedFunctions,
   type Packaged,
   packageStack,
+  removeTempDirs,
   STACK,
   TemplateResolver,
 } from '#test/support/deployed';
 import {
   deniedCalls,
+  forgetTaskRoots,
   type Invocation,
   invokeDeployed,
   type RecordedCall,
@@ -145,6 +147,8 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await ses?.close();
+  forgetTaskRoots();
+  removeTempDirs();
 });
 
 beforeEach(async () => {

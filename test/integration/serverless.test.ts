@@ -10,6 +10,7 @@ import {
   offlineEnv,
   type Packaged,
   packageStack,
+  removeTempDirs,
   serverless,
   TemplateResolver,
 } from '#test/support/deployed';
@@ -23,6 +24,7 @@ describe('serverless package, default parameters', () => {
     pkg = await packageStack();
     resources = new TemplateResolver(pkg.template).resources();
   }, 180_000);
+  afterAll(removeTempDirs);
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
   it('packages every function offline, each zip at most 150 KB', () => {

@@ -6,12 +6,11 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEPLOY, type DeployedFunction, type IamStatement, unzip } from '#test/support/deployed';
+import { DEPLOY, type DeployedFunction, type IamStatement, tempDir, unzip } from '#test/support/deployed';
 
 const RUNNER = path.join(__dirname, 'deployed-runner.cjs');
 
@@ -151,6 +150,11 @@ export interface InvokeOptions {
 
 const taskRoots = new Map<string, string>();
 
+/** Forgets the unzipped task roots (their folders go with removeTempDirs). */
+export function forgetTaskRoots(): void {
+  taskRoots.clear();
+}
+
 /** The environment Lambda gives the function: the template's variables plus the runtime's own. */
 export function lambdaEnvironment(fn: DeployedFunction, taskRoot: string, options: InvokeOptions): NodeJS.ProcessEnv {
   const endpoints: Record<string, string> = {};
@@ -192,7 +196,7 @@ export async function invokeDeployed(
     taskRoot = unzip(fn.zip);
     taskRoots.set(fn.zip, taskRoot);
   }
-  const work = mkdtempSync(path.join(tmpdir(), 'invoke-'));
+  const work = tempDir('invoke-');
   const requestId = randomUUID();
   const spec = {
     handler: fn.handler,
@@ -229,6 +233,7 @@ export async function invokeDeployed(
     );
   });
   const outcome = JSON.parse(readFileSync(spec.resultFile, 'utf8'));
+  rmSync(work, { recursive: true, force: true });
   return { ...outcome, logs: `${stdout}${stderr}`.split('\n').filter(Boolean), requestId };
 }
 

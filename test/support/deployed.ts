@@ -83,13 +83,28 @@ export interface Packaged {
 
 const packaged = new Map<string, Promise<Packaged>>();
 
+const tempDirs: string[] = [];
+
+/** A new folder under the OS temp dir, removed by removeTempDirs. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes the packages, task roots and invocation files of this test file (call it in afterAll). */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  packaged.clear();
+}
+
 /** `serverless package --param k=v ...` into a fresh folder, once per parameter set in this test process. */
 export function packageStack(params: Record<string, string> = {}): Promise<Packaged> {
   const key = JSON.stringify(params);
   let result = packaged.get(key);
   if (result === undefined) {
     result = (async () => {
-      const dir = mkdtempSync(path.join(tmpdir(), 'ses-bridge-package-'));
+      const dir = tempDir('ses-bridge-package-');
       const args = ['package', '--package', dir, '--stage', DEPLOY.stage, '--region', DEPLOY.region];
       for (const [name, value] of Object.entries(params)) args.push('--param', `${name}=${value}`);
       const { stderr } = await serverless(args);
@@ -320,7 +335,7 @@ export function deployedFunctions(pkg: Packaged): Map<string, DeployedFunction> 
 /** Extracts a zip into a new folder (the function's /var/task) and returns the folder. */
 export function unzip(zipFile: string): string {
   const data = readFileSync(zipFile);
-  const root = mkdtempSync(path.join(tmpdir(), `${path.basename(zipFile, '.zip')}-task-`));
+  const root = tempDir(`${path.basename(zipFile, '.zip')}-task-`);
   const eocd = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (eocd < 0) throw new Error(`${zipFile}: not a zip`);
   const count = data.readUInt16LE(eocd + 10);
