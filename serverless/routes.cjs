@@ -22,7 +22,6 @@ function routesFileInZip(file, serviceDir) {
     throw new PackageError(
       `param routesFile: ${file} is outside the service folder ${serviceDir}, so it would not be packaged; copy it inside`,
     );
-  if (/\.ya?ml$/i.test(file)) throw new PackageError(`${file}: routes files are JSON`);
   let text;
   try {
     text = fs.readFileSync(resolved, 'utf8');

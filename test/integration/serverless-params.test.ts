@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadRoutesFile } from '#lib/config';
 import { serverless, TemplateResolver } from '#test/support/deployed';
 import { REPO_ROOT } from '#test/support/fixtures';
 
@@ -45,10 +46,26 @@ describe('the routes file at package time', () => {
     );
   });
 
-  it('refuses YAML: routes files are JSON', async () => {
+  it('refuses YAML: routes files are JSON, the same line the functions give at cold start', async () => {
     await expect(compute('routesFile', { routesFile: 'test/fixtures/routes/routes.yaml' })).rejects.toThrow(
       'test/fixtures/routes/routes.yaml: routes files are JSON',
     );
+    expect(() => loadRoutesFile('test/fixtures/routes/routes.yaml', { LAMBDA_TASK_ROOT: REPO_ROOT })).toThrow(
+      'test/fixtures/routes/routes.yaml: routes files are JSON',
+    );
+  });
+
+  it('gives at package time the line the functions give at cold start for a misspelt key', async () => {
+    const file = 'test/fixtures/routes/misspelt-key.json';
+    const atColdStart = (() => {
+      try {
+        loadRoutesFile(file, { LAMBDA_TASK_ROOT: REPO_ROOT });
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(atColdStart).toContain('routes[0].when.sendingAcountId unknown key');
+    await expect(compute('routesFile', { routesFile: file })).rejects.toThrow(atColdStart as string);
   });
 
   it('refuses a file outside the service folder, which would not be packaged', async () => {
