@@ -214,8 +214,12 @@ function parseUnmatched(value: unknown): Unmatched {
   }
 }
 
-/** Parses a routes file's text (JSON). */
+/**
+ * Parses a routes file's text (JSON). `source` is the file's name: a .yaml/.yml name is refused, at cold start and
+ * at package time alike (serverless/routes.cjs calls this same function).
+ */
 export function parseRoutesText(text: string, source: string): RoutesConfig {
+  if (/\.ya?ml$/i.test(source)) throw new ConfigError('routes files are JSON', source);
   let doc: unknown;
   try {
     doc = JSON.parse(text);

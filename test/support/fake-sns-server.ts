@@ -378,6 +378,30 @@ function stringMap(params: URLSearchParams, prefix: string): Record<string, stri
   return out;
 }
 
+/**
+ * A Number attribute's value, as SNS checks it (developer guide, sns-message-attributes: "Numbers are positive or
+ * negative integers or floating-point numbers ... up to 38 digits of precision, and it can be between 10^-128 and
+ * 10^+126"). Answered with ParameterValueInvalid, which the SDK raises as InvalidParameterValueException.
+ */
+function checkNumber(name: string, value: string): void {
+  const m = /^[+-]?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?$/.exec(value);
+  if (m === null)
+    throw new SnsError('ParameterValueInvalid', `Could not cast message attribute '${name}' value to number.`);
+  const digits = `${m[1] ?? ''}${m[2] ?? m[3] ?? ''}`.replace(/^0+/, '');
+  const significant = digits.replace(/0+$/, '');
+  if (significant.length > 38)
+    throw new SnsError(
+      'ParameterValueInvalid',
+      `Message attribute '${name}' number value [${value}] must have less than 38 precision digits.`,
+    );
+  const magnitude = Math.abs(Number(value));
+  if (magnitude !== 0 && (magnitude > 1e126 || magnitude < 1e-128))
+    throw new SnsError(
+      'ParameterValueInvalid',
+      `Message attribute '${name}' number value [${value}] scale must be 10^-128 and 10^126.`,
+    );
+}
+
 /** `MessageAttributes.entry.N.Name` + `.Value.DataType/StringValue/BinaryValue`, validated as SNS does. */
 function messageAttributes(fields: Record<string, string>, prefix: string): Record<string, FakeMessageAttribute> {
   const entries = new Map<number, Record<string, string>>();
@@ -403,6 +427,7 @@ function messageAttributes(fields: Record<string, string>, prefix: string): Reco
       throw new SnsError('ParameterValueInvalid', `The message attribute name '${name}' is invalid.`);
     }
     const dataType = e['Value.DataType'] ?? '';
+    // Types String, String.Array, Number and Binary, each optionally with a custom suffix (Number.float).
     if (!/^(String|Number|Binary)(\..+)?$/.test(dataType)) {
       throw new SnsError(
         'ParameterValueInvalid',
@@ -410,11 +435,12 @@ function messageAttributes(fields: Record<string, string>, prefix: string): Reco
       );
     }
     const value = dataType.startsWith('Binary') ? e['Value.BinaryValue'] : e['Value.StringValue'];
-    if (value === undefined)
+    if (value === undefined || value === '')
       throw new SnsError(
         'ParameterValueInvalid',
         `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
       );
+    if (dataType.startsWith('Number')) checkNumber(name, value);
     out[name] = dataType.startsWith('Binary')
       ? { DataType: dataType, BinaryValue: value }
       : { DataType: dataType, StringValue: value };
