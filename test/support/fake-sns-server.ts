@@ -5,7 +5,8 @@
  * every request, and injects faults from a seeded PRNG: throttling, 500s, per-entry failures, slow answers,
  * dropped connections and topics that always fail.
  *
- * No local emulator answers PublishBatch faithfully (../shared/TOOLCHAIN.md), hence this one. Wire formats checked
+ * No local emulator answers PublishBatch faithfully (serverless-offline-sns answers it with a no-op and signs
+ * nothing), hence this one. Wire formats checked
  * against @aws-sdk/client-sns 3.1169 (AwsQueryProtocol in @aws-sdk/core: errors are read from
  * `<ErrorResponse><Error><Code>`, results from `<XResponse><XResult>`, lists as `<member>`, maps as
  * `<entry><key><value>`) and the SNS API reference's example responses.
