@@ -115,8 +115,13 @@ export function snsClient(region: string, options: ClientOptions = {}): SNSClien
     'sns',
     region,
     options,
-    () => state.factory?.sns?.(region, options) ?? new SNSClient(clientConfig('sns', region, options)),
+    () => state.factory?.sns?.(region, options) ?? new SNSClient(snsClientConfig(region, options)),
   );
+}
+
+/** The SNS client's constructor config: the shared config (exported for the benchmark's in-process client). */
+export function snsClientConfig(region: string, options: ClientOptions = {}): SNSClientConfig {
+  return clientConfig('sns', region, options);
 }
 
 /** The SES v1 client for a region: identity notification topics exist only in the v1 API. */
