@@ -119,9 +119,13 @@ export function snsClient(region: string, options: ClientOptions = {}): SNSClien
   );
 }
 
-/** The SNS client's constructor config: the shared config (exported for the benchmark's in-process client). */
+/**
+ * The SNS client's constructor config (exported for the benchmark's in-process client): the shared config, and the
+ * middleware stack resolved once per command type instead of on every request (`cacheMiddleware`; the bridge adds
+ * no middleware to a client after building it).
+ */
 export function snsClientConfig(region: string, options: ClientOptions = {}): SNSClientConfig {
-  return clientConfig('sns', region, options);
+  return { ...clientConfig('sns', region, options), cacheMiddleware: true };
 }
 
 /** The SES v1 client for a region: identity notification topics exist only in the v1 API. */
