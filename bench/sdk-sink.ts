@@ -8,6 +8,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { snsClientConfig } from '#lib/aws-clients';
 import type { SnsSender } from '#lib/publish/sns';
+import { usePublishBatchSerializer } from '#lib/publish/sns-protocol';
 
 /** Never sent anywhere: the request handler answers in process. */
 const BENCH_CREDENTIALS = { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'bench-secret' } as const;
@@ -105,10 +106,12 @@ export function createSdkSinkClient(
     httpHandlerConfigs: () => ({}),
     destroy() {},
   };
-  const client = new SNSClient({
-    ...snsClientConfig(region, { maxAttempts: 1 }),
-    credentials: BENCH_CREDENTIALS,
-    requestHandler,
-  });
+  const client = usePublishBatchSerializer(
+    new SNSClient({
+      ...snsClientConfig(region, { maxAttempts: 1 }),
+      credentials: BENCH_CREDENTIALS,
+      requestHandler,
+    }),
+  );
   return { client, stats, captured, destroy: () => client.destroy() };
 }

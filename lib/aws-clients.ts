@@ -8,6 +8,7 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { usePublishBatchSerializer } from '#lib/publish/sns-protocol';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
 export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2' } as const;
@@ -109,13 +110,18 @@ export function resetClientSettings(): void {
   setClientFactory(undefined);
 }
 
-/** The SNS client for a region (cached per region and options). */
+/**
+ * The SNS client for a region (cached per region and options), writing PublishBatch bodies with the byte-level
+ * serializer of lib/publish/sns-protocol.ts (the SDK's own serializer if the SDK's protocol is not the one it knows).
+ */
 export function snsClient(region: string, options: ClientOptions = {}): SNSClient {
   return cached(
     'sns',
     region,
     options,
-    () => state.factory?.sns?.(region, options) ?? new SNSClient(snsClientConfig(region, options)),
+    () =>
+      state.factory?.sns?.(region, options) ??
+      usePublishBatchSerializer(new SNSClient(snsClientConfig(region, options))),
   );
 }
 
