@@ -30,16 +30,17 @@ const MAX_BYTES_PER_UNIT = 9;
  * bound exceeds the slab gets a buffer of its own.
  */
 const SLAB_BYTES = 4 << 20;
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+// Allocated on first use, not at cold start.
+let slab = Buffer.alloc(0);
 let slabUsed = 0;
 
 /** The UTF-8 bytes of the value being encoded; grows as needed and is reused. */
-let utf8 = Buffer.allocUnsafe(1 << 16);
+let utf8 = Buffer.alloc(0);
 
 /** Where a body of at most `bound` bytes is written: a buffer and the offset to start at. */
 function regionFor(bound: number): { out: Buffer; start: number } {
   if (bound > SLAB_BYTES) return { out: Buffer.allocUnsafeSlow(bound), start: 0 };
-  if (slabUsed + bound > SLAB_BYTES) {
+  if (slabUsed + bound > slab.length) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
     slabUsed = 0;
   }
@@ -66,7 +67,7 @@ class Writer {
    */
   encoded(text: string): boolean {
     if (!isWellFormed(text)) return false;
-    if (utf8.length < text.length * 3) utf8 = Buffer.allocUnsafe(Math.max(text.length * 3, utf8.length * 2));
+    if (utf8.length < text.length * 3) utf8 = Buffer.allocUnsafe(Math.max(text.length * 3, utf8.length * 2, 1 << 16));
     const bytes = utf8;
     const n = bytes.write(text, 0, 'utf8');
     const out = this.out;
