@@ -11,14 +11,16 @@
  */
 import type { MessageAttributeValue, PublishBatchInput } from '@aws-sdk/client-sns';
 
-/** 1 for the bytes `extendedEncodeURIComponent` keeps as they are: A-Z a-z 0-9 - _ . ~ */
-const KEPT = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~') KEPT[c.charCodeAt(0)] = 1;
-/** `%XX` of every byte, its three characters packed low byte first. */
-const PERCENT = new Uint32Array(256);
+/**
+ * What each byte becomes, packed for one 32-bit little-endian store: the byte itself for the ones
+ * `extendedEncodeURIComponent` keeps (A-Z a-z 0-9 - _ . ~), else `%XX` in upper case; the top byte is how many of
+ * the stored bytes count (1 or 3). One store per byte and no branch: the bytes past the count are overwritten next.
+ */
+const ENCODED = new Uint32Array(256);
 for (let b = 0; b < 256; b++) {
+  const kept = /^[A-Za-z0-9_.~-]$/.test(String.fromCharCode(b));
   const hex = b.toString(16).toUpperCase().padStart(2, '0');
-  PERCENT[b] = 0x25 | (hex.charCodeAt(0) << 8) | (hex.charCodeAt(1) << 16);
+  ENCODED[b] = kept ? b | (1 << 24) : 0x25 | (hex.charCodeAt(0) << 8) | (hex.charCodeAt(1) << 16) | (3 << 24);
 }
 
 /** At most 9 bytes per UTF-16 unit: one unit is at most 3 UTF-8 bytes, each `%XX` (a surrogate pair: 4 for 2). */
@@ -32,29 +34,43 @@ const MAX_BYTES_PER_UNIT = 9;
 const SLAB_BYTES = 4 << 20;
 // Allocated on first use, not at cold start.
 let slab = Buffer.alloc(0);
+let slabView: DataView = new DataView(slab.buffer, slab.byteOffset, slab.byteLength);
 let slabUsed = 0;
 
 /** The UTF-8 bytes of the value being encoded; grows as needed and is reused. */
 let utf8 = Buffer.alloc(0);
 
-/** Where a body of at most `bound` bytes is written: a buffer and the offset to start at. */
-function regionFor(bound: number): { out: Buffer; start: number } {
-  if (bound > SLAB_BYTES) return { out: Buffer.allocUnsafeSlow(bound), start: 0 };
+const viewOf = (buffer: Buffer): DataView => new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+
+/**
+ * A writer for a body of at most `bound` bytes. The bound leaves room for the 3 bytes a store may write past the
+ * end of the last value.
+ */
+function writerFor(bound: number): Writer {
+  if (bound > SLAB_BYTES) {
+    const own = Buffer.allocUnsafeSlow(bound);
+    return new Writer(own, viewOf(own), 0);
+  }
   if (slabUsed + bound > slab.length) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabView = viewOf(slab);
     slabUsed = 0;
   }
-  return { out: slab, start: slabUsed };
+  return new Writer(slab, slabView, slabUsed);
 }
 
 /** ES2024 String.prototype.isWellFormed (Node 20+): false when the text holds a lone surrogate. */
 const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 class Writer {
+  readonly start: number;
   constructor(
-    public out: Buffer,
+    readonly out: Buffer,
+    readonly view: DataView,
     public pos: number,
-  ) {}
+  ) {
+    this.start = pos;
+  }
 
   /** ASCII text that needs no encoding (keys, made of [A-Za-z0-9.]). */
   raw(text: string): void {
@@ -70,21 +86,21 @@ class Writer {
     if (utf8.length < text.length * 3) utf8 = Buffer.allocUnsafe(Math.max(text.length * 3, utf8.length * 2, 1 << 16));
     const bytes = utf8;
     const n = bytes.write(text, 0, 'utf8');
-    const out = this.out;
+    const view = this.view;
     let pos = this.pos;
     for (let i = 0; i < n; i++) {
-      const b = bytes[i] as number;
-      if (KEPT[b] === 1) out[pos++] = b;
-      else {
-        const e = PERCENT[b] as number;
-        out[pos] = e & 0xff;
-        out[pos + 1] = (e >> 8) & 0xff;
-        out[pos + 2] = e >> 16;
-        pos += 3;
-      }
+      const e = ENCODED[bytes[i] as number] as number;
+      view.setUint32(pos, e, true);
+      pos += e >>> 24;
     }
     this.pos = pos;
     return true;
+  }
+
+  /** The body written, as a view of the buffer. */
+  body(): Buffer {
+    if (this.out === slab) slabUsed = (this.pos + 7) & ~7;
+    return this.out.subarray(this.start, this.pos);
   }
 }
 
@@ -146,8 +162,7 @@ function attributeUnits(value: MessageAttributeValue): number | undefined {
 export function publishBatchBody(input: PublishBatchInput, version: string): Buffer | undefined {
   const bound = boundOf(input);
   if (bound === undefined) return undefined;
-  const { out, start } = regionFor(bound);
-  const w = new Writer(out, start);
+  const w = writerFor(bound);
   w.raw(`Action=PublishBatch&Version=`);
   if (!w.encoded(version)) return undefined;
   w.raw('&TopicArn=');
@@ -190,6 +205,5 @@ export function publishBatchBody(input: PublishBatchInput, version: string): Buf
       if (!w.encoded(value)) return undefined;
     }
   }
-  if (out === slab) slabUsed = (w.pos + 7) & ~7;
-  return out.subarray(start, w.pos);
+  return w.body();
 }
