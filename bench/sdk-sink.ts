@@ -14,8 +14,8 @@ import { usePublishBatchSerializer } from '#lib/publish/sns-protocol';
 const BENCH_CREDENTIALS = { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'bench-secret' } as const;
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
-// Only keys are followed by a literal `=` (values encode it as %3D), and only an entry's key ends in `.Id`.
-const ID_KEY = '.Id=';
+// Values encode `&` as %26, so this is always a key; a long pattern lets indexOf skip through the messages fast.
+const ENTRY_KEY = '&PublishBatchRequestEntries.member.';
 
 export interface SdkSinkStats {
   requests: number;
@@ -52,13 +52,23 @@ function bodyOf(body: unknown): string | Buffer {
 /** The entry Ids of a PublishBatch form body, in order, found without decoding the body. */
 function entryIds(body: string | Buffer): string[] {
   const ids: string[] = [];
-  for (let at = body.indexOf(ID_KEY); at !== -1; at = body.indexOf(ID_KEY, at)) {
-    at += ID_KEY.length;
-    let end = body.indexOf('&', at);
+  for (let at = body.indexOf(ENTRY_KEY); at !== -1; at = body.indexOf(ENTRY_KEY, at)) {
+    const dot = body.indexOf('.', at + ENTRY_KEY.length); // after `N`
+    if (dot === -1) break;
+    const field = dot + 1;
+    at = field;
+    if (!isIdKey(body, field)) continue;
+    let end = body.indexOf('&', field + 3);
     if (end === -1) end = body.length;
-    ids.push(typeof body === 'string' ? body.slice(at, end) : body.toString('latin1', at, end));
+    ids.push(typeof body === 'string' ? body.slice(field + 3, end) : body.toString('latin1', field + 3, end));
   }
   return ids;
+}
+
+/** Whether the key's field at `at` is `Id=`. */
+function isIdKey(body: string | Buffer, at: number): boolean {
+  if (typeof body === 'string') return body.startsWith('Id=', at);
+  return body[at] === 0x49 && body[at + 1] === 0x64 && body[at + 2] === 0x3d;
 }
 
 const ACTION = 'Action=PublishBatch&';
