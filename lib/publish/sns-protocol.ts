@@ -89,7 +89,7 @@ function publishBatchProtocolClass(): ProtocolCtor {
         const stock = await super.serializeRequest(operationSchema, PROBE, context);
         const ours = publishBatchBody(PROBE, this.options.version);
         return typeof stock.body === 'string' && ours !== undefined && ours.equals(Buffer.from(stock.body, 'utf8'));
-      })().catch(() => false); // The SDK's serializer refused the probe: keep to it, it knows why.
+      })().catch(() => false); // Either serializer threw on the probe: keep to the SDK's.
       return this.#agrees;
     }
   };
