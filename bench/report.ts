@@ -1,5 +1,6 @@
 /** The shape of bench/results.json and its table in docs/performance.md. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { SdkSinkStats } from './sdk-sink';
 import type { SinkStats } from './sink';
 import type { SnsRequestCount } from './sns-requests';
 import type { Spread } from './stats';
@@ -24,6 +25,7 @@ export interface Report {
   throughput: Record<Contestant, { ms: Spread; recordsPerSecond: number; usPerRecord: number; result: number }>;
   ratios: Record<RatioName, Spread>;
   pipelineSink: SinkStats;
+  pipelineSdk: SdkSinkStats & { checkedRequests: number };
   errorPaths: {
     case: string;
     bridge: { path: string; message: string; otherRecords: string } | null;
@@ -81,6 +83,7 @@ export function renderMarkdown(r: Report): string {
     normalize: fmtSpread(r.ratios['normalize/floor']),
     'normalize-kept': fmtSpread(r.ratios['normalize-kept/floor']),
     pipeline: fmtSpread(r.ratios['pipeline/floor']),
+    'pipeline-sdk': fmtSpread(r.ratios['pipeline-sdk/floor']),
     powertools: fmtSpread(r.ratios['powertools/floor']),
   };
   for (const [name, t] of Object.entries(r.throughput) as Array<[Contestant, Report['throughput'][Contestant]]>) {
@@ -92,6 +95,12 @@ export function renderMarkdown(r: Report): string {
   lines.push(
     `\`normalize-kept/powertools\` (both keep every record): ${fmtSpread(r.ratios['normalize-kept/powertools'])}; \`normalize/powertools\`: ${fmtSpread(r.ratios['normalize/powertools'])}; ` +
       `\`normalize-kept/floor-kept\` (both keep what they read): ${fmtSpread(r.ratios['normalize-kept/floor-kept'])}.`,
+  );
+  lines.push('');
+  lines.push(
+    `\`pipeline-sdk\` (the cost a deployed function pays, the network aside) against \`pipeline\`: ${fmtSpread(r.ratios['pipeline-sdk/pipeline'])} of its throughput; ` +
+      `${r.pipelineSdk.requests} PublishBatch requests per batch, ${r.pipelineSdk.entries} entries, ${(r.pipelineSdk.bodyBytes / 1024 / 1024).toFixed(1)} MB of signed form bodies; ` +
+      `all ${r.pipelineSdk.checkedRequests} requests of one batch checked equal to \`pipeline\`'s, entry by entry, before timing.`,
   );
   lines.push('');
   const e = r.errorPaths;

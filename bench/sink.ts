@@ -4,7 +4,7 @@
  * accepts every entry without serializing or sending anything. What is measured is the bridge's work, not the
  * SDK's wire encoding or the network.
  */
-import type { PublishBatchCommand, PublishBatchResponse } from '@aws-sdk/client-sns';
+import type { PublishBatchCommand, PublishBatchInput, PublishBatchResponse } from '@aws-sdk/client-sns';
 import type { SnsSender } from '#lib/publish/sns';
 
 export interface SinkStats {
@@ -14,10 +14,17 @@ export interface SinkStats {
   bodyChars: number;
 }
 
-export function createSinkClient(): { client: SnsSender; stats: SinkStats } {
+/** `capture` keeps every request's input (for the equality check of pipeline-sdk, never while timing). */
+export function createSinkClient(options: { capture?: boolean } = {}): {
+  client: SnsSender;
+  stats: SinkStats;
+  captured: PublishBatchInput[];
+} {
   const stats: SinkStats = { requests: 0, entries: 0, bodyChars: 0 };
+  const captured: PublishBatchInput[] = [];
   const send = async (command: PublishBatchCommand): Promise<PublishBatchResponse> => {
     const entries = command.input.PublishBatchRequestEntries ?? [];
+    if (options.capture) captured.push(structuredClone(command.input));
     stats.requests++;
     stats.entries += entries.length;
     const successful = new Array(entries.length);
@@ -28,5 +35,5 @@ export function createSinkClient(): { client: SnsSender; stats: SinkStats } {
     }
     return { Successful: successful, Failed: [], $metadata: {} } as PublishBatchResponse;
   };
-  return { client: { send } as unknown as SnsSender, stats };
+  return { client: { send } as unknown as SnsSender, stats, captured };
 }

@@ -1,12 +1,14 @@
 /**
  * SNS requests per 1,000 records routed to 10 topics, counted where they arrive: at the SNS test server on
- * 127.0.0.1 (test/support/fake-sns-server.ts), through the real SDK client and the bridge's SNS publisher.
+ * 127.0.0.1 (test/support/fake-sns-server.ts), through the real SDK client (with the bridge's PublishBatch
+ * serializer, as lib/aws-clients.ts builds it) and the bridge's SNS publisher.
  * Lambda bills nothing for this, SNS bills per request: batching by topic is what keeps the count near 100.
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { readFeedback } from '#lib/intake';
 import { processBatch } from '#lib/pipeline';
 import { createSnsPublisher } from '#lib/publish/sns';
+import { usePublishBatchSerializer } from '#lib/publish/sns-protocol';
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes } from '#lib/routing/index';
 import { startFakeSns } from '#test/support/fake-sns-server';
@@ -44,11 +46,13 @@ export async function countSnsRequests(
       clientFor: (region) => {
         let client = clients.get(region);
         if (client === undefined) {
-          client = new SNSClient({
-            ...fake.clientConfig(region),
-            maxAttempts: 1,
-            requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true },
-          });
+          client = usePublishBatchSerializer(
+            new SNSClient({
+              ...fake.clientConfig(region),
+              maxAttempts: 1,
+              requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true },
+            }),
+          );
           clients.set(region, client);
         }
         return client;

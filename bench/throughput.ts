@@ -10,17 +10,28 @@
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type { PublishBatchInput } from '@aws-sdk/client-sns';
 import { readFeedback, readFeedbackInto } from '#lib/intake';
 import { type BridgeDeps, processDocument } from '#lib/pipeline';
-import { createSnsPublisher } from '#lib/publish/sns';
+import { createSnsPublisher, type SnsSender } from '#lib/publish/sns';
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes } from '#lib/routing/index';
 import { benchRoutes, OWNER_ACCOUNT, REGION, type SqsEvent } from './corpus';
 import { parseWithPowertools } from './powertools';
+import { assertSameRequests } from './sdk-check';
+import { type CapturedRequest, createSdkSinkClient, type SdkSinkStats } from './sdk-sink';
 import { createSinkClient, type SinkStats } from './sink';
 import { type Spread, spread } from './stats';
 
-export const CONTESTANTS = ['floor', 'floor-kept', 'normalize', 'normalize-kept', 'pipeline', 'powertools'] as const;
+export const CONTESTANTS = [
+  'floor',
+  'floor-kept',
+  'normalize',
+  'normalize-kept',
+  'pipeline',
+  'pipeline-sdk',
+  'powertools',
+] as const;
 export type Contestant = (typeof CONTESTANTS)[number];
 
 /** A full collection between timed runs; the flag can be set at run time, before the first `gc` lookup. */
@@ -82,24 +93,57 @@ export const PARKING_TOPIC_ARN = `arn:aws:sns:${REGION}:${OWNER_ACCOUNT}:bench-p
  * publisher (group by topic, pack PublishBatch requests of 10, build each entry's Id, Message and
  * MessageAttributes) sending to an in-process client that accepts everything.
  */
-export function createPipeline(format: 'notification' | 'event' | 'original' | 'normalized' = 'notification'): {
+export function createPipeline(
+  format: 'notification' | 'event' | 'original' | 'normalized' = 'notification',
+  options: { capture?: boolean } = {},
+): {
   run: (event: SqsEvent) => Promise<number>;
   stats: SinkStats;
+  captured: PublishBatchInput[];
   deps: BridgeDeps;
 } {
-  const sink = createSinkClient();
-  const fixedNow = new Date(Date.UTC(2026, 0, 2));
-  const deps: BridgeDeps = {
-    // Compiled once, as at cold start: routing tables are not part of the per-batch cost.
-    routes: compileRoutes(parseRoutesConfig(benchRoutes(format), 'bench routes')),
-    publisher: createSnsPublisher({ clientFor: () => sink.client }),
-    parkingTopicArn: PARKING_TOPIC_ARN,
-    now: () => fixedNow,
-  };
+  const sink = createSinkClient(options);
+  const deps = pipelineDeps(format, sink.client);
   return {
     deps,
     stats: sink.stats,
+    captured: sink.captured,
     run: async (event) => (await processDocument(event, null, deps)).counts.delivered,
+  };
+}
+
+/**
+ * The same pipeline publishing through a real SNSClient configured as the handlers' (bench/sdk-sink.ts): request
+ * serialization, SigV4 signing, the middleware stack and XML response parsing included; only the network is left
+ * out. This is the cost a deployed function pays per batch, apart from waiting on SNS.
+ */
+export function createPipelineSdk(
+  format: 'notification' | 'event' | 'original' | 'normalized' = 'notification',
+  options: { capture?: boolean } = {},
+): {
+  run: (event: SqsEvent) => Promise<number>;
+  stats: SdkSinkStats;
+  captured: CapturedRequest[];
+  destroy: () => void;
+} {
+  const sink = createSdkSinkClient(REGION, options);
+  const deps = pipelineDeps(format, sink.client);
+  return {
+    stats: sink.stats,
+    captured: sink.captured,
+    destroy: sink.destroy,
+    run: async (event) => (await processDocument(event, null, deps)).counts.delivered,
+  };
+}
+
+function pipelineDeps(format: 'notification' | 'event' | 'original' | 'normalized', client: SnsSender): BridgeDeps {
+  const fixedNow = new Date(Date.UTC(2026, 0, 2));
+  return {
+    // Compiled once, as at cold start: routing tables are not part of the per-batch cost.
+    routes: compileRoutes(parseRoutesConfig(benchRoutes(format), 'bench routes')),
+    publisher: createSnsPublisher({ clientFor: () => client }),
+    parkingTopicArn: PARKING_TOPIC_ARN,
+    now: () => fixedNow,
   };
 }
 
@@ -114,6 +158,8 @@ export const RATIOS = [
   'normalize/floor',
   'normalize-kept/floor',
   'pipeline/floor',
+  'pipeline-sdk/floor',
+  'pipeline-sdk/pipeline',
   'powertools/floor',
   'normalize-kept/floor-kept',
   'normalize/powertools',
@@ -137,18 +183,39 @@ export interface ThroughputResult {
   /** What each contestant returned: records parsed, events normalized, messages delivered. */
   results: Record<Contestant, number>;
   sink: SinkStats;
+  /** pipeline-sdk's requests, entries and body bytes per batch. */
+  sdkSink: SdkSinkStats;
+  /** PublishBatch requests of one batch found equal, entry by entry, between pipeline and pipeline-sdk. */
+  checkedRequests: number;
+}
+
+/** One run of each pipeline keeping its requests: throws unless pipeline-sdk sent what pipeline sent. */
+export async function checkPipelineSdk(event: SqsEvent): Promise<number> {
+  const sink = createPipeline('notification', { capture: true });
+  const sdk = createPipelineSdk('notification', { capture: true });
+  try {
+    const [delivered, deliveredSdk] = [await sink.run(event), await sdk.run(event)];
+    if (delivered !== deliveredSdk)
+      throw new Error(`pipeline-sdk delivered ${deliveredSdk} messages, pipeline ${delivered}`);
+    return assertSameRequests(sink.captured, sdk.captured);
+  } finally {
+    sdk.destroy();
+  }
 }
 
 /** Runs the contestants on `event`. Throws when a contestant's result changes between runs (a broken bench). */
 export async function measureThroughput(event: SqsEvent, options: ThroughputOptions): Promise<ThroughputResult> {
   const gc = exposeGc();
   const pipeline = createPipeline('notification');
+  const pipelineSdk = createPipelineSdk('notification');
+  const checkedRequests = await checkPipelineSdk(event);
   const runners: Record<Contestant, (event: SqsEvent) => number | Promise<number>> = {
     floor,
     'floor-kept': floorKept,
     normalize,
     'normalize-kept': normalizeKept,
     pipeline: pipeline.run,
+    'pipeline-sdk': pipelineSdk.run,
     powertools,
   };
   const results = {} as Record<Contestant, number>;
@@ -182,5 +249,12 @@ export async function measureThroughput(event: SqsEvent, options: ThroughputOpti
     ) as Record<RatioName, Spread>,
     results,
     sink: { ...pipeline.stats },
+    // Per batch: the stats count every run, warm-up included.
+    sdkSink: {
+      requests: pipelineSdk.stats.requests / total,
+      entries: pipelineSdk.stats.entries / total,
+      bodyBytes: pipelineSdk.stats.bodyBytes / total,
+    },
+    checkedRequests,
   };
 }

@@ -11,6 +11,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { usePublishBatchSerializer } from '#lib/publish/sns-protocol';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
 export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', ssm: 'SSM' } as const;
@@ -113,14 +114,28 @@ export function resetClientSettings(): void {
   setClientFactory(undefined);
 }
 
-/** The SNS client for a region (cached per region and options). */
+/**
+ * The SNS client for a region (cached per region and options), writing PublishBatch bodies with the byte-level
+ * serializer of lib/publish/sns-protocol.ts (the SDK's own serializer if the SDK's protocol is not the one it knows).
+ */
 export function snsClient(region: string, options: ClientOptions = {}): SNSClient {
   return cached(
     'sns',
     region,
     options,
-    () => state.factory?.sns?.(region, options) ?? new SNSClient(clientConfig('sns', region, options)),
+    () =>
+      state.factory?.sns?.(region, options) ??
+      usePublishBatchSerializer(new SNSClient(snsClientConfig(region, options))),
   );
+}
+
+/**
+ * The SNS client's constructor config (exported for the benchmark's in-process client): the shared config, and the
+ * middleware stack resolved once per command type instead of on every request (`cacheMiddleware`; the bridge adds
+ * no middleware to a client after building it).
+ */
+export function snsClientConfig(region: string, options: ClientOptions = {}): SNSClientConfig {
+  return { ...clientConfig('sns', region, options), cacheMiddleware: true };
 }
 
 /** The SES v1 client for a region: identity notification topics exist only in the v1 API. */
