@@ -2,7 +2,7 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import type { Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime, setRuntime } from '#lib/runtime';
 import { loadEvent } from '#test/support/fixtures';
 import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
@@ -10,6 +10,10 @@ import { handler as snsHandler } from '../../functions/route-sns';
 import { handler as sqsHandler } from '../../functions/route-sqs';
 
 const sns = mockClient(SNSClient);
+// Module-level stubs patch the client class for the whole process: give it back for the files that follow.
+afterAll(() => {
+  sns.restore();
+});
 const context = {
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:888888888888:function:ses-notification-bridge-dev-route-sqs',
 } as Context;

@@ -33,6 +33,11 @@ import { REPO_ROOT } from '#test/support/fixtures';
 
 const ses = mockClient(SESClient);
 const sesv2 = mockClient(SESv2Client);
+// Module-level stubs patch the client class for the whole process: give it back for the files that follow.
+afterAll(() => {
+  ses.restore();
+  sesv2.restore();
+});
 afterAll(() => {
   ses.restore();
   sesv2.restore();

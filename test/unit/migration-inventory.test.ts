@@ -18,6 +18,11 @@ import { SesSession } from '#lib/migration/ses';
 
 const ses = mockClient(SESClient);
 const sesv2 = mockClient(SESv2Client);
+// Module-level stubs patch the client class for the whole process: give it back for the files that follow.
+afterAll(() => {
+  ses.restore();
+  sesv2.restore();
+});
 afterAll(() => {
   ses.restore();
   sesv2.restore();

@@ -23,6 +23,10 @@ import {
 import { type OutboundMessage, SNS_MAX_PAYLOAD_BYTES } from '#lib/publish/types';
 
 const sns = mockClient(SNSClient);
+// Module-level stubs patch the client class for the whole process: give it back for the files that follow.
+afterAll(() => {
+  sns.restore();
+});
 afterAll(() => sns.restore());
 
 const TOPIC_A = 'arn:aws:sns:us-east-1:111111111111:delegate-a';

@@ -1,7 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { ConfirmSubscriptionCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CertFetchError, CertificateStore } from '#lib/sns-https/certs';
 import { loadSnsHttpsConfig } from '#lib/sns-https/config';
 import { confirmWithSns } from '#lib/sns-https/confirm';
@@ -31,6 +31,10 @@ const SES_BOUNCE = JSON.stringify({
 });
 
 const snsMock = mockClient(SNSClient);
+// Module-level stubs patch the client class for the whole process: give it back for the files that follow.
+afterAll(() => {
+  snsMock.restore();
+});
 
 interface Harness {
   handler: (event: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;

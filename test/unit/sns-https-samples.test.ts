@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfirmSubscriptionCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CertFetchError, CertificateStore } from '#lib/sns-https/certs';
 import { loadSnsHttpsConfig } from '#lib/sns-https/config';
 import { confirmWithSns } from '#lib/sns-https/confirm';
@@ -18,6 +18,10 @@ import { SNS_TEST_SIGNER, TEST_TOPIC_ARN } from '#test/support/sns-signing';
 import { createSnsHttpsHandler, defaultSnsHttpsDeps } from '../../functions/sns-https';
 
 const snsMock = mockClient(SNSClient);
+// Module-level stubs patch the client class for the whole process: give it back for the files that follow.
+afterAll(() => {
+  snsMock.restore();
+});
 afterEach(() => snsMock.reset());
 
 describe('the sample events under events/sns-https/', () => {
