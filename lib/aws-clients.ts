@@ -6,11 +6,10 @@
  * Tests swap the clients with `setClientFactory`, or point them at a local server with `configureClients`.
  */
 
-import { createRequire } from 'node:module';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { usePublishBatchSerializer } from '#lib/publish/sns-protocol';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
@@ -158,27 +157,13 @@ export function sesv2Client(region: string, options: ClientOptions = {}): SESv2C
   );
 }
 
-type SsmSdk = typeof import('@aws-sdk/client-ssm');
-let ssmSdkModule: SsmSdk | undefined;
-
-/**
- * @aws-sdk/client-ssm, loaded on first use through a require the bundler does not follow, so it stays out of the
- * zips: its error classes and schemas (about 80 KB, for one call per container) would put the sns-https zip over
- * its 150 KB budget. Deployed, it comes from the Lambda Node.js runtime's own AWS SDK (on NODE_PATH); locally and in
- * tests, from node_modules (the pinned version).
- */
-export function ssmSdk(): SsmSdk {
-  ssmSdkModule ??= createRequire(__filename)('@aws-sdk/client-ssm') as SsmSdk;
-  return ssmSdkModule;
-}
-
 /** The SSM client for a region: the SNS HTTPS intake reads its basic auth password (a SecureString) with it. */
 export function ssmClient(region: string, options: ClientOptions = {}): SSMClient {
   return cached(
     'ssm',
     region,
     options,
-    () => state.factory?.ssm?.(region, options) ?? new (ssmSdk().SSMClient)(clientConfig('ssm', region, options)),
+    () => state.factory?.ssm?.(region, options) ?? new SSMClient(clientConfig('ssm', region, options)),
   );
 }
 

@@ -3,8 +3,7 @@
  * with GetParameter WithDecryption, once per container (the handler keeps the dependencies it builds). The template
  * and the function's environment hold only the parameter's name; the role may read only that parameter.
  */
-import type { SSMClient } from '@aws-sdk/client-ssm';
-import { ssmSdk } from '#lib/aws-clients';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, describeError } from '#lib/errors';
 import { ENV } from './config';
 
@@ -16,7 +15,7 @@ import { ENV } from './config';
 export async function readBasicAuthPassword(name: string, client: Pick<SSMClient, 'send'>): Promise<string> {
   let parameter: { Type?: string; Value?: string } | undefined;
   try {
-    parameter = (await client.send(new (ssmSdk().GetParameterCommand)({ Name: name, WithDecryption: true }))).Parameter;
+    parameter = (await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter;
   } catch (err) {
     const code = err instanceof Error ? err.name : 'Error';
     throw new ConfigError(
