@@ -140,3 +140,16 @@ export function reportLine(outcome: Exclude<Outcome, { kind: 'event' }>, origin:
   const { message, path } = outcome.notice;
   return problemLine({ level: 'notice', code: 'skipped', message, file: origin.file, index: origin.index, path });
 }
+
+/** Rows as left-aligned columns two spaces apart; the first row is the header. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

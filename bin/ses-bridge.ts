@@ -4,6 +4,7 @@ import { type Command, ExitCode, type Io, processIo } from './cli';
 import { command as demoCommand } from './commands/demo';
 import { command as migrateCommand } from './commands/migrate';
 import { command as normalizeCommand } from './commands/normalize';
+import { command as redriveCommand } from './commands/redrive';
 import { command as routeCommand } from './commands/route';
 import { command as snsVerifyCommand } from './commands/sns-verify';
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   'sns-verify': snsVerifyCommand,
   migrate: migrateCommand,
   demo: demoCommand,
+  redrive: redriveCommand,
 };
 
 function usage(): string {

@@ -8,9 +8,10 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
-export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2' } as const;
+export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', sqs: 'SQS' } as const;
 export type AwsService = keyof typeof AwsService;
 
 type Credentials = SNSClientConfig['credentials'];
@@ -63,6 +64,7 @@ export interface ClientFactory {
   sns?: (region: string, options: ClientOptions) => SNSClient;
   ses?: (region: string, options: ClientOptions) => SESClient;
   sesv2?: (region: string, options: ClientOptions) => SESv2Client;
+  sqs?: (region: string, options: ClientOptions) => SQSClient;
 }
 
 interface ClientState {
@@ -136,6 +138,16 @@ export function sesv2Client(region: string, options: ClientOptions = {}): SESv2C
     region,
     options,
     () => state.factory?.sesv2?.(region, options) ?? new SESv2Client(clientConfig('sesv2', region, options)),
+  );
+}
+
+/** The SQS client for a region (the redrive command: parked queue, intake DLQ). */
+export function sqsClient(region: string, options: ClientOptions = {}): SQSClient {
+  return cached(
+    'sqs',
+    region,
+    options,
+    () => state.factory?.sqs?.(region, options) ?? new SQSClient(clientConfig('sqs', region, options)),
   );
 }
 

@@ -6,7 +6,7 @@ import { processBatch, processDocument } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
 import { createSnsPublisher } from '#lib/publish/sns';
 import { compileRoutes } from '#lib/routing/index';
-import { type Command, ExitCode, parseCommandArgs, unparsableDocument } from '../cli';
+import { type Command, ExitCode, parseCommandArgs, table, unparsableDocument } from '../cli';
 
 const DEFAULT_EVENT_DIRS = ['events/sns', 'events/sqs', 'events/eventbridge', 'events/firehose'];
 const DEFAULT_OUT = '.demo/published.ndjson';
@@ -35,18 +35,6 @@ function eventFiles(paths: string[]): string[] {
     } else files.push(p);
   }
   return files;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 export const command: Command = {
