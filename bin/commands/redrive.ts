@@ -7,7 +7,7 @@ import { parseFilters } from '#lib/redrive/filter';
 import { type RedriveTally, redrive } from '#lib/redrive/run';
 import { fileSource, queueSource } from '#lib/redrive/source';
 import { compileRoutes } from '#lib/routing/index';
-import { type Command, ExitCode, type Io, parseCommandArgs, table } from '../cli';
+import { type Command, ExitCode, fromProject, type Io, parseCommandArgs, shown, table } from '../cli';
 
 const usage = `Usage: ses-bridge redrive (--queue URL | --file FILE) [--routes FILE] [--filter KEY=VALUE ...] [--execute]
        ses-bridge redrive --dlq URL [--execute]
@@ -27,7 +27,7 @@ Ctrl-C stops after the records under way: they are delivered and deleted, or lef
 Options:
   --queue URL            the queue to read (the parked queue, or the intake DLQ)
   --file FILE            an NDJSON file of parked messages instead of a queue
-  --routes FILE          routes file (default: ROUTES_FILE, else ${DEFAULT_ROUTES_FILE})
+  --routes FILE          routes file (default: ROUTES_FILE, else the project's ${DEFAULT_ROUTES_FILE})
   --filter KEY=VALUE     only records with code=CODE, route=NAME, older-than=AGE or newer-than=AGE (AGE: 30m,
                          12h, 7d); repeat it: the same key is an alternative, different keys must all hold
   --execute              publish and delete (default: dry run)
@@ -122,7 +122,7 @@ export const command: Command = {
         return result.status === 'COMPLETED' ? ExitCode.ok : result.status === 'CANCELLED' ? 130 : ExitCode.rejected;
       }
 
-      const routesFile = values.routes ?? (io.env.ROUTES_FILE || DEFAULT_ROUTES_FILE);
+      const routesFile = values.routes ?? (io.env.ROUTES_FILE || fromProject(DEFAULT_ROUTES_FILE));
       const routes = compileRoutes(loadRoutesFile(routesFile, {}));
       const filter = parseFilters(values.filter ?? []);
       const visibility = Number(values['visibility-timeout'] ?? 300);
@@ -133,7 +133,9 @@ export const command: Command = {
         values.queue !== undefined
           ? queueSource(sqsClient(regionOf(values.queue, io.env)), values.queue, visibility)
           : fileSource(values.file as string);
-      io.stderr(`redrive${execute ? '' : ' (dry run)'}: reading ${source.describe}, routes from ${routesFile}\n`);
+      io.stderr(
+        `redrive${execute ? '' : ' (dry run)'}: reading ${source.describe}, routes from ${shown(routesFile)}\n`,
+      );
       let reported = 0;
       const tally = await redrive({
         source,
