@@ -6,6 +6,7 @@ import { processBatch, processDocument } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
 import { createSnsPublisher } from '#lib/publish/sns';
 import { compileRoutes } from '#lib/routing/index';
+import { parseRoutesFileText } from '#lib/routing/yaml';
 import {
   type Command,
   ExitCode,
@@ -75,7 +76,7 @@ export const command: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { routes: { type: 'string' }, out: { type: 'string' } });
     const routesFile = values.routes ?? fromProject(DEFAULT_ROUTES_FILE);
-    const routes = compileRoutes(loadRoutesFile(routesFile, {}));
+    const routes = compileRoutes(loadRoutesFile(routesFile, {}, parseRoutesFileText));
     const mode = resolvePublishMode({
       BRIDGE_PUBLISH: io.env.BRIDGE_PUBLISH,
       AWS_ENDPOINT_URL_SNS: io.env.AWS_ENDPOINT_URL_SNS,

@@ -7,6 +7,7 @@ import { parseFilters } from '#lib/redrive/filter';
 import { type RedriveTally, redrive } from '#lib/redrive/run';
 import { fileSource, queueSource } from '#lib/redrive/source';
 import { compileRoutes } from '#lib/routing/index';
+import { parseRoutesFileText } from '#lib/routing/yaml';
 import { type Command, ExitCode, fromProject, type Io, parseCommandArgs, shown, table } from '../cli';
 
 const usage = `Usage: ses-bridge redrive (--queue URL | --file FILE) [--routes FILE] [--filter KEY=VALUE ...] [--execute]
@@ -123,7 +124,7 @@ export const command: Command = {
       }
 
       const routesFile = values.routes ?? (io.env.ROUTES_FILE || fromProject(DEFAULT_ROUTES_FILE));
-      const routes = compileRoutes(loadRoutesFile(routesFile, {}));
+      const routes = compileRoutes(loadRoutesFile(routesFile, {}, parseRoutesFileText));
       const filter = parseFilters(values.filter ?? []);
       const visibility = Number(values['visibility-timeout'] ?? 300);
       if (!Number.isInteger(visibility) || visibility < 1 || visibility > 43_200) {

@@ -4,6 +4,7 @@
  * queue and delivers each record once, and a second run that finds nothing. Also: records parked in parts, filters,
  * records still poison, and the intake DLQ moved back to the intake queue.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { type BridgeHarness, startBridge } from '#test/support/bridge-harness';
 import { lambdaSqsEvent } from '#test/support/envelopes';
 import type { FakeSqsMessageAttribute } from '#test/support/fake-sqs-server';
 import { type FakeSqs, startFakeSqs } from '#test/support/fake-sqs-server';
+import { REPO_ROOT } from '#test/support/fixtures';
 import { loadRawSamples } from '#test/support/sample-events';
 import { main } from '../../bin/ses-bridge';
 import { handler as sqsHandler } from '../../functions/route-sqs';
@@ -240,4 +242,56 @@ describe('ses-bridge redrive', () => {
       'ses-bridge redrive: --filter age=1h: unknown key "age" (code, route, older-than, newer-than)',
     );
   });
+
+  it('stops on Ctrl-C after the records under way: each is either delivered and deleted, or still parked', async () => {
+    const texts = records(STRANGER, 3_000, 'interrupted');
+    texts.forEach((text, i) =>
+      sqs.state.deliver(parkedQueueArn, JSON.stringify({ parkId: `int-${i}`, code: 'unmatched', route: null, text })),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin/ses-bridge.cjs'),
+        'redrive',
+        '--queue',
+        parkedQueueUrl,
+        '--routes',
+        fixedRoutes(),
+        '--execute',
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+          AWS_ENDPOINT_URL_SNS: bridge.fake.endpoint,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let interrupted = false;
+    child.stderr.on('data', (d: Buffer) => {
+      // One Ctrl-C: a second one aborts at once, on purpose.
+      if (!interrupted && d.toString().includes('records read')) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(stdout).toContain('stopped by Ctrl-C: the records under way were finished, the rest left as they were');
+    const delivered = new Set(bodiesOn(STRANGER_TOPIC));
+    const left = sqs.state.queueByArn(parkedQueueArn)!.messages.map((m) => JSON.parse(m.body).text as string);
+    expect(delivered.size).toBeGreaterThan(0);
+    expect(left.length).toBeGreaterThan(0);
+    expect(bodiesOn(STRANGER_TOPIC)).toHaveLength(delivered.size);
+    expect(left.filter((t) => delivered.has(t))).toEqual([]);
+    expect(delivered.size + left.length).toBe(texts.length);
+    // Left as they were: visible again at once for the next run.
+    expect(sqs.state.allAttributes(sqs.state.queueByArn(parkedQueueArn)!).ApproximateNumberOfMessages).toBe(
+      String(left.length),
+    );
+  }, 120_000);
 });

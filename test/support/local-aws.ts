@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ROUTES_FILE } from '#lib/config';
 import { destinationTopics } from '#lib/routing/config';
-import { parseRoutesFileText } from '#lib/routing/load';
+import { parseRoutesFileText } from '#lib/routing/yaml';
 import { FakeSes } from '#test/support/fake-ses-server';
 import { startFakeSns } from '#test/support/fake-sns-server';
 import { type FakeSqsMessageAttribute, startFakeSqs } from '#test/support/fake-sqs-server';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRoutesFile } from '#lib/config';
+import { parseRoutesFileText } from '#lib/routing/yaml';
 import { jsonLines, REPO_ROOT, runCli } from '#test/support/fixtures';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-explains-'));
@@ -90,7 +91,9 @@ describe('routes files in YAML', () => {
     const fromYaml = await runCli(['route', '--routes', file('r.yaml', yaml), 'events/raw/event-open.json']);
     expect(fromYaml).toEqual(fromJson);
     expect(fromYaml.code).toBe(0);
-    expect(loadRoutesFile(path.join(dir, 'r.yaml'), {})).toEqual(loadRoutesFile(path.join(dir, 'r.json'), {}));
+    expect(loadRoutesFile(path.join(dir, 'r.yaml'), {}, parseRoutesFileText)).toEqual(
+      loadRoutesFile(path.join(dir, 'r.json'), {}),
+    );
   });
 
   it('validates YAML with the same messages as JSON', async () => {
