@@ -1,9 +1,11 @@
 /** What every `ses-bridge` command shares: its shape, its I/O and reading its input files. */
 import { readFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { splitDocuments } from '#lib/envelopes/index';
 import { describeError, ProblemCode, UsageError } from '#lib/errors';
 import { readFeedback } from '#lib/intake';
+import { describeJsonError, isObject } from '#lib/json';
 import type { Outcome } from '#lib/ses/types';
 
 /** Where a command writes; injectable so tests can run commands in-process. */
@@ -23,6 +25,25 @@ export interface Command {
 }
 
 export const ExitCode = { ok: 0, rejected: 1, usage: 2 } as const;
+
+/** The project's own directory: default inputs (the example routes, the sample events) are read from there. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** A default input path of the project, as an absolute path: commands then work from any directory. */
+export function fromProject(relative: string): string {
+  return path.join(PROJECT_ROOT, relative);
+}
+
+/** A path as the user reads it: relative to the working directory when under it, else absolute. */
+export function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+/** The package version (package.json). */
+export function version(): string {
+  return (JSON.parse(readFileSync(fromProject('package.json'), 'utf8')) as { version: string }).version;
+}
 
 export const processIo: Io = {
   stdout: (text) => writeAll(1, text),
@@ -105,24 +126,64 @@ export function forEachOutcome(
   onOutcome: (outcome: Outcome, origin: Origin) => void,
 ): void {
   for (const { file, text } of inputs) {
-    for (const doc of splitDocuments(text)) {
+    const docs = splitDocuments(text);
+    // The file is no JSON or NDJSON at all (a YAML file...): one error says so, not one per line. NDJSON with a bad
+    // line still has its other lines read: here the first line and most of the others fail.
+    const failing = docs.filter((doc) => doc.error !== undefined).length;
+    if (docs.length > 1 && docs[0]?.error !== undefined && failing * 2 > docs.length) {
+      onOutcome(unparsableDocument(jsonErrorOf(text), text, 'is not JSON or NDJSON'), { file, index: 0 });
+      continue;
+    }
+    for (const doc of docs) {
       const origin = { file, index: doc.index };
       if (doc.error !== undefined) {
-        onOutcome(unparsableDocument(doc.error, doc.text), origin);
+        onOutcome(unparsableDocument(jsonErrorOf(doc.text), doc.text), origin);
         continue;
       }
-      for (const outcome of readFeedback(doc.value, doc.text)) onOutcome(outcome, origin);
+      const body = functionUrlBody(doc.value);
+      if (body === undefined) {
+        for (const outcome of readFeedback(doc.value, doc.text)) onOutcome(outcome, origin);
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(body);
+      } catch (err) {
+        onOutcome(unparsableDocument(describeJsonError(err, body), body, 'has a body that is not valid JSON'), origin);
+        continue;
+      }
+      for (const outcome of readFeedback(value, body)) onOutcome(outcome, origin);
     }
   }
 }
 
+/** Why `text` does not parse as JSON, with the line and column. */
+export function jsonErrorOf(text: string): string {
+  try {
+    JSON.parse(text);
+    return 'valid JSON';
+  } catch (err) {
+    return describeJsonError(err, text);
+  }
+}
+
+/**
+ * The body of a Lambda function URL event (what the sns-https function receives: events/sns-https/), so the
+ * commands read the SNS HTTP message it carries; undefined for any other document.
+ */
+function functionUrlBody(value: unknown): string | undefined {
+  if (!isObject(value) || typeof value.body !== 'string' || !isObject(value.requestContext)) return undefined;
+  if (!isObject(value.requestContext.http)) return undefined;
+  return value.isBase64Encoded === true ? Buffer.from(value.body, 'base64').toString('utf8') : value.body;
+}
+
 /** The outcome of a document that is not JSON: an `invalid_json` problem keeping its text. */
-export function unparsableDocument(error: string, text: string): Outcome {
+export function unparsableDocument(error: string, text: string, what = 'is not valid JSON'): Outcome {
   return {
     kind: 'problem',
     problem: {
       code: ProblemCode.invalidJson,
-      message: `document is ${error}`,
+      message: `document ${what} (${error})`,
       path: '',
       item: 0,
       transport: null,
@@ -139,4 +200,17 @@ export function reportLine(outcome: Exclude<Outcome, { kind: 'event' }>, origin:
   }
   const { message, path } = outcome.notice;
   return problemLine({ level: 'notice', code: 'skipped', message, file: origin.file, index: origin.index, path });
+}
+
+/** Rows as left-aligned columns two spaces apart; the first row is the header. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -1,9 +1,10 @@
 /** `ses-bridge`: the command-line face of the bridge. Each command lives in bin/commands/<name>.ts. */
 import { describeError, UsageError } from '#lib/errors';
-import { type Command, ExitCode, type Io, processIo } from './cli';
+import { type Command, ExitCode, type Io, processIo, version } from './cli';
 import { command as demoCommand } from './commands/demo';
 import { command as migrateCommand } from './commands/migrate';
 import { command as normalizeCommand } from './commands/normalize';
+import { command as redriveCommand } from './commands/redrive';
 import { command as routeCommand } from './commands/route';
 import { command as snsVerifyCommand } from './commands/sns-verify';
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   'sns-verify': snsVerifyCommand,
   migrate: migrateCommand,
   demo: demoCommand,
+  redrive: redriveCommand,
 };
 
 function usage(): string {
@@ -25,7 +27,7 @@ function usage(): string {
     'Commands:',
     ...lines,
     '',
-    "Run 'ses-bridge <command> --help' for a command's options.",
+    "Run 'ses-bridge <command> --help' for a command's options; 'ses-bridge --version' for the version.",
     '',
   ].join('\n');
 }
@@ -37,9 +39,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.stdout(usage());
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`ses-bridge ${version()}\n`);
+    return ExitCode.ok;
+  }
   const command: Command | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
-    io.stderr(`ses-bridge: unknown command "${name}"\n\n${usage()}`);
+    const what = name.startsWith('-') ? `unknown option "${name}"` : `unknown command "${name}"`;
+    io.stderr(`ses-bridge: ${what}; see 'ses-bridge --help'\n`);
     return ExitCode.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -49,8 +56,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     return await command.run(rest, io);
   } catch (err) {
+    // The problem and where to look, not the whole help: the one useful line stays in sight.
     if (err instanceof UsageError) {
-      io.stderr(`ses-bridge ${name}: ${err.message}\n\n${command.usage}`);
+      io.stderr(`ses-bridge ${name}: ${err.message}\nsee 'ses-bridge ${name} --help'\n`);
       return ExitCode.usage;
     }
     io.stderr(`ses-bridge ${name}: ${describeError(err)}\n`);

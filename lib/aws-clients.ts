@@ -9,11 +9,12 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { usePublishBatchSerializer } from '#lib/publish/sns-protocol';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
-export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', ssm: 'SSM' } as const;
+export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', ssm: 'SSM', sqs: 'SQS' } as const;
 export type AwsService = keyof typeof AwsService;
 
 type Credentials = SNSClientConfig['credentials'];
@@ -67,6 +68,7 @@ export interface ClientFactory {
   ses?: (region: string, options: ClientOptions) => SESClient;
   sesv2?: (region: string, options: ClientOptions) => SESv2Client;
   ssm?: (region: string, options: ClientOptions) => SSMClient;
+  sqs?: (region: string, options: ClientOptions) => SQSClient;
 }
 
 interface ClientState {
@@ -164,6 +166,16 @@ export function ssmClient(region: string, options: ClientOptions = {}): SSMClien
     region,
     options,
     () => state.factory?.ssm?.(region, options) ?? new SSMClient(clientConfig('ssm', region, options)),
+  );
+}
+
+/** The SQS client for a region (the redrive command: parked queue, intake DLQ). */
+export function sqsClient(region: string, options: ClientOptions = {}): SQSClient {
+  return cached(
+    'sqs',
+    region,
+    options,
+    () => state.factory?.sqs?.(region, options) ?? new SQSClient(clientConfig('sqs', region, options)),
   );
 }
 

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isStandardTopicArn } from '#lib/arn';
 import { ConfigError } from '#lib/errors';
-import { parseRoutesText, type RoutesConfig } from '#lib/routing/config';
+import type { RoutesConfig } from '#lib/routing/config';
+import { parseRoutesJson, type RoutesParser } from '#lib/routing/load';
 
 export const PublishMode = { sns: 'sns', dryRun: 'dry-run', auto: 'auto' } as const;
 export type PublishMode = (typeof PublishMode)[keyof typeof PublishMode];
@@ -63,8 +64,14 @@ export function resolvePublishMode(env: NodeJS.ProcessEnv): 'sns' | 'dry-run' {
  * Reads and validates a routes file. A relative path resolves from the Lambda task root where the file was packaged,
  * else from the working directory (`serverless invoke local` sets LAMBDA_TASK_ROOT to a /var/task that is not there).
  */
-export function loadRoutesFile(file: string, env: NodeJS.ProcessEnv = process.env): RoutesConfig {
-  const roots = env.LAMBDA_TASK_ROOT ? [env.LAMBDA_TASK_ROOT, process.cwd()] : [process.cwd()];
+export function loadRoutesFile(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  parse: RoutesParser = parseRoutesJson,
+): RoutesConfig {
+  // `invoke local` names a /var/task that does not exist here: it is no place to look, nor to name in an error.
+  const taskRoot = env.LAMBDA_TASK_ROOT && existsSync(env.LAMBDA_TASK_ROOT) ? env.LAMBDA_TASK_ROOT : undefined;
+  const roots = taskRoot ? [taskRoot, process.cwd()] : [process.cwd()];
   const resolved =
     roots.map((root) => path.resolve(root, file)).find((candidate) => existsSync(candidate)) ??
     path.resolve(roots[0] as string, file);
@@ -75,7 +82,7 @@ export function loadRoutesFile(file: string, env: NodeJS.ProcessEnv = process.en
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err);
     throw new ConfigError(`cannot read routes file ${resolved}: ${reason}`, file);
   }
-  return parseRoutesText(text, file);
+  return parse(text, file);
 }
 
 /** Reads the whole configuration from the environment. Throws ConfigError; call it lazily, never at module load. */

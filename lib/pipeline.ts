@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { dedupeKey } from '#lib/dedupe/key';
 import { type TriggerItems, triggerItems } from '#lib/envelopes/index';
-import { describeError } from '#lib/errors';
+import { describeError, ProblemCode } from '#lib/errors';
 import { feedbackSink } from '#lib/intake';
 import { safeStringify } from '#lib/json';
 import { payloadBytes, publishAll } from '#lib/publish/index';
@@ -28,7 +28,7 @@ export type PlannedStep =
   | { kind: 'publish'; delivery: Delivery; key: string }
   | { kind: 'skip'; delivery: Delivery; reason: 'format_unsupported' }
   | { kind: 'drop' }
-  | { kind: 'poison'; code: string; reason: string; delivery: Delivery | null };
+  | { kind: 'poison'; code: string; reason: string; delivery: Delivery | null; path?: string };
 
 /**
  * What a plan keeps of a normalized event: what the report's readers (logs, parking) use once the record is routed
@@ -113,7 +113,15 @@ export function planOutcome(
       return;
     }
     if (rendered.kind === 'skip') steps.push({ kind: 'skip', delivery, reason: rendered.reason });
-    else if (rendered.kind === 'too_large') {
+    else if (rendered.kind === 'invalid') {
+      steps.push({
+        kind: 'poison',
+        code: ProblemCode.invalidRecord,
+        reason: rendered.reason,
+        delivery,
+        path: rendered.path,
+      });
+    } else if (rendered.kind === 'too_large') {
       steps.push({
         kind: 'poison',
         code: PoisonCode.messageTooLarge,
@@ -222,6 +230,7 @@ function parkedRecord(
   reason: string,
   delivery: Delivery | null,
   now: Date,
+  path?: string,
 ): ParkedRecord {
   const base = {
     parkedAt: now.toISOString(),
@@ -238,7 +247,7 @@ function parkedRecord(
     rest = {
       messageId: event.messageId,
       type: event.type,
-      path: record.path,
+      path: path ?? record.path,
       transport: record.transport,
       text: record.text ?? safeStringify(record.json),
     };
@@ -433,7 +442,7 @@ class Batch {
           poison.push({
             index: plan.index,
             item: itemOf(plan.outcome),
-            record: parkedRecord(plan.outcome, step.code, step.reason, step.delivery, now),
+            record: parkedRecord(plan.outcome, step.code, step.reason, step.delivery, now, step.path),
           });
       }
     }

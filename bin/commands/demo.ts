@@ -6,7 +6,18 @@ import { processBatch, processDocument } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
 import { createSnsPublisher } from '#lib/publish/sns';
 import { compileRoutes } from '#lib/routing/index';
-import { type Command, ExitCode, parseCommandArgs, unparsableDocument } from '../cli';
+import { parseRoutesFileText } from '#lib/routing/yaml';
+import {
+  type Command,
+  ExitCode,
+  fromProject,
+  type Io,
+  jsonErrorOf,
+  parseCommandArgs,
+  shown,
+  table,
+  unparsableDocument,
+} from '../cli';
 
 const DEFAULT_EVENT_DIRS = ['events/sns', 'events/sqs', 'events/eventbridge', 'events/firehose'];
 const DEFAULT_OUT = '.demo/published.ndjson';
@@ -14,13 +25,15 @@ const DEFAULT_OUT = '.demo/published.ndjson';
 const usage = `Usage: ses-bridge demo [--routes FILE] [--out FILE] [PATH ...]
 
 Runs the bridge over sample events, exactly as the Lambda handlers do (normalize, route, render, publish), and
-prints a summary per route. Each PATH is an event file or a folder of them; default: ${DEFAULT_EVENT_DIRS.join(', ')}.
+prints a summary per route. Each PATH is an event file or a folder of them; default: the project's
+${DEFAULT_EVENT_DIRS.join(', ')} (from any directory; --out is written where you are).
 
 Publishing: to the dry-run sink (every message written as one JSON line to --out, default ${DEFAULT_OUT}) unless
-AWS_ENDPOINT_URL_SNS points at an SNS-compatible endpoint or BRIDGE_PUBLISH=sns (real AWS credentials needed).
+AWS_ENDPOINT_URL_SNS points at an SNS-compatible endpoint (\`npm run local-aws\` starts one) or BRIDGE_PUBLISH=sns
+(real AWS credentials needed). If publishing fails, the first error, the endpoint and a hint are printed at once.
 
 Options:
-  --routes FILE  routes file (default ${DEFAULT_ROUTES_FILE})
+  --routes FILE  routes file (default: the project's ${DEFAULT_ROUTES_FILE})
   --out FILE     where the dry-run sink writes (default ${DEFAULT_OUT})
   -h, --help     show this help
 `;
@@ -37,16 +50,23 @@ function eventFiles(paths: string[]): string[] {
   return files;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+const NETWORK = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|TimeoutError)$/;
+const CREDENTIALS =
+  /^(CredentialsProviderError|ExpiredToken|InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|AccessDenied)/;
+
+/** Why publishing failed, where to, and what to try. */
+function publishFailure(code: string, reason: string, io: Io): string {
+  const configured = io.env.AWS_ENDPOINT_URL_SNS
+    ? `${io.env.AWS_ENDPOINT_URL_SNS} (AWS_ENDPOINT_URL_SNS)`
+    : io.env.AWS_ENDPOINT_URL
+      ? `${io.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL)`
+      : "AWS SNS in each topic's region";
+  const hint = NETWORK.test(code)
+    ? "nothing answers there: start the local test servers with 'npm run local-aws' and export what it prints, or unset AWS_ENDPOINT_URL_SNS for a dry run"
+    : CREDENTIALS.test(code)
+      ? 'the AWS credentials are missing or refused: set AWS_PROFILE (or AWS_ACCESS_KEY_ID...), or unset BRIDGE_PUBLISH for a dry run'
+      : 'docs/publishing.md lists what each SNS error means';
+  return `ses-bridge demo: publishing failed: ${code} from ${configured}\n  ${reason}\nhint: ${hint}\n`;
 }
 
 export const command: Command = {
@@ -55,8 +75,8 @@ export const command: Command = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { routes: { type: 'string' }, out: { type: 'string' } });
-    const routesFile = values.routes ?? DEFAULT_ROUTES_FILE;
-    const routes = compileRoutes(loadRoutesFile(routesFile, {}));
+    const routesFile = values.routes ?? fromProject(DEFAULT_ROUTES_FILE);
+    const routes = compileRoutes(loadRoutesFile(routesFile, {}, parseRoutesFileText));
     const mode = resolvePublishMode({
       BRIDGE_PUBLISH: io.env.BRIDGE_PUBLISH,
       AWS_ENDPOINT_URL_SNS: io.env.AWS_ENDPOINT_URL_SNS,
@@ -68,8 +88,11 @@ export const command: Command = {
       writeFileSync(out, '');
     }
     const publisher =
-      mode === 'sns' ? createSnsPublisher() : createDryRunPublisher((text: string) => appendFileSync(out, text));
-    const files = eventFiles(positionals.length > 0 ? positionals : DEFAULT_EVENT_DIRS);
+      mode === 'sns'
+        ? // A demo says what is wrong within seconds instead of retrying for the Lambda's 20 s budget per batch.
+          createSnsPublisher({ retry: { maxAttempts: 2, maxElapsedMs: 2_000 } })
+        : createDryRunPublisher((text: string) => appendFileSync(out, text));
+    const files = eventFiles(positionals.length > 0 ? positionals : DEFAULT_EVENT_DIRS.map(fromProject));
 
     const perRoute = new Map<string, number>();
     const totals = { records: 0, delivered: 0, skippedFormat: 0, dropped: 0, rejected: 0, skippedInputs: 0, retry: 0 };
@@ -81,7 +104,7 @@ export const command: Command = {
         const report =
           doc.error === undefined
             ? await processDocument(doc.value, doc.text, deps)
-            : await processBatch([unparsableDocument(doc.error, doc.text)], deps);
+            : await processBatch([unparsableDocument(jsonErrorOf(doc.text), doc.text)], deps);
         for (const { route, type, delivered } of report.counts.routed)
           perRoute.set(`${route}\t${type}`, (perRoute.get(`${route}\t${type}`) ?? 0) + delivered);
         totals.records += report.counts.records;
@@ -91,7 +114,14 @@ export const command: Command = {
         totals.skippedInputs += report.counts.skippedInputs;
         totals.rejected += report.unparked.length;
         totals.retry += [...report.failed.values()].filter((r) => r.status === 'retryable').length;
-        for (const r of report.unparked) rejections.push(`  ${file} ${r.path || '(document)'}: ${r.code}: ${r.reason}`);
+        for (const r of report.unparked)
+          rejections.push(`  ${shown(file)} ${r.path || '(document)'}: ${r.code}: ${r.reason}`);
+        const failed = [...report.failed.values()].find((r) => r.status === 'retryable');
+        // Nothing got through: every other file would fail the same way, so stop and say why.
+        if (failed !== undefined && report.counts.delivered === 0) {
+          io.stderr(publishFailure(failed.code, failed.reason, io));
+          return ExitCode.rejected;
+        }
       }
     }
 
@@ -103,7 +133,7 @@ export const command: Command = {
     }
     io.stdout(
       [
-        `ses-notification-bridge demo: ${files.length} event files, routes from ${routesFile}`,
+        `ses-notification-bridge demo: ${files.length} event files, routes from ${shown(routesFile)}`,
         `publishing: ${mode === 'sns' ? 'SNS' : `dry run, every message written to ${out}`}`,
         '',
         table(rows),

@@ -3,6 +3,7 @@ import { UsageError } from '#lib/errors';
 import { planOutcome } from '#lib/pipeline';
 import type { OutboundMessage } from '#lib/publish/types';
 import { compileRoutes } from '#lib/routing/index';
+import { parseRoutesFileText } from '#lib/routing/yaml';
 import { type Command, ExitCode, forEachOutcome, parseCommandArgs, problemLine, readInputs, reportLine } from '../cli';
 
 const usage = `Usage: ses-bridge route --routes FILE [--emit] [FILE ...]
@@ -30,7 +31,7 @@ export const command: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { routes: { type: 'string' }, emit: { type: 'boolean' } });
     if (values.routes === undefined) throw new UsageError('--routes FILE is required');
-    const routes = compileRoutes(loadRoutesFile(values.routes, {}));
+    const routes = compileRoutes(loadRoutesFile(values.routes, {}, parseRoutesFileText));
     const { inputs, unreadable } = readInputs(positionals, io);
     let rejected = 0;
     const out: string[] = [];

@@ -19,6 +19,8 @@ export const PublishCode = {
   invalidTopicArn: 'invalid_topic_arn',
   missingResult: 'missing_result',
   publisherError: 'publisher_error',
+  /** Failed before any request left (encoding, serialization): it would fail the same way forever. */
+  unsendable: 'unsendable_message',
 } as const;
 export type PublishCode = (typeof PublishCode)[keyof typeof PublishCode];
 

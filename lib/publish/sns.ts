@@ -69,10 +69,13 @@ export const DEFAULT_CONCURRENCY = 8;
 /**
  * What to do after an error: `transient` is retried in this call; `permanent` makes the messages `poison`
  * (for the whole topic when `scope` is `topic`, else only for the request's entries); `deferred` reports them
- * `retryable` at once, for errors that retrying within milliseconds will not fix (credentials, unknown 4xx).
+ * `retryable` at once, for errors that retrying within milliseconds will not fix (credentials, unknown 4xx);
+ * `local` failed here, before the request left (encoding, serialization): the same request would fail the same
+ * way forever, so its messages are sent one by one and the one that still fails alone is `poison`.
  */
 export type ErrorClass =
   | { kind: 'transient'; code: string; reason: string }
+  | { kind: 'local'; code: string; reason: string }
   | { kind: 'permanent'; scope: 'topic' | 'request'; code: string; reason: string }
   | { kind: 'deferred'; code: string; reason: string };
 
@@ -145,6 +148,15 @@ const NETWORK_CODES = new Set([
   'RequestTimeoutError',
 ]);
 
+// JavaScript's own errors, as the SDK throws them while building a request (a URIError from encodeURIComponent on a
+// lone surrogate, a TypeError or RangeError from a serializer). The SDK's retry step adds `$metadata` to every error
+// that reaches it, and it runs after serialization: a built-in error without `$metadata` never left this process.
+const LOCAL_ERRORS = [URIError, TypeError, RangeError, SyntaxError];
+
+function isLocalError(err: unknown): boolean {
+  return LOCAL_ERRORS.some((type) => err instanceof type) && (err as { $metadata?: unknown }).$metadata === undefined;
+}
+
 /** True for an error code that means "slow down": retried even when SNS marks the entry as the sender's fault. */
 export function isThrottlingCode(code: string): boolean {
   return THROTTLING_CODES.has(code);
@@ -165,6 +177,7 @@ export function classifySendError(err: unknown): ErrorClass {
   const code = errorCode(e);
   const status = e.$metadata?.httpStatusCode;
   const reason = `${code}: ${describeError(err)}`;
+  if (isLocalError(err)) return { kind: 'local', code, reason };
   if (THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code) || NETWORK_CODES.has(code))
     return { kind: 'transient', code, reason };
   if (TOPIC_PERMANENT_CODES.has(code)) return { kind: 'permanent', scope: 'topic', code, reason };
@@ -484,6 +497,11 @@ async function attempt(run: Run, topic: TopicQueue, batch: Pending[], again: Ret
     settleEntries(run, topic.arn, batch, result.entries, again);
     return;
   }
+  if (result.error.kind === 'local' && batch.length > 1) {
+    // One message of the request cannot be encoded: find it by sending each alone; its neighbours go through.
+    for (const item of batch) await attempt(run, topic, [item], again);
+    return;
+  }
   const failure = settleFailedRequest(run, topic.arn, batch, result.error, again);
   if (failure !== undefined) topic.failure = failure;
 }
@@ -528,6 +546,15 @@ function settleFailedRequest(
     case 'deferred':
       for (const item of batch)
         retryable(run, item, error.code, `SNS PublishBatch to ${topicArn} failed: ${error.reason}`);
+      return undefined;
+    case 'local':
+      for (const item of batch)
+        poison(
+          run,
+          item,
+          PublishCode.unsendable,
+          `the message for ${topicArn} could not be encoded into a request, so it was never sent: ${error.reason}`,
+        );
       return undefined;
     case 'permanent': {
       const what = error.scope === 'topic' ? `topic ${topicArn}` : `a PublishBatch request to ${topicArn}`;

@@ -10,11 +10,14 @@ import { type MessageAttribute, payloadBytes, payloadBytesBound, SNS_MAX_PAYLOAD
 import type { OutputFormat } from '#lib/routing/config';
 import { DETAIL_KEY_OF, firstTag, LEGACY_TYPES } from '#lib/ses/normalize';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
+import { findLoneSurrogate, isWellFormed } from './well-formed';
 
 export type Rendered =
   | { kind: 'message'; body: string; attributes: Record<string, MessageAttribute> }
   | { kind: 'skip'; reason: 'format_unsupported' }
-  | { kind: 'too_large'; bytes: number };
+  | { kind: 'too_large'; bytes: number }
+  /** The body or an attribute would hold a lone surrogate: `path` is where it is in the record, trigger prefix included. */
+  | { kind: 'invalid'; path: string; reason: string };
 
 /** Legacy `mail` members that event publishing moved into auto-tags, each with its tag. */
 const MOVED_TO_TAGS = [
@@ -230,6 +233,22 @@ export function messageAttributes(event: FeedbackEvent, id: string, shadow = fal
   return attrs;
 }
 
+function wellFormedAttributes(attributes: Record<string, MessageAttribute>): boolean {
+  for (const name in attributes) if (!isWellFormed((attributes[name] as MessageAttribute).StringValue)) return false;
+  return true;
+}
+
+/** Where the record holds the lone surrogate that made its message ill-formed (the record's own path if unseen). */
+function illFormed(record: SesRecord): Rendered {
+  const found = findLoneSurrogate(record.json, record.path);
+  const where = found === null ? '' : ` (${found.unit})`;
+  return {
+    kind: 'invalid',
+    path: found?.path ?? record.path,
+    reason: `the record holds a lone surrogate${where}: text that is not well-formed UTF-16 cannot be sent to SNS`,
+  };
+}
+
 /**
  * Renders one event for one destination. A converted message (notification/event format) over the SNS size limit
  * loses `mail.headers` and gets `mail.headersTruncated: true`; anything still too large is `too_large`.
@@ -245,6 +264,7 @@ export function render(
   // Skipped before any per-message work: the notification format skips a third of a typical batch.
   if (body === null) return { kind: 'skip', reason: 'format_unsupported' };
   const attributes = messageAttributes(event, bridgeId(event, topicArn, format), shadow);
+  if (!isWellFormed(body) || !wellFormedAttributes(attributes)) return illFormed(record);
   // Almost every message fits even at 3 bytes per code unit: the exact UTF-8 count is only needed near the limit.
   if (payloadBytesBound({ body, attributes }) <= SNS_MAX_PAYLOAD_BYTES) return { kind: 'message', body, attributes };
   let bytes = payloadBytes({ body, attributes });

@@ -161,7 +161,14 @@ function parkedRecords() {
   return [...groups.values()].map((parts) => ({
     code: parts[0]!.code,
     path: parts[0]!.path,
-    text: parts[0]!.text === null ? null : parts.map((p) => p.text).join(''),
+    // Parts may arrive in any order (their requests run concurrently): joined in part order, as a reader must.
+    text:
+      parts[0]!.text === null
+        ? null
+        : [...parts]
+            .sort((a, b) => (a.part ?? 0) - (b.part ?? 0))
+            .map((p) => p.text)
+            .join(''),
   }));
 }
 

@@ -341,3 +341,30 @@ describe('publishing through the fake server', () => {
     expect(fake.state.requestCount('PublishBatch')).toBe(3);
   });
 });
+
+describe('a message that cannot be encoded into a request', () => {
+  it('is poison on its own, never retried, and the other messages of its request are delivered', async () => {
+    const publisher = createSnsPublisher({ retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+    const messages = Array.from({ length: 5 }, (_, i) => ({
+      key: `k${i}`,
+      topicArn: topics[1]!,
+      // The SDK's query serializer throws URIError on a lone surrogate, before any request leaves.
+      body: i === 2 ? 'lone \ud800 surrogate' : `message ${i}`,
+      attributes: {},
+    }));
+    const before = fake.state.requestCount('PublishBatch');
+    const outcomes = await publishAll(publisher, messages);
+    expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'poison', 'ok', 'ok']);
+    expect(outcomes[2]).toEqual({
+      key: 'k2',
+      status: 'poison',
+      code: 'unsendable_message',
+      reason: `the message for ${topics[1]} could not be encoded into a request, so it was never sent: URIError: URI malformed`,
+    });
+    expect(fake.state.messagesFor(topics[1]!).map((m) => m.body)).toEqual(
+      expect.arrayContaining(['message 0', 'message 1', 'message 3', 'message 4']),
+    );
+    // The four good messages went out one by one once the shared request could not be built; nothing was retried.
+    expect(fake.state.requestCount('PublishBatch') - before).toBe(4);
+  });
+});

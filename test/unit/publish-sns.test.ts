@@ -735,6 +735,16 @@ describe('error classification', () => {
     expect(classifySendError(error)).toMatchObject({ kind, code });
   });
 
+  it('classifies a built-in error thrown before the request left (no $metadata) as local, one with $metadata not', () => {
+    expect(classifySendError(new URIError('URI malformed'))).toEqual({
+      kind: 'local',
+      code: 'URIError',
+      reason: 'URIError: URI malformed',
+    });
+    const afterSending = Object.assign(new TypeError('socket closed'), { $metadata: { attempts: 1 } });
+    expect(classifySendError(afterSending).kind).toBe('transient');
+  });
+
   it('uses the wire code the SDK parsed when there is one', () => {
     const parsed = Object.assign(
       new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }),

@@ -281,3 +281,39 @@ describe('conversions spliced from the original text', () => {
     });
   });
 });
+
+describe('bodies that are not well-formed UTF-16', () => {
+  /** A record whose SNS Message, unescaped once, holds `unit` itself in a bounced recipient's diagnostic. */
+  function withLone(unit: string) {
+    const record = loadEvent('raw/legacy-bounce-with-dsn.json');
+    record.bounce.bouncedRecipients[0].diagnosticCode = 'PLACEHOLDER';
+    const text = JSON.stringify(record).replace('PLACEHOLDER', `Hi ${unit}`);
+    const [outcome] = readFeedback(lambdaSqsEvent([sqsBodyFromSns(text)])) as [Outcome];
+    if (outcome.kind !== 'event') throw new Error(JSON.stringify(outcome));
+    return outcome;
+  }
+
+  it('refuses a record passed through with a lone surrogate, naming the field and the code unit', () => {
+    const { event, record } = withLone('\udc00');
+    expect(render(event, record, TOPIC, 'original')).toEqual({
+      kind: 'invalid',
+      path: 'Records[0].body.Message.bounce.bouncedRecipients[0].diagnosticCode',
+      reason: 'the record holds a lone surrogate (U+DC00): text that is not well-formed UTF-16 cannot be sent to SNS',
+    });
+    expect(render(event, record, TOPIC, 'event').kind).toBe('invalid');
+  });
+
+  it('renders the normalized format of the same record, whose JSON escapes the lone surrogate', () => {
+    const { event, record } = withLone('\ud800');
+    const rendered = render(event, record, TOPIC, 'normalized');
+    expect(rendered.kind).toBe('message');
+    expect((rendered as { body: string }).body).toContain('Hi \\ud800');
+  });
+
+  it('delivers a well-formed surrogate pair untouched', () => {
+    const { event, record } = withLone('\ud83d\ude00');
+    const rendered = render(event, record, TOPIC, 'original');
+    expect(rendered.kind).toBe('message');
+    expect((rendered as { body: string }).body).toContain('Hi \ud83d\ude00');
+  });
+});
