@@ -1,13 +1,13 @@
 'use strict';
 // The routes file at package time, checked by the very validator the functions run at cold start
-// (lib/routing/config.ts, loaded through tsx): what packages is what the functions accept.
+// (lib/routing/load.ts, loaded through tsx): what packages is what the functions accept.
 const fs = require('node:fs');
 const path = require('node:path');
 const { PackageError } = require('./params.cjs');
 
 let validator;
 function routing() {
-  validator ??= require('tsx/cjs/api').require('../lib/routing/config.ts', __filename);
+  validator ??= require('tsx/cjs/api').require('../lib/routing/load.ts', __filename);
   return validator;
 }
 
@@ -32,7 +32,7 @@ function routesFileInZip(file, serviceDir) {
   }
   const inZip = relative.split(path.sep).join('/');
   try {
-    routing().parseRoutesText(text, inZip);
+    routing().parseRoutesJson(text, inZip);
   } catch (err) {
     if (err && err.name === 'ConfigError') throw new PackageError(err.message);
     throw err;
@@ -43,7 +43,7 @@ function routesFileInZip(file, serviceDir) {
 /** sns:Publish targets: every destination of the (validated) routes file, nothing else. */
 function publishTopicArns(file, serviceDir) {
   const inZip = routesFileInZip(file, serviceDir);
-  const config = routing().parseRoutesText(fs.readFileSync(path.join(serviceDir, inZip), 'utf8'), inZip);
+  const config = routing().parseRoutesJson(fs.readFileSync(path.join(serviceDir, inZip), 'utf8'), inZip);
   const topics = routing().destinationTopics(config);
   if (topics.length === 0)
     throw new PackageError(`${inZip}: no destination topics; the bridge would have nothing to publish to`);

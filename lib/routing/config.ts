@@ -214,21 +214,6 @@ function parseUnmatched(value: unknown): Unmatched {
   }
 }
 
-/**
- * Parses a routes file's text (JSON). `source` is the file's name: a .yaml/.yml name is refused, at cold start and
- * at package time alike (serverless/routes.cjs calls this same function).
- */
-export function parseRoutesText(text: string, source: string): RoutesConfig {
-  if (/\.ya?ml$/i.test(source)) throw new ConfigError('routes files are JSON', source);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`is not valid JSON (${err instanceof Error ? err.message : String(err)})`, source);
-  }
-  return parseRoutesConfig(doc, source);
-}
-
 /** Every topic the configuration can publish to (for IAM: sns:Publish on exactly these). */
 export function destinationTopics(config: RoutesConfig): string[] {
   const topics = new Set(config.routes.map(publishTopicOf));

@@ -8,10 +8,14 @@ import { ConfigError } from '#lib/errors';
 import { describeJsonError } from '#lib/json';
 import { parseRoutesConfig, type RoutesConfig } from '#lib/routing/config';
 
+export { destinationTopics } from '#lib/routing/config';
+
 /** Parses and validates a routes file's text; `source` (its path) names it in errors. */
 export type RoutesParser = (text: string, source: string) => RoutesConfig;
 
 export const parseRoutesJson: RoutesParser = (text, source) => {
+  // The functions and package time (serverless/routes.cjs calls this same function) read JSON only.
+  if (/\.ya?ml$/i.test(source)) throw new ConfigError('routes files are JSON', source);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
