@@ -5,17 +5,10 @@
  * anything is parked, so a retry of it parks nothing either.
  */
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { processEvent, throwIfRetry } from '#lib/runtime';
+import { type BatchSummary, processEvent, summarize, throwIfRetry } from '#lib/runtime';
 
-export async function handler(
-  event: EventBridgeEvent<string, unknown>,
-  context: Context,
-): Promise<{ delivered: number; parked: number; skipped: number }> {
+export async function handler(event: EventBridgeEvent<string, unknown>, context: Context): Promise<BatchSummary> {
   const report = await processEvent('eventbridge', event, context);
   throwIfRetry(report);
-  return {
-    delivered: report.counts.delivered,
-    parked: report.counts.parked,
-    skipped: report.counts.skippedInputs + report.counts.dropped,
-  };
+  return summarize(report);
 }

@@ -95,6 +95,29 @@ export class RetryLaterError extends Error {
   override readonly name = 'RetryLaterError';
 }
 
+/** What an asynchronous trigger's handler returns: the batch's outcome in the words its log line uses. */
+export interface BatchSummary {
+  delivered: number;
+  parked: number;
+  /** Inputs skipped (confirmations, setup notices) and deliveries skipped for their format (format_unsupported). */
+  skipped: number;
+  /** Records no route matched, under `unmatched: drop`. */
+  dropped: number;
+  /** Copies not published because the same SES event was already delivered there (de-duplication). */
+  suppressed: number;
+}
+
+export function summarize(report: BatchReport): BatchSummary {
+  const { counts } = report;
+  return {
+    delivered: counts.delivered,
+    parked: counts.parked,
+    skipped: counts.skippedInputs + counts.skippedFormat,
+    dropped: counts.dropped,
+    suppressed: counts.suppressed,
+  };
+}
+
 /**
  * Throws RetryLaterError when any item of the report must be retried. The message names what failed (SNS's code and
  * the destination, at most three): after the last retry it is the `errorMessage` an operator reads in the

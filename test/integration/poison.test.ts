@@ -234,7 +234,7 @@ describe('messages too large for SNS', () => {
     const result = await snsHandler(lambdaSnsEvent([text]) as unknown as SNSEvent, bridge!.context);
     // owner-bounces ("original") is refused for its size; owner-crm's notification and the campaign's event copy
     // drop mail.headers (headersTruncated: true) and fit.
-    expect(result).toEqual({ delivered: 2, parked: 1, skipped: 0 });
+    expect(result).toEqual({ delivered: 2, parked: 1, skipped: 0, dropped: 0, suppressed: 0 });
     const parts = parked();
     expect(parts.map((p) => p.code)).toEqual(parts.map(() => 'message_too_large'));
     expect(parts.map((p) => p.text).join('')).toBe(text);

@@ -221,7 +221,7 @@ describe('the packaged functions, as deployed', () => {
 
   it('route-sns delivers, and throws RetryLaterError (readable errorType) when a destination keeps failing', async () => {
     const ok = await invoke('route-sns', loadEvent('sns/multi-delegate-bounce.json'));
-    expect(ok.result).toEqual({ delivered: 1, parked: 0, skipped: 0 });
+    expect(ok.result).toEqual({ delivered: 1, parked: 0, skipped: 0, dropped: 0, suppressed: 0 });
     expect(bodies(ACME)).toHaveLength(1);
     sns.faults.failTopic(ACME, 'InternalError');
     const failed = await invoke('route-sns', loadEvent('sns/multi-delegate-bounce.json'));
@@ -231,7 +231,7 @@ describe('the packaged functions, as deployed', () => {
 
   it('route-eventbridge delivers an SES event, and throws RetryLaterError when its destination fails', async () => {
     const ok = await invoke('route-eventbridge', loadEvent('eventbridge/bounce.json'));
-    expect(ok.result).toEqual({ delivered: 1, parked: 0, skipped: 0 });
+    expect(ok.result).toEqual({ delivered: 1, parked: 0, skipped: 0, dropped: 0, suppressed: 0 });
     expect(bodies(LEGACY)).toHaveLength(1);
     sns.faults.failTopic(LEGACY, 'Throttling');
     const failed = await invoke('route-eventbridge', loadEvent('eventbridge/bounce.json'));

@@ -99,6 +99,20 @@ describe('route-sns and route-eventbridge', () => {
       delivered: 1,
       parked: 0,
       skipped: 0,
+      dropped: 0,
+      suppressed: 0,
+    });
+  });
+
+  it('route-sns counts a delivery skipped for its format as skipped, as its log line does', async () => {
+    answerPublishBatch();
+    // The example routes send the AWS example sender's feedback in the notification format, which has no Open.
+    expect(await snsHandler(loadEvent('sns/event-open.json'), context)).toEqual({
+      delivered: 0,
+      parked: 0,
+      skipped: 1,
+      dropped: 0,
+      suppressed: 0,
     });
   });
 
@@ -115,10 +129,18 @@ describe('route-sns and route-eventbridge', () => {
       delivered: 1,
       parked: 0,
       skipped: 0,
+      dropped: 0,
+      suppressed: 0,
     });
     const status = loadEvent('eventbridge/bounce.json');
     status['detail-type'] = 'Sending Status Enabled';
-    expect(await eventBridgeHandler(status, context)).toEqual({ delivered: 0, parked: 0, skipped: 1 });
+    expect(await eventBridgeHandler(status, context)).toEqual({
+      delivered: 0,
+      parked: 0,
+      skipped: 1,
+      dropped: 0,
+      suppressed: 0,
+    });
   });
 });
 
