@@ -4,12 +4,16 @@
  * Failures throw, so the state machine sees them; module load does nothing that can throw.
  */
 import type { Context } from 'aws-lambda';
-import { sesClient, sesv2Client } from '#lib/aws-clients';
+import { sesClient, sesv2Client, stsClient } from '#lib/aws-clients';
+import { stsCallerAccount } from '#lib/migration/identity';
 import { accountOfInvocation, handleMigrationEvent, paceFromEnv } from '#lib/migration/lambda';
 
 export async function handler(event: unknown, context: Context): Promise<unknown> {
+  const region = process.env.AWS_REGION ?? 'us-east-1';
   return handleMigrationEvent(event, {
     accountId: accountOfInvocation(context.invokedFunctionArn, process.env),
+    // The role's account, asked of STS: a function ARN alone does not prove whose credentials sign the calls.
+    callerAccount: stsCallerAccount(stsClient(region, { maxAttempts: 2 })),
     // One retry policy: the migration's own (throttling backoff), not the SDK's on top of it.
     clients: (region) => ({
       ses: sesClient(region, { maxAttempts: 1 }),

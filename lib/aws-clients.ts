@@ -8,9 +8,10 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
-export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2' } as const;
+export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', sts: 'STS' } as const;
 export type AwsService = keyof typeof AwsService;
 
 type Credentials = SNSClientConfig['credentials'];
@@ -26,7 +27,7 @@ export interface AwsClientSettings {
   /** SDK attempts per call, first one included (the SDK retries throttling, 5xx, timeouts and resets). */
   maxAttempts: number;
   /**
-   * Endpoints set in code. When a service has none here, the SDK reads `AWS_ENDPOINT_URL_SNS`,
+   * Endpoints set in code. When a service has none here, the SDK reads `AWS_ENDPOINT_URL_SNS`, `AWS_ENDPOINT_URL_STS`,
    * `AWS_ENDPOINT_URL_SES`, `AWS_ENDPOINT_URL_SESV2` or `AWS_ENDPOINT_URL` itself (checked with the pinned
    * @aws-sdk/client-* 3.116x: `getEndpointUrlConfig` in @smithy/core, honouring AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).
    */
@@ -47,8 +48,9 @@ export const DEFAULT_CLIENT_SETTINGS: Readonly<AwsClientSettings> = Object.freez
 });
 
 /**
- * Credentials sent to a loopback endpoint (a local SNS/SES stand-in). A local server never checks them, so no AWS
- * account is needed, and real credentials from the default chain are never signed into local traffic.
+ * Credentials sent to a loopback endpoint (a local SNS/SES stand-in) when none are set in code or in
+ * `AWS_ACCESS_KEY_ID`: no AWS account is needed, and credentials from a profile or an instance role are never signed
+ * into local traffic.
  */
 const LOOPBACK_CREDENTIALS = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' } as const;
 
@@ -63,6 +65,7 @@ export interface ClientFactory {
   sns?: (region: string, options: ClientOptions) => SNSClient;
   ses?: (region: string, options: ClientOptions) => SESClient;
   sesv2?: (region: string, options: ClientOptions) => SESv2Client;
+  sts?: (region: string, options: ClientOptions) => STSClient;
 }
 
 interface ClientState {
@@ -139,6 +142,16 @@ export function sesv2Client(region: string, options: ClientOptions = {}): SESv2C
   );
 }
 
+/** The STS client for a region: the migration asks it whose credentials are in use (GetCallerIdentity). */
+export function stsClient(region: string, options: ClientOptions = {}): STSClient {
+  return cached(
+    'sts',
+    region,
+    options,
+    () => state.factory?.sts?.(region, options) ?? new STSClient(clientConfig('sts', region, options)),
+  );
+}
+
 function cached<T extends { destroy(): void }>(
   service: AwsService,
   region: string,
@@ -164,9 +177,13 @@ export function clientConfig(
   const { settings } = state;
   const endpoint = settings.endpoints[service];
   const effectiveEndpoint = endpoint ?? configuredEndpoint(service, env);
+  // Keys set explicitly in the environment are used as they are, also locally: the local test servers tell accounts
+  // apart by access key id (the migration tests act as several accounts).
   const credentials =
     settings.credentials ??
-    (effectiveEndpoint !== undefined && isLoopback(effectiveEndpoint) ? LOOPBACK_CREDENTIALS : undefined);
+    (effectiveEndpoint !== undefined && isLoopback(effectiveEndpoint) && !nonEmpty(env.AWS_ACCESS_KEY_ID)
+      ? LOOPBACK_CREDENTIALS
+      : undefined);
   return {
     region,
     maxAttempts: options.maxAttempts ?? settings.maxAttempts,

@@ -1,10 +1,17 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sesClient, sesv2Client } from '#lib/aws-clients';
+import { sesClient, sesv2Client, stsClient } from '#lib/aws-clients';
 import { ConfigError, describeError, UsageError } from '#lib/errors';
 import { applyPlan, rollbackJournal } from '#lib/migration/apply';
 import { isAccountId, isRegion } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
+import {
+  type AccountClaim,
+  connectionRefused,
+  requireCaller,
+  sdkRegion,
+  stsCallerAccount,
+} from '#lib/migration/identity';
 import { buildInventory } from '#lib/migration/inventory';
 import { parseInventoryText } from '#lib/migration/inventory-file';
 import { buildPlan } from '#lib/migration/plan';
@@ -16,6 +23,7 @@ import { StateReader } from '#lib/migration/state';
 import {
   PHASES,
   type Phase,
+  type Plan,
   ROUTE_FORMATS,
   type RouteFormat,
   STRATEGIES,
@@ -36,8 +44,7 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
       forwarding, default configuration set and the delegates its sending authorization policies name; for other
       accounts' identity ARNs (a delegate) its legacy cross-account topics on them. LIST: names or ARNs, comma
       separated, --identities repeatable. Writes JSON to FILE (default stdout).
-      --account-id: required with identity ARNs; otherwise derived from the policies' identity ARNs (STS is not
-      used), and an error says so when it cannot be.
+      --account-id: optional; when given it must be the account of the credentials (STS GetCallerIdentity).
   plan --inventory FILE [--inventory FILE ...] --strategy config-set|owner-topic|bridge [--out DIR]
        [--bridge-topic ARN] [--bridge-principal ARN] [--format original|notification|event|normalized]
        [--config-set-name NAME]
@@ -56,7 +63,7 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
       Reads the live state of the account's steps back; exit 1 on drift. --send-test sends from each identity to
       the SES mailbox simulator (success@, bounce@, complaint@simulator.amazonses.com) through the new path.
       --out writes the report that apply --phase cleanup --verified takes.
-  rollback --journal FILE [--execute]
+  rollback --journal FILE --account-id ID [--execute]
       Undoes the journal's changes in reverse order (dry run unless --execute); stops at a conflict.
 
 Common options:
@@ -64,8 +71,10 @@ Common options:
   --retry-base-ms N  first backoff after throttling (default ${DEFAULT_RETRY.baseDelayMs}, doubled per attempt, ${DEFAULT_RETRY.maxAttempts} attempts)
   -h, --help         this help; 'ses-bridge migrate help <command>' shows one command
 
-AWS access: the SDK's credential chain and region (AWS_REGION); endpoints from AWS_ENDPOINT_URL_SES and
-AWS_ENDPOINT_URL_SESV2. Progress on stderr; results (JSON) on stdout.
+AWS access: the SDK's credential chain and region (AWS_REGION, or the profile's region); endpoints from
+AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_SESV2 and AWS_ENDPOINT_URL_STS. Every command that reads or writes AWS first
+asks STS GetCallerIdentity whose credentials are in use, and refuses (exit 1) when that account differs from
+--account-id, from the plan's steps it would run, or from the journal's account. Progress on stderr; results (JSON) on stdout.
 Exit status: 0 ok, 1 refused / drift / failed step / conflict, 2 usage or bad input file.
 `;
 
@@ -132,6 +141,19 @@ function session(values: { 'pace-ms'?: string; 'retry-base-ms'?: string }, io: I
   });
 }
 
+/**
+ * Refuses (one line, exit 1) unless the credentials in use are of every account in `claims`: STS GetCallerIdentity,
+ * through the endpoint of the region the command works in.
+ */
+function guard(region: string, claims: AccountClaim[]): Promise<string> {
+  return requireCaller(stsCallerAccount(stsClient(region, { maxAttempts: 1 })), claims);
+}
+
+/** The region of the account's first step (where its SES calls go), else the SDK's, else us-east-1. */
+async function planRegion(plan: Plan, accountId: string): Promise<string> {
+  return plan.steps.find((s) => s.account === accountId)?.region ?? (await sdkRegion()) ?? 'us-east-1';
+}
+
 function readFile(io: Io, file: string, what: string): string {
   try {
     return io.readInput(file);
@@ -166,15 +188,17 @@ async function inventory(argv: string[], io: Io): Promise<number> {
   if (values.all && list.length > 0) throw new UsageError('give --identities or --all, not both');
   if (!values.all && list.length === 0)
     throw new UsageError('give --identities LIST (names or identity ARNs) or --all');
-  const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  if (!region) throw new UsageError('--region is required (or set AWS_REGION)');
+  const region = values.region ?? (await sdkRegion());
+  if (!region) throw new UsageError('--region is required (or set AWS_REGION, or a region in your AWS profile)');
   if (!isRegion(region)) throw new UsageError(`--region must be a region such as us-east-1, got "${region}"`);
+  const claimed = accountIdOption(values['account-id'], false);
+  const caller = await guard(region, claimed === null ? [] : [{ account: claimed, source: '--account-id' }]);
   const ses = session(values, io);
   const started = Date.now();
   const result = await buildInventory({
     session: ses,
     region,
-    accountId: accountIdOption(values['account-id'], false),
+    accountId: caller,
     identities: values.all ? 'all' : list,
     progress: (line) => io.stderr(`${line}\n`),
   });
@@ -255,6 +279,7 @@ async function apply(argv: string[], io: Io): Promise<number> {
   const phases = phasesOption(values.phase);
   const reader = new StateReader(session(values, io));
   const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
+  await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const progress = (line: string) => io.stderr(`${line}\n`);
   if (phases.includes('cleanup')) {
     const reports = (values.verified ?? []).map((file) =>
@@ -318,6 +343,7 @@ async function verify(argv: string[], io: Io): Promise<number> {
       throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
   const reader = new StateReader(session(values, io));
   const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
+  await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const report = await verifyPlan(thePlan, {
     reader,
     accountId,
@@ -340,12 +366,19 @@ async function rollback(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     ...common,
     journal: { type: 'string' },
+    'account-id': { type: 'string' },
     execute: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.journal) throw new UsageError('--journal FILE is required (the file apply --execute wrote)');
+  const accountId = accountIdOption(values['account-id'], true)!;
   const reader = new StateReader(session(values, io));
   const entries = parseJournalText(readFile(io, values.journal, 'journal'), values.journal);
+  const foreign = entries.find((e) => e.account !== accountId);
+  await guard(entries[0]?.region ?? (await sdkRegion()) ?? 'us-east-1', [
+    { account: accountId, source: '--account-id' },
+    ...(foreign ? [{ account: foreign.account, source: "the journal's account" }] : []),
+  ]);
   const undoFile = `${values.journal}.rollback`;
   io.stderr(
     `rollback: ${entries.length} journaled changes, ${values.execute ? `EXECUTE, undo journal ${undoFile}` : 'dry run (add --execute to change anything)'}\n`,
@@ -393,6 +426,10 @@ export const command: Command = {
     try {
       return await RUN[name as Subcommand](rest, io);
     } catch (err) {
+      if (err instanceof MigrationRefusal && err.reasons.length === 1 && !err.hint) {
+        io.stderr(`ses-bridge migrate ${name}: refused: ${err.reasons[0]}\n`);
+        return ExitCode.rejected;
+      }
       if (err instanceof MigrationRefusal) {
         io.stderr(
           `ses-bridge migrate ${name}: refused:\n${err.reasons.map((r) => `  - ${r}`).join('\n')}\n${err.hint ? `${err.hint}\n` : ''}`,
@@ -404,6 +441,11 @@ export const command: Command = {
         return ExitCode.usage;
       }
       if (err instanceof UsageError) throw err;
+      const refused = connectionRefused(err);
+      if (refused) {
+        io.stderr(`ses-bridge migrate ${name}: failed: ${refused}\n`);
+        return ExitCode.rejected;
+      }
       // An AWS error (access denied, no such identity...): the command failed, the usage was fine.
       io.stderr(
         `ses-bridge migrate ${name}: failed: ${err instanceof Error && err.name !== 'Error' ? `${err.name}: ` : ''}${describeError(err)}\n`,

@@ -7,6 +7,7 @@ import { isObject } from '#lib/json';
 import { applyPlan, rollbackJournal } from '#lib/migration/apply';
 import { isRegion } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
+import { type AccountClaim, type CallerAccount, requireCaller } from '#lib/migration/identity';
 import { buildInventory } from '#lib/migration/inventory';
 import { parseInventory } from '#lib/migration/inventory-file';
 import { buildPlan } from '#lib/migration/plan';
@@ -21,6 +22,8 @@ export interface LambdaDeps {
   clients: ClientsFor;
   /** The account the function runs in (from the invocation's function ARN). */
   accountId: string;
+  /** The account of the credentials in use (STS GetCallerIdentity): must be `accountId` and the step's account. */
+  callerAccount: CallerAccount;
   paceMs?: number;
   now?: () => Date;
 }
@@ -71,11 +74,13 @@ const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Promise<unknown> {
   if (!isObject(event)) throw new ConfigError('must be a JSON object with "action"', 'event');
   const reader = () => new StateReader(new SesSession({ clients: deps.clients, paceMs: deps.paceMs ?? 1000 }));
+  const self: AccountClaim = { account: deps.accountId, source: "the function's account (from its ARN)" };
   const action = event.action;
   switch (action) {
     case 'inventory': {
       const region = field(event, 'region', (v): v is string => isRegion(v), 'a region such as us-east-1');
       const identity = field(event, 'identity', isString, 'an identity name or ARN');
+      await requireCaller(deps.callerAccount, [self]);
       // One identity per invocation: the account's configuration sets are not listed again each time.
       const inventory = await buildInventory({
         session: reader().session,
@@ -123,6 +128,7 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
         throw new MigrationRefusal([
           `step ${step.id} runs in account ${step.account}; this function runs in ${deps.accountId}`,
         ]);
+      await requireCaller(deps.callerAccount, [self]);
       // A one-step plan: apply and verify only read its id and steps.
       const plan: Plan = {
         version: 1,
@@ -177,6 +183,7 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
         throw new MigrationRefusal([
           `journal entry ${entry.stepId} was made in account ${entry.account}; this function runs in ${deps.accountId}`,
         ]);
+      await requireCaller(deps.callerAccount, [self]);
       let undo: unknown = null;
       const result = await rollbackJournal([entry], {
         reader: reader(),

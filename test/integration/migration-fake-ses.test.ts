@@ -34,8 +34,8 @@ let fake: FakeSes;
 function clientConfig(account: string) {
   return {
     region: 'us-east-1',
-    endpoint: fake.endpoint(account),
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+    endpoint: fake.endpoint(),
+    credentials: fake.credentials(account),
     maxAttempts: 1,
     requestHandler: { requestTimeout: 3_000, connectionTimeout: 1_000, throwOnRequestTimeout: true },
   };

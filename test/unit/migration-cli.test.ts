@@ -139,7 +139,7 @@ describe('ses-bridge migrate (in process)', () => {
       '--phase cleanup runs alone, after verify passed for the other phases',
     ],
     [['inventory', '--region', 'us-east-1'], 'give --identities LIST (names or identity ARNs) or --all'],
-    [['inventory', '--all'], '--region is required (or set AWS_REGION)'],
+    [['inventory', '--all'], '--region is required (or set AWS_REGION, or a region in your AWS profile)'],
     [['rollback'], '--journal FILE is required (the file apply --execute wrote)'],
     [
       ['verify', '--plan', 'no/such/plan.json', '--account-id', '222222222222'],

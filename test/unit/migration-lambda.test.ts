@@ -6,6 +6,7 @@ import {
   SetIdentityNotificationTopicCommand,
 } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -17,14 +18,18 @@ import { handler } from '../../functions/migrate';
 
 const ses = mockClient(SESClient);
 const sesv2 = mockClient(SESv2Client);
+const sts = mockClient(STSClient);
 afterAll(() => {
   ses.restore();
   sesv2.restore();
+  sts.restore();
   delete process.env.MIGRATION_PACE_MS;
 });
 beforeEach(() => {
   ses.reset();
   sesv2.reset();
+  sts.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Account: OWNER });
   process.env.MIGRATION_PACE_MS = '0';
 });
 
@@ -93,12 +98,28 @@ describe('functions/migrate', () => {
       `step ${switchStep().id} runs in account ${OWNER}; this function runs in ${ACME}`,
     );
     const cleanup = p.steps.find((s) => s.phase === 'cleanup' && s.account === ACME)!;
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
     await expect(
       handler(
         { action: 'apply', planId: p.planId, step: cleanup, plan: JSON.parse(JSON.stringify(p)), execute: true },
         context(ACME),
       ),
     ).rejects.toThrow(`no passing verify report of account ${OWNER} for this plan`);
+  });
+
+  it("refuses to read or change anything when the role's credentials are of another account than the function", async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
+    const p = plan();
+    for (const event of [
+      { action: 'apply', planId: p.planId, step: switchStep(), execute: true },
+      { action: 'verify', planId: p.planId, step: switchStep() },
+      { action: 'inventory', region: 'us-east-1', identity: 'example.com' },
+    ])
+      await expect(handler(event, context(OWNER))).rejects.toThrow(
+        `the credentials in use are of account ${ACME}, but the function's account (from its ARN) is ${OWNER}: nothing was read or changed`,
+      );
+    expect(ses).not.toHaveReceivedAnyCommand();
+    expect(sesv2).not.toHaveReceivedAnyCommand();
   });
 
   it('verifies one step and throws on drift', async () => {
@@ -118,6 +139,7 @@ describe('functions/migrate', () => {
       },
     });
     sesv2.onAnyCommand().resolves({});
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
     const read = (await handler(
       { action: 'inventory', region: 'us-east-1', identity: `arn:aws:ses:us-east-1:${OWNER}:identity/example.com` },
       context(ACME),
