@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sesClient, sesv2Client, stsClient } from '#lib/aws-clients';
 import { ConfigError, describeError, UsageError } from '#lib/errors';
@@ -14,10 +14,12 @@ import {
 } from '#lib/migration/identity';
 import { buildInventory } from '#lib/migration/inventory';
 import { parseInventoryText } from '#lib/migration/inventory-file';
+import { journalHeader, journalRefusals, parseJournalFile } from '#lib/migration/journal';
 import { buildPlan } from '#lib/migration/plan';
-import { parseJournalText, parsePlanText, parseVerifyReport } from '#lib/migration/plan-file';
+import { parsePlanText, parseVerifyReport } from '#lib/migration/plan-file';
 import { DEFAULT_RETRY } from '#lib/migration/retry';
 import { renderRunbook } from '#lib/migration/runbook';
+import { PLAN_HMAC_KEY_ENV } from '#lib/migration/seal';
 import { SesSession } from '#lib/migration/ses';
 import { StateReader } from '#lib/migration/state';
 import {
@@ -31,8 +33,9 @@ import {
   type Strategy,
 } from '#lib/migration/types';
 import { parseJsonText } from '#lib/migration/validate';
-import { cleanupGate, verifyPlan } from '#lib/migration/verify';
+import { cleanupRefusals, verifyPlan } from '#lib/migration/verify';
 import { type Command, ExitCode, type Io, parseCommandArgs } from '../cli';
+import { journalAppender } from './migrate-files';
 
 const usage = `Usage: ses-bridge migrate <inventory|plan|apply|verify|rollback> [options]
 
@@ -54,17 +57,21 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
       publishes to delegates' topics, default the bridge account root. --config-set-name (config-set): default
       legacy-feedback. Refuses (exit 1) owner-topic for an identity used by more than one delegate.
   apply --plan FILE --account-id ID [--phase LIST] [--verified FILE ...] [--execute] [--journal FILE]
+        [--force STEP ...]
       Runs the plan's steps of account ID (the account of the credentials in use). Dry run unless --execute.
       Idempotent: reads live state first and changes only what differs; journals every change to FILE (default
-      journal-<ID>.ndjson). --phase: prepare,switch (default) or cleanup; cleanup needs a passing verify report,
+      journal-<ID>.ndjson, header line first: plan id, digest, account). Compare-and-set: a live value that is
+      neither what the inventory saw nor the target is a conflict (not applied, exit 1); --force STEP applies it. --phase: prepare,switch (default) or cleanup; cleanup needs a passing verify report,
       at most a day old, of each account whose SES steps it depends on (--verified, repeatable) and checks this
       account's steps again first.
   verify --plan FILE --account-id ID [--phase LIST] [--send-test] [--out FILE]
       Reads the live state of the account's steps back; exit 1 on drift. --send-test sends from each identity to
       the SES mailbox simulator (success@, bounce@, complaint@simulator.amazonses.com) through the new path.
       --out writes the report that apply --phase cleanup --verified takes.
-  rollback --journal FILE --account-id ID [--execute]
-      Undoes the journal's changes in reverse order (dry run unless --execute); stops at a conflict.
+  rollback --journal FILE --plan FILE --account-id ID [--execute]
+      Undoes the journal's changes in reverse order (dry run unless --execute); stops at a conflict. Refuses the
+      whole journal when an entry is not one the plan could have produced; skips (and reports) a truncated last
+      line. SES_BRIDGE_PLAN_HMAC_KEY, when set, must have signed every plan these commands read.
 
 Common options:
   --pace-ms N        milliseconds between SES v1 identity notification calls (default 1000: SES allows 1/s)
@@ -152,6 +159,20 @@ function guard(region: string, claims: AccountClaim[]): Promise<string> {
 /** The region of the account's first step (where its SES calls go), else the SDK's, else us-east-1. */
 async function planRegion(plan: Plan, accountId: string): Promise<string> {
   return plan.steps.find((s) => s.account === accountId)?.region ?? (await sdkRegion()) ?? 'us-east-1';
+}
+
+/** A plan file, sealed: its digest checked, and its HMAC when SES_BRIDGE_PLAN_HMAC_KEY is set. */
+function readPlan(io: Io, file: string): Plan {
+  return parsePlanText(readFile(io, file, 'plan'), file, { hmacKey: io.env[PLAN_HMAC_KEY_ENV] || undefined });
+}
+
+/** `--force STEP` values: steps of this account in the plan. */
+function forceOption(values: string[] | undefined, plan: Plan, accountId: string): string[] {
+  const ids = (values ?? []).flatMap((v) => v.split(',')).filter(Boolean);
+  for (const id of ids)
+    if (!plan.steps.some((s) => s.id === id && s.account === accountId))
+      throw new UsageError(`--force ${id}: the plan has no step of that id in account ${accountId}`);
+  return ids;
 }
 
 function readFile(io: Io, file: string, what: string): string {
@@ -246,6 +267,7 @@ async function plan(argv: string[], io: Io): Promise<number> {
     bridgePrincipal: values['bridge-principal'] ?? null,
     ...(values.format ? { format: values.format as RouteFormat } : {}),
     ...(values['config-set-name'] ? { configSetName: values['config-set-name'] } : {}),
+    ...(io.env[PLAN_HMAC_KEY_ENV] ? { hmacKey: io.env[PLAN_HMAC_KEY_ENV] } : {}),
   });
   const dir = values.out ?? 'migration-plan';
   const files = [path.join(dir, 'plan.json'), path.join(dir, 'runbook.md')];
@@ -272,30 +294,21 @@ async function apply(argv: string[], io: Io): Promise<number> {
     verified: { type: 'string', multiple: true },
     execute: { type: 'boolean' },
     journal: { type: 'string' },
+    force: { type: 'string', multiple: true },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.plan) throw new UsageError('--plan FILE is required');
   const accountId = accountIdOption(values['account-id'], true)!;
   const phases = phasesOption(values.phase);
   const reader = new StateReader(session(values, io));
-  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
+  const thePlan = readPlan(io, values.plan);
   await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const progress = (line: string) => io.stderr(`${line}\n`);
   if (phases.includes('cleanup')) {
     const reports = (values.verified ?? []).map((file) =>
       parseVerifyReport(parseJsonText(readFile(io, file, 'verify report'), file), file),
     );
-    const reasons = cleanupGate(thePlan, accountId, reports);
-    // This account's own earlier steps are read back live too: a report may be stale.
-    const own = await verifyPlan(thePlan, {
-      reader,
-      accountId,
-      phases: ['prepare', 'switch'],
-      sendTest: false,
-      progress,
-    });
-    if (!own.passed)
-      reasons.push(`the live state of account ${accountId} drifted from the plan since: run verify and fix it first`);
+    const reasons = await cleanupRefusals(thePlan, { reader, accountId, reports, progress });
     if (reasons.length > 0)
       throw new MigrationRefusal(
         reasons,
@@ -303,6 +316,7 @@ async function apply(argv: string[], io: Io): Promise<number> {
       );
   }
   const journalFile = values.journal ?? `journal-${accountId}.ndjson`;
+  const journal = values.execute ? journalAppender(journalFile, journalHeader(thePlan, accountId)) : undefined;
   io.stderr(
     `apply: plan ${thePlan.planId} (${thePlan.strategy}), account ${accountId}, phases ${phases.join(',')}, ${values.execute ? `EXECUTE, journal ${journalFile}` : 'dry run (add --execute to change anything)'}\n`,
   );
@@ -312,7 +326,8 @@ async function apply(argv: string[], io: Io): Promise<number> {
     accountId,
     phases,
     execute: values.execute === true,
-    journal: (entry) => appendFileSync(journalFile, `${JSON.stringify(entry)}\n`),
+    force: forceOption(values.force, thePlan, accountId),
+    ...(journal ? { journal } : {}),
     progress,
   });
   const counts = summarize(result.outcomes);
@@ -342,7 +357,7 @@ async function verify(argv: string[], io: Io): Promise<number> {
     if (!(PHASES as readonly string[]).includes(phase))
       throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
   const reader = new StateReader(session(values, io));
-  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
+  const thePlan = readPlan(io, values.plan);
   await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const report = await verifyPlan(thePlan, {
     reader,
@@ -366,33 +381,47 @@ async function rollback(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     ...common,
     journal: { type: 'string' },
+    plan: { type: 'string' },
     'account-id': { type: 'string' },
     execute: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.journal) throw new UsageError('--journal FILE is required (the file apply --execute wrote)');
+  if (!values.plan) throw new UsageError('--plan FILE is required (the plan apply ran)');
   const accountId = accountIdOption(values['account-id'], true)!;
   const reader = new StateReader(session(values, io));
-  const entries = parseJournalText(readFile(io, values.journal, 'journal'), values.journal);
-  const foreign = entries.find((e) => e.account !== accountId);
-  await guard(entries[0]?.region ?? (await sdkRegion()) ?? 'us-east-1', [
+  const thePlan = readPlan(io, values.plan);
+  const file = parseJournalFile(readFile(io, values.journal, 'journal'), values.journal);
+  await guard(file.entries[0]?.entry.region ?? (await planRegion(thePlan, accountId)), [
     { account: accountId, source: '--account-id' },
-    ...(foreign ? [{ account: foreign.account, source: "the journal's account" }] : []),
+    { account: file.header.account, source: "the journal's account" },
   ]);
+  if (file.truncated)
+    io.stderr(
+      `rollback: ${values.journal} line ${file.truncated.line} is truncated (a crash while apply wrote it?): skipped; if that step changed SES, undo it by hand (verify shows it). The rest rolls back.\n`,
+    );
+  const refusals = journalRefusals(thePlan, file.header, file.entries);
+  if (refusals.length > 0)
+    throw new MigrationRefusal(
+      refusals,
+      'Nothing was rolled back: the journal holds entries this plan could not have produced (edited, or another journal).',
+    );
+  const entries = file.entries.map((e) => e.entry);
   const undoFile = `${values.journal}.rollback`;
   io.stderr(
     `rollback: ${entries.length} journaled changes, ${values.execute ? `EXECUTE, undo journal ${undoFile}` : 'dry run (add --execute to change anything)'}\n`,
   );
+  const undo = values.execute ? journalAppender(undoFile, journalHeader(thePlan, accountId)) : undefined;
   const result = await rollbackJournal(entries, {
     reader,
     execute: values.execute === true,
-    journal: (entry) => appendFileSync(undoFile, `${JSON.stringify(entry)}\n`),
+    ...(undo ? { journal: undo } : {}),
     progress: (line) => io.stderr(`${line}\n`),
   });
   const counts = summarize(result.outcomes);
   io.stderr(`rollback: ${JSON.stringify(counts)}\n`);
   io.stdout(
-    `${JSON.stringify({ journal: values.journal, execute: values.execute === true, counts, outcomes: result.outcomes })}\n`,
+    `${JSON.stringify({ journal: values.journal, execute: values.execute === true, truncatedLine: file.truncated?.line ?? null, counts, outcomes: result.outcomes })}\n`,
   );
   return result.ok ? ExitCode.ok : ExitCode.rejected;
 }

@@ -6,6 +6,7 @@ import { planBridge } from '#lib/migration/plan-bridge';
 import { mergeInventories, type PlanOptions, StepList } from '#lib/migration/plan-common';
 import { DEFAULT_CONFIG_SET_NAME, planConfigSet } from '#lib/migration/plan-config-set';
 import { planOwnerTopic } from '#lib/migration/plan-owner-topic';
+import { seal } from '#lib/migration/seal';
 import type { Inventory, Plan, RoutesDocument, Step, Strategy } from '#lib/migration/types';
 
 export type { PlanOptions } from '#lib/migration/plan-common';
@@ -57,8 +58,8 @@ export function buildPlan(inventories: Inventory[], options: PlanOptions): Plan 
   }
   const isBridge = options.strategy === 'bridge';
   const ordered = steps.ordered();
-  return {
-    version: 1,
+  const unsealed = {
+    version: 1 as const,
     planId: planDigest(options.strategy, ordered, routes),
     strategy: options.strategy,
     generatedAt: (options.now?.() ?? new Date()).toISOString(),
@@ -79,4 +80,7 @@ export function buildPlan(inventories: Inventory[], options: PlanOptions): Plan 
     warnings,
     routes,
   };
+  // The seals go last, so that plan.json reads top-down: id, what, steps, then the digest over all of it.
+  const { digest, hmac } = seal(unsealed, options.hmacKey);
+  return { ...unsealed, digest, hmac };
 }

@@ -154,6 +154,12 @@ export interface Step {
   region: string;
   title: string;
   action: Action;
+  /**
+   * The value the inventory saw for what the action controls (null for manual steps). `apply` changes live state
+   * only when it still is this value (or already the target): anything else was changed since the inventory, and is
+   * a conflict rather than something to overwrite.
+   */
+  seen: StateValue | null;
   revert: Revert;
   /** Steps (possibly in other accounts) that must be done first. */
   dependsOn: string[];
@@ -195,6 +201,16 @@ export interface Plan {
   version: 1;
   /** Digest of strategy and steps: verify reports and journals name it so they cannot be mixed up across plans. */
   planId: string;
+  /**
+   * `sha256:<hex>` of the whole plan document but this field and `hmac` (lib/migration/seal.ts): any edit of the file
+   * after `plan` wrote it is refused. It catches accidents, not a malicious editor, who can recompute it.
+   */
+  digest: string;
+  /**
+   * `hmac-sha256:<hex>` of the same content with the key in `SES_BRIDGE_PLAN_HMAC_KEY`, when `plan` ran with one; with
+   * the key set, `apply`/`verify`/`rollback` refuse a plan without a valid one (this closes the malicious editor).
+   */
+  hmac: string | null;
   strategy: Strategy;
   generatedAt: string;
   options: {
@@ -222,7 +238,20 @@ export type StateValue =
   | { kind: 'configuration-set'; exists: boolean }
   | { kind: 'event-destination'; destination: SnsEventDestinationDefinition | null };
 
-/** One change `apply` made (or `rollback` undid), one NDJSON line of the journal. */
+/**
+ * The first line of a journal file: binds every entry after it to one plan (id and digest) and one account, so a
+ * rollback can refuse entries that plan could not have produced.
+ */
+export interface JournalHeader {
+  v: 2;
+  journal: 'ses-bridge-migration';
+  planId: string;
+  planDigest: string;
+  account: string;
+  createdAt: string;
+}
+
+/** One change `apply` made (or `rollback` undid), one NDJSON line of the journal, after its header. */
 export interface JournalEntry {
   v: 1;
   planId: string;

@@ -228,3 +228,32 @@ export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport
   }
   return reasons;
 }
+
+export interface CleanupCheck {
+  reader: StateReader;
+  accountId: string;
+  /** The verify reports handed over (`--verified`). */
+  reports: VerifyReport[];
+  progress?: (line: string) => void;
+  now?: Date;
+}
+
+/**
+ * The one cleanup gate of the CLI and the Lambda: why the cleanup of `accountId` may not run. The verify reports it
+ * depends on (cleanupGate), and this account's own earlier steps read back live now, since a report may be stale.
+ */
+export async function cleanupRefusals(plan: Plan, check: CleanupCheck): Promise<string[]> {
+  const reasons = cleanupGate(plan, check.accountId, check.reports, check.now);
+  const own = await verifyPlan(plan, {
+    reader: check.reader,
+    accountId: check.accountId,
+    phases: ['prepare', 'switch'],
+    sendTest: false,
+    ...(check.progress ? { progress: check.progress } : {}),
+  });
+  if (!own.passed)
+    reasons.push(
+      `the live state of account ${check.accountId} drifted from the plan since: run verify and fix it first`,
+    );
+  return reasons;
+}

@@ -194,6 +194,8 @@ describe('SES rate limits', () => {
     const plan = (topic: string): Plan => ({
       version: 1,
       planId: 'rate',
+      digest: 'sha256:none',
+      hmac: null,
       strategy: 'bridge',
       generatedAt: '2026-01-15T12:00:00.000Z',
       options: { format: null, bridgeTopicArn: null, bridgePrincipal: null, configSetName: null },
@@ -212,6 +214,8 @@ describe('SES rate limits', () => {
           api: 'ses:SetIdentityNotificationTopic',
           params: { Identity: name, NotificationType: 'Bounce', SnsTopic: topic },
         },
+        // Applied twice over (paced, then not): no compare-and-set against an inventory here.
+        seen: null,
         revert: { description: '', action: null, reversible: true },
         dependsOn: [],
       })),

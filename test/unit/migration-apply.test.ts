@@ -244,9 +244,9 @@ describe('apply: bridge, in the owner account', () => {
     expect(ses).toHaveReceivedCommandTimes(SetIdentityNotificationTopicCommand, 1);
     expect(result.outcomes.filter((o) => o.status !== 'skipped').map((o) => [o.status, o.message])).toEqual([
       ['failed', 'InvalidParameterValue: Invalid SNS topic'],
-      ['not-run', 'an earlier step failed'],
-      ['not-run', 'an earlier step failed'],
-      ['not-run', 'an earlier step failed'],
+      ['not-run', 'an earlier step failed or conflicted'],
+      ['not-run', 'an earlier step failed or conflicted'],
+      ['not-run', 'an earlier step failed or conflicted'],
     ]);
   });
 
@@ -352,19 +352,30 @@ describe('apply: config-set, in a delegate account', () => {
     expect(sesv2).not.toHaveReceivedCommand(CreateConfigurationSetEventDestinationCommand);
   });
 
-  it('updates a destination with another definition, and rollback puts the old one back', async () => {
+  it('does not overwrite a destination made since the inventory, unless forced; rollback puts the old one back', async () => {
     const old = { ...destination, MatchingEventTypes: ['BOUNCE' as const], Enabled: false };
     sesv2.on(GetConfigurationSetCommand).resolves({ ConfigurationSetName: 'legacy-feedback' });
     sesv2
       .on(GetConfigurationSetEventDestinationsCommand)
       .resolvesOnce({ EventDestinations: [old] })
+      .resolvesOnce({ EventDestinations: [old] })
       .resolves({ EventDestinations: [{ ...destination, MatchingEventTypes: ['BOUNCE', 'COMPLAINT'] }] });
+    const plan = configSetPlan();
+    const step = plan.steps.find((s) => s.action.api === 'sesv2:CreateConfigurationSetEventDestination')!;
+    const refused = await applyPlan(plan, { reader: reader(), accountId: ACME, phases: ['prepare'], execute: true });
+    expect(refused.ok).toBe(false);
+    expect(refused.outcomes.find((o) => o.stepId === step.id)).toMatchObject({
+      status: 'conflict',
+      message: `live value is BOUNCE -> ${ACME_TOPIC} (disabled), but the inventory saw absent (the plan sets BOUNCE+COMPLAINT -> ${ACME_TOPIC}): changed since the inventory; not applied (inventory and plan again, or --force ${step.id})`,
+    });
+    expect(sesv2).not.toHaveReceivedCommand(UpdateConfigurationSetEventDestinationCommand);
     const journal: JournalEntry[] = [];
-    await applyPlan(configSetPlan(), {
+    await applyPlan(plan, {
       reader: reader(),
       accountId: ACME,
       phases: ['prepare'],
       execute: true,
+      force: [step.id],
       journal: (e) => journal.push(e),
     });
     expect(sesv2).toHaveReceivedCommandWith(UpdateConfigurationSetEventDestinationCommand, {

@@ -110,7 +110,7 @@ describe('ses-bridge migrate (in process)', () => {
     const { code, stderr } = await run(['apply', '--plan', file, '--account-id', '222222222222']);
     expect(code).toBe(2);
     expect(stderr).toContain(
-      'planId does not match the plan\'s steps: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing',
+      'digest does not match the plan\'s content: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing',
     );
   });
 

@@ -48,6 +48,8 @@ const plan = () =>
     { strategy: 'bridge', bridgeTopicArn: BRIDGE },
   );
 const switchStep = () => plan().steps.find((s) => s.phase === 'switch')!;
+/** The plan as the event carries it: plan.json's JSON. */
+const doc = (p = plan()) => JSON.parse(JSON.stringify(p));
 const attributes = {
   'example.com': {
     BounceTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
@@ -61,11 +63,11 @@ describe('functions/migrate', () => {
   it('applies one step only with "execute": true, and returns its journal entry', async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: attributes });
     const p = plan();
-    const dry = (await handler({ action: 'apply', planId: p.planId, step: switchStep() }, context(OWNER))) as any;
+    const dry = (await handler({ action: 'apply', plan: doc(p), stepId: switchStep().id }, context(OWNER))) as any;
     expect(dry.outcome.status).toBe('would-change');
     expect(ses).not.toHaveReceivedCommand(SetIdentityNotificationTopicCommand);
     const done = (await handler(
-      { action: 'apply', planId: p.planId, step: switchStep(), execute: true },
+      { action: 'apply', plan: doc(p), stepId: switchStep().id, execute: true },
       context(OWNER),
     )) as any;
     expect(done.outcome.status).toBe('changed');
@@ -85,7 +87,10 @@ describe('functions/migrate', () => {
     ses
       .on(GetIdentityNotificationAttributesCommand)
       .resolves({ NotificationAttributes: { 'example.com': { ...attributes['example.com'], BounceTopic: BRIDGE } } });
-    const undone = (await handler({ action: 'rollback', entry: done.journal, execute: true }, context(OWNER))) as any;
+    const undone = (await handler(
+      { action: 'rollback', plan: doc(p), entry: done.journal, execute: true },
+      context(OWNER),
+    )) as any;
     expect(undone.outcome.status).toBe('changed');
     expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 2, {
       SnsTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
@@ -94,16 +99,13 @@ describe('functions/migrate', () => {
 
   it("refuses a step of another account, and a cleanup step without the owner's passing verify report", async () => {
     const p = plan();
-    await expect(handler({ action: 'apply', planId: p.planId, step: switchStep() }, context(ACME))).rejects.toThrow(
+    await expect(handler({ action: 'apply', plan: doc(p), stepId: switchStep().id }, context(ACME))).rejects.toThrow(
       `step ${switchStep().id} runs in account ${OWNER}; this function runs in ${ACME}`,
     );
     const cleanup = p.steps.find((s) => s.phase === 'cleanup' && s.account === ACME)!;
     sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
     await expect(
-      handler(
-        { action: 'apply', planId: p.planId, step: cleanup, plan: JSON.parse(JSON.stringify(p)), execute: true },
-        context(ACME),
-      ),
+      handler({ action: 'apply', plan: doc(p), stepId: cleanup.id, execute: true }, context(ACME)),
     ).rejects.toThrow(`no passing verify report of account ${OWNER} for this plan`);
   });
 
@@ -111,8 +113,8 @@ describe('functions/migrate', () => {
     sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
     const p = plan();
     for (const event of [
-      { action: 'apply', planId: p.planId, step: switchStep(), execute: true },
-      { action: 'verify', planId: p.planId, step: switchStep() },
+      { action: 'apply', plan: doc(p), stepId: switchStep().id, execute: true },
+      { action: 'verify', plan: doc(p), stepId: switchStep().id },
       { action: 'inventory', region: 'us-east-1', identity: 'example.com' },
     ])
       await expect(handler(event, context(OWNER))).rejects.toThrow(
@@ -124,9 +126,9 @@ describe('functions/migrate', () => {
 
   it('verifies one step and throws on drift', async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: attributes });
-    await expect(
-      handler({ action: 'verify', planId: plan().planId, step: switchStep() }, context(OWNER)),
-    ).rejects.toThrow(`expected ${BRIDGE}, found arn:aws:sns:us-east-1:${OWNER}:owner-bounces`);
+    await expect(handler({ action: 'verify', plan: doc(), stepId: switchStep().id }, context(OWNER))).rejects.toThrow(
+      `expected ${BRIDGE}, found arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
+    );
   });
 
   it('reads one identity, and plans from inventories', async () => {
@@ -154,14 +156,14 @@ describe('functions/migrate', () => {
   });
 
   it('takes the account from MIGRATION_ACCOUNT_ID where the context has no function ARN (invoke local)', async () => {
-    await expect(
-      handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context),
-    ).rejects.toThrow('MIGRATION_ACCOUNT_ID: cannot tell which account this function runs in (function ARN null)');
+    await expect(handler({ action: 'verify', plan: doc(), stepId: switchStep().id }, {} as Context)).rejects.toThrow(
+      'MIGRATION_ACCOUNT_ID: cannot tell which account this function runs in (function ARN null)',
+    );
     process.env.MIGRATION_ACCOUNT_ID = ACME;
     try {
-      await expect(
-        handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context),
-      ).rejects.toThrow(`runs in account ${OWNER}; this function runs in ${ACME}`);
+      await expect(handler({ action: 'verify', plan: doc(), stepId: switchStep().id }, {} as Context)).rejects.toThrow(
+        `runs in account ${OWNER}; this function runs in ${ACME}`,
+      );
     } finally {
       delete process.env.MIGRATION_ACCOUNT_ID;
     }
@@ -171,8 +173,14 @@ describe('functions/migrate', () => {
     await expect(handler({ action: 'migrate' }, context(OWNER))).rejects.toThrow(
       'event.action: must be "inventory", "plan", "apply", "verify" or "rollback", got "migrate"',
     );
-    await expect(handler({ action: 'apply', planId: 'x', step: { id: 's' } }, context(OWNER))).rejects.toThrow(
-      'event.step: phase must be one of prepare, switch, cleanup, got nothing',
+    const p = plan();
+    await expect(handler({ action: 'apply', plan: doc(p), stepId: 'nope' }, context(OWNER))).rejects.toThrow(
+      `event.stepId: plan ${p.planId} has no step "nope"`,
+    );
+    await expect(
+      handler({ action: 'apply', plan: { ...doc(p), steps: [] }, stepId: 'nope' }, context(OWNER)),
+    ).rejects.toThrow(
+      'event.plan: digest does not match the plan\'s content: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing',
     );
   });
 });
