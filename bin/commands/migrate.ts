@@ -216,7 +216,9 @@ async function inventory(argv: string[], io: Io): Promise<number> {
   const caller = await guard(region, claimed === null ? [] : [{ account: claimed, source: '--account-id' }]);
   const ses = session(values, io);
   const started = Date.now();
+  const failures: string[] = [];
   const result = await buildInventory({
+    onFailure: (text) => failures.push(text),
     session: ses,
     region,
     accountId: caller,
@@ -224,7 +226,7 @@ async function inventory(argv: string[], io: Io): Promise<number> {
     progress: (line) => io.stderr(`${line}\n`),
   });
   const text = `${JSON.stringify(result, null, 2)}\n`;
-  for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of result.warnings) if (!w.startsWith('incomplete: ')) io.stderr(`warning: ${w}\n`);
   io.stderr(
     `inventory: ${result.identities.length} identities of ${result.accountId} in ${region}, ${Date.now() - started} ms, calls ${JSON.stringify(ses.callCounts())}\n`,
   );
@@ -232,7 +234,9 @@ async function inventory(argv: string[], io: Io): Promise<number> {
     writeOut(values.out, text);
     io.stdout(`${values.out}\n`);
   } else io.stdout(text);
-  return ExitCode.ok;
+  // Written all the same: what could be read is kept, and the failed calls are named (stderr and warnings).
+  for (const f of failures) io.stderr(`ses-bridge migrate inventory: incomplete: ${f}\n`);
+  return failures.length > 0 ? ExitCode.rejected : ExitCode.ok;
 }
 
 async function plan(argv: string[], io: Io): Promise<number> {

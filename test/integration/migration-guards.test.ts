@@ -3,7 +3,7 @@
  * asks STS whose credentials are in use and refuses, in one line and before any SES call, when that account is not
  * the one it was told.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -160,5 +160,46 @@ describe('the identity guard', () => {
       'ses-bridge migrate apply: failed: cannot connect to 127.0.0.1:9: connection refused (is the endpoint right? AWS_ENDPOINT_URL_* and the region decide it)\n',
     );
     expect(run.code).toBe(1);
+  });
+});
+
+describe('usability', () => {
+  it("reports other accounts' and phases' steps as skipped when this account's reads fail", async () => {
+    fake.failNext('GetIdentityNotificationAttributes', 'AccessDenied');
+    const run = await migrate(OWNER, ['apply', '--plan', 'plan/plan.json', '--account-id', OWNER]);
+    expect(run.code).toBe(1);
+    const { outcomes, counts } = JSON.parse(run.stdout);
+    const plan = JSON.parse(readFileSync(path.join(dir, 'plan/plan.json'), 'utf8'));
+    const mine = plan.steps.filter((s: any) => s.account === OWNER && s.phase !== 'cleanup').length;
+    expect(counts).toEqual({ failed: mine, skipped: plan.steps.length - mine });
+    expect(outcomes.find((o: any) => o.status === 'failed').message).toBe(
+      'not run: AccessDenied: injected AccessDenied',
+    );
+  });
+
+  it('names the failed call and the account, and still writes what the inventory could read', async () => {
+    fake.failNext('ListConfigurationSets', 'AccessDeniedException');
+    const run = await migrate(OWNER, ['inventory', '--all', '--out', 'partial.json']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `ses-bridge migrate inventory: incomplete: sesv2:ListConfigurationSets failed for account ${OWNER} in us-east-1: AccessDeniedException: injected AccessDeniedException; no configuration set is in the inventory (plan cannot check name clashes)\n`,
+    );
+    const inventory = JSON.parse(readFileSync(path.join(dir, 'partial.json'), 'utf8'));
+    expect(inventory.identities.map((i: any) => i.identity)).toEqual(['example.com', 'news@example.org']);
+    expect(inventory.configurationSets).toEqual([]);
+    expect(inventory.warnings).toContain(
+      `incomplete: sesv2:ListConfigurationSets failed for account ${OWNER} in us-east-1: AccessDeniedException: injected AccessDeniedException; no configuration set is in the inventory (plan cannot check name clashes)`,
+    );
+  });
+
+  it('takes the region from the AWS profile when AWS_REGION is not set', async () => {
+    writeFileSync(path.join(dir, 'aws-config'), '[default]\nregion = eu-west-1\n');
+    const run = await migrate(OWNER, ['inventory', '--all'], {
+      AWS_REGION: '',
+      AWS_CONFIG_FILE: path.join(dir, 'aws-config'),
+    });
+    expect(run.stderr).toContain('inventory: ListIdentities found 0 identities in eu-west-1\n');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ accountId: OWNER, region: 'eu-west-1', identities: [] });
   });
 });
