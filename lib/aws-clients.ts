@@ -8,10 +8,11 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
-export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', sts: 'STS' } as const;
+export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', sts: 'STS', sqs: 'SQS' } as const;
 export type AwsService = keyof typeof AwsService;
 
 type Credentials = SNSClientConfig['credentials'];
@@ -66,6 +67,7 @@ export interface ClientFactory {
   ses?: (region: string, options: ClientOptions) => SESClient;
   sesv2?: (region: string, options: ClientOptions) => SESv2Client;
   sts?: (region: string, options: ClientOptions) => STSClient;
+  sqs?: (region: string, options: ClientOptions) => SQSClient;
 }
 
 interface ClientState {
@@ -149,6 +151,16 @@ export function stsClient(region: string, options: ClientOptions = {}): STSClien
     region,
     options,
     () => state.factory?.sts?.(region, options) ?? new STSClient(clientConfig('sts', region, options)),
+  );
+}
+
+/** The SQS client for a region (the migration canary's temporary queues). */
+export function sqsClient(region: string, options: ClientOptions = {}): SQSClient {
+  return cached(
+    'sqs',
+    region,
+    options,
+    () => state.factory?.sqs?.(region, options) ?? new SQSClient(clientConfig('sqs', region, options)),
   );
 }
 

@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sesClient, sesv2Client, stsClient } from '#lib/aws-clients';
+import { sesClient, sesv2Client, snsClient, sqsClient, stsClient } from '#lib/aws-clients';
 import { ConfigError, describeError, UsageError } from '#lib/errors';
 import { applyPlan, rollbackJournal } from '#lib/migration/apply';
 import { isAccountId, isRegion } from '#lib/migration/arn';
+import { CANARY_TIMEOUT_MS, runCanary } from '#lib/migration/canary';
 import { MigrationRefusal } from '#lib/migration/errors';
 import {
   type AccountClaim,
@@ -23,6 +24,7 @@ import { PLAN_HMAC_KEY_ENV } from '#lib/migration/seal';
 import { SesSession } from '#lib/migration/ses';
 import { StateReader } from '#lib/migration/state';
 import {
+  type CanaryReport,
   PHASES,
   type Phase,
   type Plan,
@@ -64,10 +66,14 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
       neither what the inventory saw nor the target is a conflict (not applied, exit 1); --force STEP applies it. --phase: prepare,switch (default) or cleanup; cleanup needs a passing verify report,
       at most a day old, of each account whose SES steps it depends on (--verified, repeatable) and checks this
       account's steps again first.
-  verify --plan FILE --account-id ID [--phase LIST] [--send-test] [--out FILE]
+  verify --plan FILE --account-id ID [--phase LIST] [--send-test] [--canary [--canary-timeout S]] [--out FILE]
       Reads the live state of the account's steps back; exit 1 on drift. --send-test sends from each identity to
       the SES mailbox simulator (success@, bounce@, complaint@simulator.amazonses.com) through the new path.
-      --out writes the report that apply --phase cleanup --verified takes.
+      --canary proves delivery: per destination topic of this account, a temporary SQS queue (only that topic may
+      send) is subscribed, mail is sent to the simulator, and each type must arrive in the promised format within
+      S seconds (default 300); duplicates and latency are reported; queue and subscription are always removed
+      (also on Ctrl-C). The cleanup of an account needs its passing canary. --out writes the report that
+      apply --phase cleanup --verified takes.
   rollback --journal FILE --plan FILE --account-id ID [--execute]
       Undoes the journal's changes in reverse order (dry run unless --execute); stops at a conflict. Refuses the
       whole journal when an entry is not one the plan could have produced; skips (and reports) a truncated last
@@ -79,7 +85,7 @@ Common options:
   -h, --help         this help; 'ses-bridge migrate help <command>' shows one command
 
 AWS access: the SDK's credential chain and region (AWS_REGION, or the profile's region); endpoints from
-AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_SESV2 and AWS_ENDPOINT_URL_STS. Every command that reads or writes AWS first
+AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_SESV2, AWS_ENDPOINT_URL_STS (and, for --canary, _SNS and _SQS). Every command that reads or writes AWS first
 asks STS GetCallerIdentity whose credentials are in use, and refuses (exit 1) when that account differs from
 --account-id, from the plan's steps it would run, or from the journal's account. Progress on stderr; results (JSON) on stdout.
 Exit status: 0 ok, 1 refused / drift / failed step / conflict, 2 usage or bad input file.
@@ -173,6 +179,40 @@ function forceOption(values: string[] | undefined, plan: Plan, accountId: string
     if (!plan.steps.some((s) => s.id === id && s.account === accountId))
       throw new UsageError(`--force ${id}: the plan has no step of that id in account ${accountId}`);
   return ids;
+}
+
+/** Runs the canary; Ctrl-C stops the wait, and the queues and subscriptions are removed all the same. */
+async function canary(
+  plan: Plan,
+  accountId: string,
+  reader: StateReader,
+  timeoutMs: number,
+  io: Io,
+): Promise<CanaryReport> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    io.stderr('canary: interrupted: removing its queues and subscriptions\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    const report = await runCanary({
+      plan,
+      accountId,
+      session: reader.session,
+      clients: (region) => ({ sns: snsClient(region), sqs: sqsClient(region) }),
+      timeoutMs,
+      signal: controller.signal,
+      progress: (line) => io.stderr(`${line}\n`),
+    });
+    for (const d of report.destinations)
+      io.stderr(
+        `canary: ${d.topicArn}: ${d.passed ? 'PASSED' : 'FAILED'} (${d.format}); ${d.types.map((t) => `${t.type} ${t.status}${t.latencyMs === null ? '' : ` in ${t.latencyMs} ms`}, ${t.copies.length} ${t.copies.length === 1 ? 'copy' : 'copies'}${t.copies.length ? ` (${t.copies.map((c) => `${c.format} by ${c.path}`).join('; ')})` : ''}`).join(', ')}; duplicates ${d.duplicates}\n`,
+      );
+    return report;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
 }
 
 function readFile(io: Io, file: string, what: string): string {
@@ -351,6 +391,8 @@ async function verify(argv: string[], io: Io): Promise<number> {
     'account-id': { type: 'string' },
     phase: { type: 'string', multiple: true },
     'send-test': { type: 'boolean' },
+    canary: { type: 'boolean' },
+    'canary-timeout': { type: 'string' },
     out: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -370,6 +412,15 @@ async function verify(argv: string[], io: Io): Promise<number> {
     sendTest: values['send-test'] === true,
     progress: (line) => io.stderr(`${line}\n`),
   });
+  let interrupted = false;
+  if (values.canary) {
+    const seconds = values['canary-timeout'] ?? String(CANARY_TIMEOUT_MS / 1000);
+    if (!/^\d+$/.test(seconds) || Number(seconds) < 1)
+      throw new UsageError(`--canary-timeout must be a whole number of seconds, got "${seconds}"`);
+    report.canary = await canary(thePlan, accountId, reader, Number(seconds) * 1000, io);
+    interrupted = report.canary.interrupted;
+    report.passed &&= report.canary.passed;
+  }
   const text = `${JSON.stringify(report, null, 2)}\n`;
   if (values.out) writeOut(values.out, text);
   const counts: Record<string, number> = {};
@@ -378,6 +429,7 @@ async function verify(argv: string[], io: Io): Promise<number> {
     `verify: ${report.passed ? 'PASSED' : 'FAILED'} ${JSON.stringify(counts)}${report.sendTests.length ? `, ${report.sendTests.filter((t) => t.error === null).length}/${report.sendTests.length} test sends` : ''}\n`,
   );
   io.stdout(text);
+  if (interrupted) return 130;
   return report.passed ? ExitCode.ok : ExitCode.rejected;
 }
 

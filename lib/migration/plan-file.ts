@@ -312,6 +312,28 @@ export function parseVerifyReport(doc: unknown, source: string): VerifyReport {
       passed: boolean(obj.passed, 'passed'),
       checks: array(obj.checks, 'checks') as VerifyReport['checks'],
       sendTests: array(obj.sendTests ?? [], 'sendTests') as VerifyReport['sendTests'],
+      canary: parseCanary(obj.canary),
     };
   });
+}
+
+/** The canary part of a verify report: null when absent; its destinations must say which topic passed. */
+function parseCanary(value: unknown): VerifyReport['canary'] {
+  if (value === null || value === undefined) return null;
+  const obj = object(value, 'canary');
+  const destinations = array(obj.destinations, 'canary.destinations').map((d, i) => {
+    const at = child('canary.destinations', i);
+    const dest = object(d, at);
+    return {
+      ...(dest as unknown as NonNullable<VerifyReport['canary']>['destinations'][number]),
+      topicArn: string(dest.topicArn, child(at, 'topicArn'), isTopicArn, 'an SNS topic ARN'),
+      passed: boolean(dest.passed, child(at, 'passed')),
+    };
+  });
+  return {
+    passed: boolean(obj.passed, 'canary.passed'),
+    timeoutMs: typeof obj.timeoutMs === 'number' ? obj.timeoutMs : 0,
+    interrupted: obj.interrupted === true,
+    destinations,
+  };
 }

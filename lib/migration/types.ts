@@ -303,6 +303,38 @@ export interface SendTestResult {
   expect: string;
 }
 
+/** One feedback type of a canary: the test mail sent, and every copy that arrived on the destination. */
+export interface CanaryType {
+  type: NotificationType;
+  messageId: string;
+  sentAt: number;
+  /** Milliseconds from the send to the first copy in the promised format; null when none arrived. */
+  latencyMs: number | null;
+  /** Every copy read, in arrival order, with its format and the path it came by. */
+  copies: Array<{ format: 'notification' | 'event' | 'other'; path: string; latencyMs: number }>;
+  status: 'ok' | 'wrong-format' | 'missing' | 'interrupted';
+}
+
+/** The canary of one destination topic. */
+export interface CanaryResult {
+  topicArn: string;
+  /** The payload format the plan promises on that topic. */
+  format: 'notification' | 'event';
+  queueArn: string;
+  passed: boolean;
+  /** Copies beyond the first, over all types (the same feedback delivered more than once). */
+  duplicates: number;
+  types: CanaryType[];
+}
+
+/** `verify --canary`: delivery proven per destination topic of the account. */
+export interface CanaryReport {
+  passed: boolean;
+  timeoutMs: number;
+  interrupted: boolean;
+  destinations: CanaryResult[];
+}
+
 /** A verify report (`ses-bridge migrate verify --out FILE`): what `apply --phase cleanup --verified` checks. */
 export interface VerifyReport {
   v: 1;
@@ -313,4 +345,6 @@ export interface VerifyReport {
   passed: boolean;
   checks: StepCheck[];
   sendTests: SendTestResult[];
+  /** `--canary`: null when not run. */
+  canary: CanaryReport | null;
 }

@@ -218,11 +218,35 @@ describe('compare-and-set', () => {
     // After the inventory, acme points its Complaint topic elsewhere; its Bounce topic is still the inventoried one.
     const legacy = fake.crossAccount.get(`${ACME}|${ARN}`)!;
     legacy.topics.Complaint = `arn:aws:sns:us-east-1:${ACME}:new-complaints`;
+    // acme's own report with a passing canary: no bridge runs here to carry feedback to acme's topic, so the canary
+    // part is the one a bridge deployment would have given (migration-canary.test.ts runs a real one).
+    const acme = await migrate(ACME, [
+      'verify',
+      '--plan',
+      'bridge/plan.json',
+      '--account-id',
+      ACME,
+      '--out',
+      'verify-acme.json',
+    ]);
+    expect(acme.code).toBe(0);
+    const report = JSON.parse(readFileSync(file('verify-acme.json'), 'utf8'));
+    report.canary = {
+      passed: true,
+      timeoutMs: 300_000,
+      interrupted: false,
+      destinations: [
+        { topicArn: ACME_TOPIC, format: 'notification', queueArn: 'q', passed: true, duplicates: 0, types: [] },
+      ],
+    };
+    writeFileSync(file('verify-acme.json'), JSON.stringify(report));
     const run = await apply(ACME, 'bridge', 'acme-cleanup.ndjson', [
       '--phase',
       'cleanup',
       '--verified',
       'verify-owner.json',
+      '--verified',
+      'verify-acme.json',
     ]);
     expect(run.code).toBe(1);
     expect(

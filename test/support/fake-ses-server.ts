@@ -176,6 +176,12 @@ export class FakeSes {
   readonly calls: FakeCall[] = [];
   /** When > 0, paced SES v1 calls closer than this (per account and region) get `Throttling`, as SES would. */
   v1IntervalMs = 0;
+  /**
+   * Where SES publishes the feedback of a sent message (set it to deliver to the SNS test server, see
+   * fake-ses-feedback.ts), called `feedbackDelayMs` after SendEmail answered, once per feedback item and recipient.
+   */
+  onFeedback: ((sent: FakeSentMessage, feedback: FakeFeedback, recipient: string) => void) | undefined;
+  feedbackDelayMs = 20;
   private readonly lastPaced = new Map<string, number>();
   private readonly faults: Fault[] = [];
   private server: Server | undefined;
@@ -601,6 +607,7 @@ export class FakeSes {
     }
     const identityArn = `arn:aws:ses:${region}:${identity.accountId}:identity/${identity.name}`;
     const feedback: FakeFeedback[] = [];
+    const deliveries: Array<[FakeFeedback, string]> = [];
     for (const recipient of to) {
       // Mailbox simulator: bounce@ bounces, complaint@ is delivered then complained about, success@ is delivered.
       const types: FakeNotificationType[] = recipient.startsWith('bounce@')
@@ -609,17 +616,20 @@ export class FakeSes {
           ? ['Delivery', 'Complaint']
           : ['Delivery'];
       for (const type of types) {
-        if (identity.topics[type]) feedback.push({ type, via: 'identity', topicArn: identity.topics[type]! });
+        const items: FakeFeedback[] = [];
+        if (identity.topics[type]) items.push({ type, via: 'identity', topicArn: identity.topics[type]! });
         const legacy = foreign ? this.crossAccount.get(`${account}|${identityArn}`) : undefined;
-        if (legacy?.topics[type]) feedback.push({ type, via: 'cross-account', topicArn: legacy.topics[type]! });
+        if (legacy?.topics[type]) items.push({ type, via: 'cross-account', topicArn: legacy.topics[type]! });
         for (const dest of set?.eventDestinations ?? []) {
           if (dest.Enabled && dest.SnsDestination && dest.MatchingEventTypes.includes(type.toUpperCase()))
-            feedback.push({ type, via: 'configuration-set', topicArn: dest.SnsDestination.TopicArn });
+            items.push({ type, via: 'configuration-set', topicArn: dest.SnsDestination.TopicArn });
         }
+        feedback.push(...items);
+        for (const item of items) deliveries.push([item, recipient]);
       }
     }
     const messageId = `0100${randomUUID().replace(/-/g, '')}-000000`;
-    this.sent.push({
+    const sent: FakeSentMessage = {
       accountId: account,
       region,
       messageId,
@@ -629,7 +639,11 @@ export class FakeSes {
       configurationSetName,
       identityArn,
       feedback,
-    });
+    };
+    this.sent.push(sent);
+    const sink = this.onFeedback;
+    if (sink)
+      setTimeout(() => deliveries.forEach(([item, recipient]) => sink(sent, item, recipient)), this.feedbackDelayMs);
     return messageId;
   }
 

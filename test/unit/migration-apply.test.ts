@@ -584,7 +584,7 @@ describe('verify and the cleanup gate', () => {
     expect(report.checks[4]!.message).toBe(`expected ${BRIDGE}, found no topic`);
   });
 
-  it("requires a passing report of the plan from each account the delegate's cleanup depends on", () => {
+  it("requires a passing report of the plan from each account the delegate's cleanup depends on, and its own canary", () => {
     const plan = bridgePlan();
     const report = (over: Partial<VerifyReport>): VerifyReport => ({
       v: 1,
@@ -595,13 +595,22 @@ describe('verify and the cleanup gate', () => {
       passed: true,
       checks: [],
       sendTests: [],
+      canary: null,
       ...over,
     });
+    const canary = (passed: boolean): VerifyReport['canary'] => ({
+      passed,
+      timeoutMs: 300_000,
+      interrupted: false,
+      destinations: [{ topicArn: ACME_TOPIC, format: 'notification', queueArn: 'q', passed, duplicates: 0, types: [] }],
+    });
+    const acmeCanary = report({ accountId: ACME, phases: ['prepare', 'switch'], canary: canary(true) });
+    const noCanary = `no passing canary of account ${ACME} for ${ACME_TOPIC}: run "ses-bridge migrate verify --plan plan.json --account-id ${ACME} --canary --out verify-${ACME}.json" with ${ACME}'s credentials and pass the file with --verified`;
     expect(
       cleanupGate(
         plan,
         ACME,
-        [report({ checkedAt: '2026-01-01T00:00:00.000Z' })],
+        [report({ checkedAt: '2026-01-01T00:00:00.000Z' }), { ...acmeCanary, checkedAt: '2026-01-15T11:00:00.000Z' }],
         new Date('2026-01-15T12:00:00.000Z'),
       ),
     ).toEqual([
@@ -609,16 +618,22 @@ describe('verify and the cleanup gate', () => {
       expect.stringContaining(`no passing verify report of account ${OWNER}`),
     ]);
     expect(cleanupGate(plan, ACME, [])).toEqual([
+      noCanary,
       `no passing verify report of account ${OWNER} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${OWNER} --send-test --out verify-${OWNER}.json" with ${OWNER}'s credentials and pass the file with --verified`,
     ]);
-    expect(cleanupGate(plan, ACME, [report({ passed: false })])).toHaveLength(1);
-    expect(cleanupGate(plan, ACME, [report({ planId: 'other' })])[0]).toBe(
+    expect(cleanupGate(plan, ACME, [report({ passed: false }), acmeCanary])).toHaveLength(1);
+    expect(cleanupGate(plan, ACME, [report({ planId: 'other' }), acmeCanary])[0]).toBe(
       `the verify report of ${OWNER} is for plan other, not ${plan.planId}`,
     );
-    expect(cleanupGate(plan, ACME, [report({})])).toEqual([]);
-    // config-set: a delegate's cleanup depends on its own steps only.
+    expect(cleanupGate(plan, ACME, [report({})])).toEqual([noCanary]);
+    expect(cleanupGate(plan, ACME, [report({}), report({ accountId: ACME, canary: canary(false) })])).toEqual([
+      noCanary,
+    ]);
+    expect(cleanupGate(plan, ACME, [report({}), acmeCanary])).toEqual([]);
+    // config-set: a delegate's cleanup depends on its own steps only (and its own canary).
     const cs = configSetPlan();
     expect(cleanupGate(cs, ACME, [])).toEqual([
+      noCanary,
       `no passing verify report of account ${ACME} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${ACME} --send-test --out verify-${ACME}.json" with ${ACME}'s credentials and pass the file with --verified`,
     ]);
   });
