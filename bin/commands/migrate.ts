@@ -37,9 +37,10 @@ import {
 import { parseJsonText } from '#lib/migration/validate';
 import { cleanupRefusals, verifyPlan } from '#lib/migration/verify';
 import { type Command, ExitCode, type Io, parseCommandArgs } from '../cli';
+import { runMigrationDemo } from './migrate-demo';
 import { journalAppender } from './migrate-files';
 
-const usage = `Usage: ses-bridge migrate <inventory|plan|apply|verify|rollback> [options]
+const usage = `Usage: ses-bridge migrate <inventory|plan|apply|verify|rollback|demo> [options]
 
 Moves delegate senders off legacy SES cross-account notifications, which SES no longer lets anyone create, to a
 configuration set, an owner-set topic, or the bridge. Step by step: docs/migration-runbook.md.
@@ -78,6 +79,11 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
       Undoes the journal's changes in reverse order (dry run unless --execute); stops at a conflict. Refuses the
       whole journal when an entry is not one the plan could have produced; skips (and reports) a truncated last
       line. SES_BRIDGE_PLAN_HMAC_KEY, when set, must have signed every plan these commands read.
+
+  demo [--dir DIR]
+      The whole migration on local test servers, no AWS account (npm run migrate:demo): an owner and two
+      delegates with legacy cross-account topics; inventory, plan (bridge), apply, verify --canary, cleanup.
+      Files in DIR (default .demo/migration).
 
 Common options:
   --pace-ms N        milliseconds between SES v1 identity notification calls (default 1000: SES allows 1/s)
@@ -500,6 +506,10 @@ export const command: Command = {
       const topic = rest[0] as Subcommand | undefined;
       io.stdout(topic && SUBCOMMANDS.includes(topic) ? subUsage(topic) : usage);
       return ExitCode.ok;
+    }
+    if (name === 'demo') {
+      const dir = rest[0] === '--dir' && rest[1] ? rest[1] : '.demo/migration';
+      return runMigrationDemo(io, (sub, args, subIo) => RUN[sub as Subcommand](args, subIo), dir);
     }
     if (name === undefined) throw new UsageError('which step? inventory, plan, apply, verify or rollback');
     if (!SUBCOMMANDS.includes(name as Subcommand))

@@ -101,14 +101,24 @@ interface Copy {
 export function readCopy(body: string): Copy | null {
   try {
     let doc = JSON.parse(body);
-    if (doc?.Type === 'Notification' && typeof doc.Message === 'string') doc = JSON.parse(doc.Message);
+    // The bridge marks what it publishes with a bridgeId message attribute (README, "Message attributes").
+    let via = 'directly from SES';
+    if (doc?.Type === 'Notification' && typeof doc.Message === 'string') {
+      if (doc.MessageAttributes?.bridgeId) via = 'through the bridge';
+      doc = JSON.parse(doc.Message);
+    }
     const messageId = doc?.mail?.messageId;
     if (typeof messageId !== 'string') return null;
     if (typeof doc.notificationType === 'string')
-      return { messageId, type: doc.notificationType, format: 'notification', path: 'legacy notification' };
+      return { messageId, type: doc.notificationType, format: 'notification', path: `identity notification ${via}` };
     if (typeof doc.eventType === 'string') {
       const set = doc.mail?.tags?.['ses:configuration-set']?.[0];
-      return { messageId, type: doc.eventType, format: 'event', path: `configuration set ${set ?? '(unnamed)'}` };
+      return {
+        messageId,
+        type: doc.eventType,
+        format: 'event',
+        path: `configuration set ${set ?? '(unnamed)'} ${via}`,
+      };
     }
     return { messageId, type: String(doc.type ?? 'unknown'), format: 'other', path: 'unknown' };
   } catch {

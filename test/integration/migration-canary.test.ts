@@ -86,13 +86,13 @@ describe('verify --canary', () => {
       expect(t.status).toBe('ok');
       expect(t.latencyMs).toBeGreaterThanOrEqual(0);
       expect(t.copies.map((c: any) => [c.format, c.path]).sort()).toEqual([
-        ['event', 'configuration set legacy-feedback'],
-        ['notification', 'legacy notification'],
+        ['event', 'configuration set legacy-feedback directly from SES'],
+        ['notification', 'identity notification directly from SES'],
       ]);
     }
     expect(dest.types.map((t: any) => t.type)).toEqual(['Bounce', 'Complaint']);
     expect(run.stderr).toMatch(
-      /canary: arn:aws:sns:us-east-1:222222222222:acme-feedback: PASSED \(event\); Bounce ok in \d+ ms, 2 copies \((event by configuration set legacy-feedback; notification by legacy notification|notification by legacy notification; event by configuration set legacy-feedback)\), Complaint ok in \d+ ms, 2 copies .*; duplicates 2\n/,
+      /canary: arn:aws:sns:us-east-1:222222222222:acme-feedback: PASSED \(event\); Bounce ok in \d+ ms, 2 copies \((event by configuration set legacy-feedback directly from SES; notification by identity notification directly from SES|notification by identity notification directly from SES; event by configuration set legacy-feedback directly from SES)\), Complaint ok in \d+ ms, 2 copies .*; duplicates 2\n/,
     );
     expect(run.stderr).toContain('canary: removed 1 temporary queues and subscriptions\n');
     nothingLeft();
