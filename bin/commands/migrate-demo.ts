@@ -104,7 +104,9 @@ export async function runMigrationDemo(io: Io, run: Runner, dir: string): Promis
     let out = '';
     const code = await run(name, [...argv, ...(name === 'plan' ? [] : ['--pace-ms', '0'])], {
       ...io,
-      stdout: (t) => void (out += t),
+      stdout: (t) => {
+        out += t;
+      },
       stderr: (t) => io.stdout(`   ${t.replace(/\n(?=.)/g, '\n   ')}`),
     });
     io.stdout(`   -> exit ${code}${out.length < 400 ? `: ${out.trim()}` : ''}\n`);
