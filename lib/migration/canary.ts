@@ -17,64 +17,13 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { isEmailIdentity } from '#lib/migration/arn';
+import { type CanaryDestination, canaryDestinations } from '#lib/migration/canary-destinations';
 import type { SesSession } from '#lib/migration/ses';
-import type { CanaryReport, CanaryResult, NotificationType, Plan } from '#lib/migration/types';
-import { NOTIFICATION_TYPES } from '#lib/migration/types';
+import type { CanaryReport, CanaryResult, Plan } from '#lib/migration/types';
 import { SIMULATOR } from '#lib/migration/verify';
 
 /** Default bound of the wait for feedback. */
 export const CANARY_TIMEOUT_MS = 5 * 60 * 1000;
-
-/** A topic of this account the plan promises feedback on, and the send that should produce it. */
-export interface CanaryDestination {
-  topicArn: string;
-  region: string;
-  identityArn: string;
-  from: string;
-  sourceArn: string | null;
-  configurationSetName: string | null;
-  format: 'notification' | 'event';
-  types: NotificationType[];
-}
-
-/** The types of each topic: `topicOf(type)` is a type's topic, or null/undefined when it has none. */
-function typesByTopic(topicOf: (type: NotificationType) => string | null | undefined): Map<string, NotificationType[]> {
-  const byTopic = new Map<string, NotificationType[]>();
-  for (const t of NOTIFICATION_TYPES) {
-    const topic = topicOf(t);
-    if (topic) byTopic.set(topic, [...(byTopic.get(topic) ?? []), t]);
-  }
-  return byTopic;
-}
-
-/** The destinations of `accountId`: its legacy topics (as a delegate) and its own topics kept by the plan (owner). */
-export function canaryDestinations(plan: Plan, accountId: string): CanaryDestination[] {
-  const out: CanaryDestination[] = [];
-  const format = plan.strategy === 'config-set' ? 'event' : plan.options.format === 'event' ? 'event' : 'notification';
-  const sender = (identity: string) => (isEmailIdentity(identity) ? identity : `ses-bridge-canary@${identity}`);
-  for (const id of plan.identities) {
-    const base = { region: id.region, identityArn: id.identityArn, from: sender(id.identity) };
-    for (const sub of id.subscriptions.filter((s) => s.delegateAccountId === accountId)) {
-      const naming = plan.steps.find(
-        (s) =>
-          s.account === accountId &&
-          s.action.api === 'manual' &&
-          s.action.params.kind === 'name-configuration-set' &&
-          (s.action.params.document as { identityArns?: string[] } | undefined)?.identityArns?.includes(id.identityArn),
-      );
-      const configurationSetName = naming?.action.api === 'manual' ? naming.action.params.target : null;
-      for (const [topicArn, types] of typesByTopic((t) => sub.topics[t]?.topicArn))
-        out.push({ ...base, topicArn, sourceArn: id.identityArn, configurationSetName, format, types });
-    }
-    // With the bridge, the owner's own topics keep getting its notifications (routed back): prove those too.
-    const owner = id.owner;
-    if (id.ownerAccountId === accountId && owner && plan.strategy === 'bridge')
-      for (const [topicArn, types] of typesByTopic((t) => owner.notifications[t].topicArn))
-        out.push({ ...base, topicArn, sourceArn: null, configurationSetName: null, format: 'notification', types });
-  }
-  return out;
-}
 
 export interface CanaryOptions {
   plan: Plan;

@@ -5,7 +5,7 @@
  */
 import { parseStandardTopicArn } from '#lib/arn';
 import { isEmailIdentity } from '#lib/migration/arn';
-import { canaryDestinations } from '#lib/migration/canary';
+import { canaryDestinations } from '#lib/migration/canary-destinations';
 import { cleanupDependencies } from '#lib/migration/plan-common';
 import { describeState, readState, type StateReader, sameState, targetState } from '#lib/migration/state';
 import {
