@@ -1,6 +1,6 @@
 /**
- * The migration as single Lambda invocations, one per step in plan order (docs/migration-runbook.md): read one identity, build a
- * plan, apply / verify one step, or undo one journal entry. Dry run unless `execute: true`, like the CLI.
+ * The migration as single Lambda invocations, one per step in plan order (docs/migration-runbook.md): read one identity,
+ * apply / verify one step of a sealed plan (made by `ses-bridge migrate plan`), or undo one journal entry. Dry run unless `execute: true`, like the CLI.
  */
 import { ConfigError } from '#lib/errors';
 import { isObject } from '#lib/json';
@@ -9,14 +9,12 @@ import { isRegion } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
 import { type AccountClaim, type CallerAccount, requireCaller } from '#lib/migration/identity';
 import { buildInventory } from '#lib/migration/inventory';
-import { parseInventory } from '#lib/migration/inventory-file';
 import { journalHeader, journalRefusals } from '#lib/migration/journal';
-import { buildPlan } from '#lib/migration/plan';
 import { parseJournalEntry, parsePlan, parseVerifyReport } from '#lib/migration/plan-file';
 import type { ClientsFor } from '#lib/migration/ses';
 import { SesSession } from '#lib/migration/ses';
 import { StateReader } from '#lib/migration/state';
-import { type Plan, ROUTE_FORMATS, type RouteFormat, STRATEGIES, type Strategy } from '#lib/migration/types';
+import type { Plan } from '#lib/migration/types';
 import { cleanupRefusals, verifyPlan } from '#lib/migration/verify';
 
 export interface LambdaDeps {
@@ -68,7 +66,6 @@ const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 /**
  * Handles one migration event:
  * - `{"action":"inventory","region":"us-east-1","identity":"example.com" | "<identity ARN>"}`: one identity's record;
- * - `{"action":"plan","inventories":[...],"strategy":"bridge","bridgeTopicArn":"...","format":"notification"}`;
  * - `{"action":"apply","plan":{...plan.json...},"stepId":"...","execute":true}` (cleanup steps also need `"verified"`;
  *   `"force": true` applies a step whose live value changed since the inventory);
  * - `{"action":"verify","plan":{...},"stepId":"..."}`;
@@ -95,34 +92,6 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
         ...(deps.now ? { now: deps.now } : {}),
       });
       return { identity: inventory.identities[0] ?? null, warnings: inventory.warnings };
-    }
-    case 'plan': {
-      const inventories = field(event, 'inventories', isArray, 'an array of inventories').map((doc, i) =>
-        parseInventory(doc, `event.inventories[${i}]`),
-      );
-      const strategy = field(
-        event,
-        'strategy',
-        (v): v is Strategy => STRATEGIES.includes(v as Strategy),
-        STRATEGIES.join(' | '),
-      );
-      const format =
-        event.format === undefined
-          ? undefined
-          : field(
-              event,
-              'format',
-              (v): v is RouteFormat => ROUTE_FORMATS.includes(v as RouteFormat),
-              ROUTE_FORMATS.join(' | '),
-            );
-      return buildPlan(inventories, {
-        strategy,
-        bridgeTopicArn: typeof event.bridgeTopicArn === 'string' ? event.bridgeTopicArn : null,
-        bridgePrincipal: typeof event.bridgePrincipal === 'string' ? event.bridgePrincipal : null,
-        ...(format ? { format } : {}),
-        ...(typeof event.configSetName === 'string' ? { configSetName: event.configSetName } : {}),
-        ...(deps.now ? { now: deps.now } : {}),
-      });
     }
     case 'apply':
     case 'verify': {
@@ -199,7 +168,7 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
     }
     default:
       throw new ConfigError(
-        `must be "inventory", "plan", "apply", "verify" or "rollback", got ${JSON.stringify(action) ?? 'nothing'}`,
+        `must be "inventory", "apply", "verify" or "rollback" (plans are made with "ses-bridge migrate plan"), got ${JSON.stringify(action) ?? 'nothing'}`,
         'event.action',
       );
   }

@@ -5,8 +5,7 @@
 import { parseStandardTopicArn } from '#lib/arn';
 import { isObject } from '#lib/json';
 import { isAccountId, isRegion, isSesName, parseIdentityArn } from '#lib/migration/arn';
-import { planDigest } from '#lib/migration/plan';
-import { hmacMatches, PLAN_HMAC_KEY_ENV, planDocumentDigest } from '#lib/migration/seal';
+import { hmacMatches, PLAN_HMAC_KEY_ENV, planDigest, planDocumentDigest } from '#lib/migration/seal';
 import {
   type Action,
   EVENT_TYPE_OF,

@@ -1,20 +1,15 @@
 /** `plan`: merges inventories and builds the ordered, idempotent steps of one strategy. Pure: no AWS calls. */
-import { createHash } from 'node:crypto';
 import { isSesName } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
 import { planBridge } from '#lib/migration/plan-bridge';
 import { mergeInventories, type PlanOptions, StepList } from '#lib/migration/plan-common';
 import { DEFAULT_CONFIG_SET_NAME, planConfigSet } from '#lib/migration/plan-config-set';
 import { planOwnerTopic } from '#lib/migration/plan-owner-topic';
-import { seal } from '#lib/migration/seal';
-import type { Inventory, Plan, RoutesDocument, Step, Strategy } from '#lib/migration/types';
+import { planDigest, seal } from '#lib/migration/seal';
+import type { Inventory, Plan, RoutesDocument } from '#lib/migration/types';
 
 export type { PlanOptions } from '#lib/migration/plan-common';
-
-/** The digest that ties verify reports and journals to one plan: strategy, steps and routes. */
-export function planDigest(strategy: Strategy, steps: Step[], routes: RoutesDocument | null): string {
-  return createHash('sha256').update(JSON.stringify({ strategy, steps, routes })).digest('hex').slice(0, 16);
-}
+export { planDigest } from '#lib/migration/seal';
 
 /**
  * Builds the plan. Throws MigrationRefusal (exit 1) when the strategy cannot serve an identity without losing or

@@ -5,6 +5,7 @@
  * same secret wherever the plan is made and used) and `hmac` is required and checked too.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { RoutesDocument, Step, Strategy } from '#lib/migration/types';
 
 /** The environment variable holding the plan HMAC key. */
 export const PLAN_HMAC_KEY_ENV = 'SES_BRIDGE_PLAN_HMAC_KEY';
@@ -52,4 +53,9 @@ export function seal<T extends Record<string, unknown>>(
 ): T & { digest: string; hmac: string | null } {
   const digest = planDocumentDigest(plan);
   return { ...plan, digest, hmac: key ? planDocumentHmac(plan, key) : null };
+}
+
+/** The plan id: a digest of strategy, steps and routes, the same for the same inventories (generatedAt aside). */
+export function planDigest(strategy: Strategy, steps: Step[], routes: RoutesDocument | null): string {
+  return createHash('sha256').update(JSON.stringify({ strategy, steps, routes })).digest('hex').slice(0, 16);
 }

@@ -131,7 +131,7 @@ describe('functions/migrate', () => {
     );
   });
 
-  it('reads one identity, and plans from inventories', async () => {
+  it('reads one identity, and leaves planning to the CLI', async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({
       NotificationAttributes: {
         [`arn:aws:ses:us-east-1:${OWNER}:identity/example.com`]: {
@@ -148,11 +148,14 @@ describe('functions/migrate', () => {
     )) as any;
     expect(read.identity.notifications.Bounce.topicArn).toBe(`arn:aws:sns:us-east-1:${ACME}:acme-feedback`);
     expect(sesv2).not.toHaveReceivedAnyCommand();
-    const planned = (await handler(
-      { action: 'plan', inventories: inventories(), strategy: 'bridge', bridgeTopicArn: BRIDGE },
-      context(OWNER),
-    )) as any;
-    expect(planned.planId).toBe(plan().planId);
+    await expect(
+      handler(
+        { action: 'plan', inventories: inventories(), strategy: 'bridge', bridgeTopicArn: BRIDGE },
+        context(OWNER),
+      ),
+    ).rejects.toThrow(
+      'event.action: must be "inventory", "apply", "verify" or "rollback" (plans are made with "ses-bridge migrate plan"), got "plan"',
+    );
   });
 
   it('takes the account from MIGRATION_ACCOUNT_ID where the context has no function ARN (invoke local)', async () => {
@@ -171,7 +174,7 @@ describe('functions/migrate', () => {
 
   it('says which field of a bad event to fix', async () => {
     await expect(handler({ action: 'migrate' }, context(OWNER))).rejects.toThrow(
-      'event.action: must be "inventory", "plan", "apply", "verify" or "rollback", got "migrate"',
+      'event.action: must be "inventory", "apply", "verify" or "rollback" (plans are made with "ses-bridge migrate plan"), got "migrate"',
     );
     const p = plan();
     await expect(handler({ action: 'apply', plan: doc(p), stepId: 'nope' }, context(OWNER))).rejects.toThrow(
