@@ -11,10 +11,11 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { usePublishBatchSerializer } from '#lib/publish/sns-protocol';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
-export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', ssm: 'SSM', sqs: 'SQS' } as const;
+export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', ssm: 'SSM', sts: 'STS', sqs: 'SQS' } as const;
 export type AwsService = keyof typeof AwsService;
 
 type Credentials = SNSClientConfig['credentials'];
@@ -30,8 +31,8 @@ export interface AwsClientSettings {
   /** SDK attempts per call, first one included (the SDK retries throttling, 5xx, timeouts and resets). */
   maxAttempts: number;
   /**
-   * Endpoints set in code. When a service has none here, the SDK reads `AWS_ENDPOINT_URL_SNS`,
-   * `AWS_ENDPOINT_URL_SES`, `AWS_ENDPOINT_URL_SESV2`, `AWS_ENDPOINT_URL_SSM` or `AWS_ENDPOINT_URL` itself (checked with the pinned
+   * Endpoints set in code. When a service has none here, the SDK reads `AWS_ENDPOINT_URL_<SERVICE>` (`SNS`, `SES`,
+   * `SESV2`, `SSM`, `STS`, `SQS`) or `AWS_ENDPOINT_URL` itself (checked with the pinned
    * @aws-sdk/client-* 3.116x: `getEndpointUrlConfig` in @smithy/core, honouring AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).
    */
   endpoints: Partial<Record<AwsService, string>>;
@@ -51,8 +52,9 @@ export const DEFAULT_CLIENT_SETTINGS: Readonly<AwsClientSettings> = Object.freez
 });
 
 /**
- * Credentials sent to a loopback endpoint (a local SNS/SES stand-in). A local server never checks them, so no AWS
- * account is needed, and real credentials from the default chain are never signed into local traffic.
+ * Credentials sent to a loopback endpoint (a local SNS/SES stand-in) when none are set in code or in
+ * `AWS_ACCESS_KEY_ID`: no AWS account is needed, and credentials from a profile or an instance role are never signed
+ * into local traffic.
  */
 const LOOPBACK_CREDENTIALS = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' } as const;
 
@@ -68,6 +70,7 @@ export interface ClientFactory {
   ses?: (region: string, options: ClientOptions) => SESClient;
   sesv2?: (region: string, options: ClientOptions) => SESv2Client;
   ssm?: (region: string, options: ClientOptions) => SSMClient;
+  sts?: (region: string, options: ClientOptions) => STSClient;
   sqs?: (region: string, options: ClientOptions) => SQSClient;
 }
 
@@ -169,7 +172,17 @@ export function ssmClient(region: string, options: ClientOptions = {}): SSMClien
   );
 }
 
-/** The SQS client for a region (the redrive command: parked queue, intake DLQ). */
+/** The STS client for a region: the migration asks it whose credentials are in use (GetCallerIdentity). */
+export function stsClient(region: string, options: ClientOptions = {}): STSClient {
+  return cached(
+    'sts',
+    region,
+    options,
+    () => state.factory?.sts?.(region, options) ?? new STSClient(clientConfig('sts', region, options)),
+  );
+}
+
+/** The SQS client for a region (redrive: the parked queue and intake DLQ; the migration canary's queues). */
 export function sqsClient(region: string, options: ClientOptions = {}): SQSClient {
   return cached(
     'sqs',
@@ -204,9 +217,13 @@ export function clientConfig(
   const { settings } = state;
   const endpoint = settings.endpoints[service];
   const effectiveEndpoint = endpoint ?? configuredEndpoint(service, env);
+  // Keys set explicitly in the environment are used as they are, also locally: the local test servers tell accounts
+  // apart by access key id (the migration tests act as several accounts).
   const credentials =
     settings.credentials ??
-    (effectiveEndpoint !== undefined && isLoopback(effectiveEndpoint) ? LOOPBACK_CREDENTIALS : undefined);
+    (effectiveEndpoint !== undefined && isLoopback(effectiveEndpoint) && !nonEmpty(env.AWS_ACCESS_KEY_ID)
+      ? LOOPBACK_CREDENTIALS
+      : undefined);
   return {
     region,
     maxAttempts: options.maxAttempts ?? settings.maxAttempts,

@@ -1,32 +1,40 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sesClient, sesv2Client } from '#lib/aws-clients';
 import { ConfigError, describeError, UsageError } from '#lib/errors';
 import { applyPlan, rollbackJournal } from '#lib/migration/apply';
-import { isAccountId, isRegion } from '#lib/migration/arn';
+import { isRegion } from '#lib/migration/arn';
+import { CANARY_TIMEOUT_MS } from '#lib/migration/canary';
 import { MigrationRefusal } from '#lib/migration/errors';
+import { connectionRefused, sdkRegion } from '#lib/migration/identity';
 import { buildInventory } from '#lib/migration/inventory';
 import { parseInventoryText } from '#lib/migration/inventory-file';
+import { journalHeader, journalRefusals, parseJournalFile } from '#lib/migration/journal';
 import { buildPlan } from '#lib/migration/plan';
-import { parseJournalText, parsePlanText, parseVerifyReport } from '#lib/migration/plan-file';
+import { parseVerifyReport } from '#lib/migration/plan-file';
 import { DEFAULT_RETRY } from '#lib/migration/retry';
 import { renderRunbook } from '#lib/migration/runbook';
-import { SesSession } from '#lib/migration/ses';
+import { PLAN_HMAC_KEY_ENV } from '#lib/migration/seal';
 import { StateReader } from '#lib/migration/state';
-import {
-  PHASES,
-  type Phase,
-  ROUTE_FORMATS,
-  type RouteFormat,
-  STRATEGIES,
-  type StepOutcome,
-  type Strategy,
-} from '#lib/migration/types';
+import { PHASES, type Phase, ROUTE_FORMATS, type RouteFormat, STRATEGIES, type Strategy } from '#lib/migration/types';
 import { parseJsonText } from '#lib/migration/validate';
-import { cleanupGate, verifyPlan } from '#lib/migration/verify';
+import { cleanupRefusals, verifyPlan } from '#lib/migration/verify';
 import { type Command, ExitCode, type Io, parseCommandArgs } from '../cli';
+import {
+  accountIdOption,
+  canary,
+  forceOption,
+  guard,
+  phasesOption,
+  planRegion,
+  readFile,
+  readPlan,
+  session,
+  summarize,
+  writeOut,
+} from './migrate-common';
+import { runMigrationDemo } from './migrate-demo';
+import { journalAppender } from './migrate-files';
 
-const usage = `Usage: ses-bridge migrate <inventory|plan|apply|verify|rollback> [options]
+const usage = `Usage: ses-bridge migrate <inventory|plan|apply|verify|rollback|demo> [options]
 
 Moves delegate senders off legacy SES cross-account notifications, which SES no longer lets anyone create, to a
 configuration set, an owner-set topic, or the bridge. Step by step: docs/migration-runbook.md.
@@ -36,8 +44,7 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
       forwarding, default configuration set and the delegates its sending authorization policies name; for other
       accounts' identity ARNs (a delegate) its legacy cross-account topics on them. LIST: names or ARNs, comma
       separated, --identities repeatable. Writes JSON to FILE (default stdout).
-      --account-id: required with identity ARNs; otherwise derived from the policies' identity ARNs (STS is not
-      used), and an error says so when it cannot be.
+      --account-id: optional; when given it must be the account of the credentials (STS GetCallerIdentity).
   plan --inventory FILE [--inventory FILE ...] --strategy config-set|owner-topic|bridge [--out DIR]
        [--bridge-topic ARN] [--bridge-principal ARN] [--format original|notification|event|normalized]
        [--config-set-name NAME]
@@ -47,25 +54,40 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
       publishes to delegates' topics, default the bridge account root. --config-set-name (config-set): default
       legacy-feedback. Refuses (exit 1) owner-topic for an identity used by more than one delegate.
   apply --plan FILE --account-id ID [--phase LIST] [--verified FILE ...] [--execute] [--journal FILE]
+        [--force STEP ...]
       Runs the plan's steps of account ID (the account of the credentials in use). Dry run unless --execute.
       Idempotent: reads live state first and changes only what differs; journals every change to FILE (default
-      journal-<ID>.ndjson). --phase: prepare,switch (default) or cleanup; cleanup needs a passing verify report,
+      journal-<ID>.ndjson, header line first: plan id, digest, account). Compare-and-set: a live value that is
+      neither what the inventory saw nor the target is a conflict (not applied, exit 1); --force STEP applies it. --phase: prepare,switch (default) or cleanup; cleanup needs a passing verify report,
       at most a day old, of each account whose SES steps it depends on (--verified, repeatable) and checks this
       account's steps again first.
-  verify --plan FILE --account-id ID [--phase LIST] [--send-test] [--out FILE]
+  verify --plan FILE --account-id ID [--phase LIST] [--send-test] [--canary [--canary-timeout S]] [--out FILE]
       Reads the live state of the account's steps back; exit 1 on drift. --send-test sends from each identity to
       the SES mailbox simulator (success@, bounce@, complaint@simulator.amazonses.com) through the new path.
-      --out writes the report that apply --phase cleanup --verified takes.
-  rollback --journal FILE [--execute]
-      Undoes the journal's changes in reverse order (dry run unless --execute); stops at a conflict.
+      --canary proves delivery: per destination topic of this account, a temporary SQS queue (only that topic may
+      send) is subscribed, mail is sent to the simulator, and each type must arrive in the promised format within
+      S seconds (default 300); duplicates and latency are reported; queue and subscription are always removed
+      (also on Ctrl-C). The cleanup of an account needs its passing canary. --out writes the report that
+      apply --phase cleanup --verified takes.
+  rollback --journal FILE --plan FILE --account-id ID [--execute]
+      Undoes the journal's changes in reverse order (dry run unless --execute); stops at a conflict. Refuses the
+      whole journal when an entry is not one the plan could have produced; skips (and reports) a truncated last
+      line. SES_BRIDGE_PLAN_HMAC_KEY, when set, must have signed every plan these commands read.
+
+  demo [--dir DIR]
+      The whole migration on local test servers, no AWS account (npm run migrate:demo): an owner and two
+      delegates with legacy cross-account topics; inventory, plan (bridge), apply, verify --canary, cleanup.
+      Files in DIR (default .demo/migration).
 
 Common options:
   --pace-ms N        milliseconds between SES v1 identity notification calls (default 1000: SES allows 1/s)
   --retry-base-ms N  first backoff after throttling (default ${DEFAULT_RETRY.baseDelayMs}, doubled per attempt, ${DEFAULT_RETRY.maxAttempts} attempts)
   -h, --help         this help; 'ses-bridge migrate help <command>' shows one command
 
-AWS access: the SDK's credential chain and region (AWS_REGION); endpoints from AWS_ENDPOINT_URL_SES and
-AWS_ENDPOINT_URL_SESV2. Progress on stderr; results (JSON) on stdout.
+AWS access: the SDK's credential chain and region (AWS_REGION, or the profile's region); endpoints from
+AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_SESV2, AWS_ENDPOINT_URL_STS (and, for --canary, _SNS and _SQS). Every command that reads or writes AWS first
+asks STS GetCallerIdentity whose credentials are in use, and refuses (exit 1) when that account differs from
+--account-id, from the plan's steps it would run, or from the journal's account. Progress on stderr; results (JSON) on stdout.
 Exit status: 0 ok, 1 refused / drift / failed step / conflict, 2 usage or bad input file.
 `;
 
@@ -86,72 +108,6 @@ const common = {
   'retry-base-ms': { type: 'string' },
 } as const;
 
-function wholeNumber(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number of milliseconds, got "${value}"`);
-  return Number(value);
-}
-
-function accountIdOption(value: string | undefined, required: boolean): string | null {
-  if (value === undefined) {
-    if (required)
-      throw new UsageError(
-        '--account-id is required: the 12-digit id of the account whose credentials you use (aws sts get-caller-identity --query Account --output text)',
-      );
-    return null;
-  }
-  if (!isAccountId(value)) throw new UsageError(`--account-id must be a 12-digit account id, got "${value}"`);
-  return value;
-}
-
-function phasesOption(values: string[] | undefined): Phase[] {
-  const phases = (values ?? ['prepare,switch'])
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
-  for (const phase of phases)
-    if (!(PHASES as readonly string[]).includes(phase))
-      throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
-  if (phases.includes('cleanup') && phases.length > 1)
-    throw new UsageError('--phase cleanup runs alone, after verify passed for the other phases');
-  return phases as Phase[];
-}
-
-function session(values: { 'pace-ms'?: string; 'retry-base-ms'?: string }, io: Io): SesSession {
-  return new SesSession({
-    clients: (region) => ({
-      ses: sesClient(region, { maxAttempts: 1 }),
-      sesv2: sesv2Client(region, { maxAttempts: 1 }),
-    }),
-    paceMs: wholeNumber(values['pace-ms'], 'pace-ms', 1000),
-    retry: {
-      ...DEFAULT_RETRY,
-      baseDelayMs: wholeNumber(values['retry-base-ms'], 'retry-base-ms', DEFAULT_RETRY.baseDelayMs),
-    },
-    onRetry: (e) => io.stderr(`${e.label}: ${e.kind} (${e.error}); retry ${e.attempt} in ${e.delayMs} ms\n`),
-  });
-}
-
-function readFile(io: Io, file: string, what: string): string {
-  try {
-    return io.readInput(file);
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeError(err);
-    throw new UsageError(`cannot read ${what} ${file}: ${reason}`);
-  }
-}
-
-function writeOut(file: string, text: string): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, text);
-}
-
-function summarize(outcomes: StepOutcome[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
-  return counts;
-}
-
 async function inventory(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     ...common,
@@ -166,20 +122,24 @@ async function inventory(argv: string[], io: Io): Promise<number> {
   if (values.all && list.length > 0) throw new UsageError('give --identities or --all, not both');
   if (!values.all && list.length === 0)
     throw new UsageError('give --identities LIST (names or identity ARNs) or --all');
-  const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  if (!region) throw new UsageError('--region is required (or set AWS_REGION)');
+  const region = values.region ?? (await sdkRegion());
+  if (!region) throw new UsageError('--region is required (or set AWS_REGION, or a region in your AWS profile)');
   if (!isRegion(region)) throw new UsageError(`--region must be a region such as us-east-1, got "${region}"`);
+  const claimed = accountIdOption(values['account-id'], false);
+  const caller = await guard(region, claimed === null ? [] : [{ account: claimed, source: '--account-id' }]);
   const ses = session(values, io);
   const started = Date.now();
+  const failures: string[] = [];
   const result = await buildInventory({
+    onFailure: (text) => failures.push(text),
     session: ses,
     region,
-    accountId: accountIdOption(values['account-id'], false),
+    accountId: caller,
     identities: values.all ? 'all' : list,
     progress: (line) => io.stderr(`${line}\n`),
   });
   const text = `${JSON.stringify(result, null, 2)}\n`;
-  for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of result.warnings) if (!w.startsWith('incomplete: ')) io.stderr(`warning: ${w}\n`);
   io.stderr(
     `inventory: ${result.identities.length} identities of ${result.accountId} in ${region}, ${Date.now() - started} ms, calls ${JSON.stringify(ses.callCounts())}\n`,
   );
@@ -187,7 +147,9 @@ async function inventory(argv: string[], io: Io): Promise<number> {
     writeOut(values.out, text);
     io.stdout(`${values.out}\n`);
   } else io.stdout(text);
-  return ExitCode.ok;
+  // Written all the same: what could be read is kept, and the failed calls are named (stderr and warnings).
+  for (const f of failures) io.stderr(`ses-bridge migrate inventory: incomplete: ${f}\n`);
+  return failures.length > 0 ? ExitCode.rejected : ExitCode.ok;
 }
 
 async function plan(argv: string[], io: Io): Promise<number> {
@@ -222,6 +184,7 @@ async function plan(argv: string[], io: Io): Promise<number> {
     bridgePrincipal: values['bridge-principal'] ?? null,
     ...(values.format ? { format: values.format as RouteFormat } : {}),
     ...(values['config-set-name'] ? { configSetName: values['config-set-name'] } : {}),
+    ...(io.env[PLAN_HMAC_KEY_ENV] ? { hmacKey: io.env[PLAN_HMAC_KEY_ENV] } : {}),
   });
   const dir = values.out ?? 'migration-plan';
   const files = [path.join(dir, 'plan.json'), path.join(dir, 'runbook.md')];
@@ -248,29 +211,21 @@ async function apply(argv: string[], io: Io): Promise<number> {
     verified: { type: 'string', multiple: true },
     execute: { type: 'boolean' },
     journal: { type: 'string' },
+    force: { type: 'string', multiple: true },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.plan) throw new UsageError('--plan FILE is required');
   const accountId = accountIdOption(values['account-id'], true)!;
   const phases = phasesOption(values.phase);
   const reader = new StateReader(session(values, io));
-  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
+  const thePlan = readPlan(io, values.plan);
+  await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const progress = (line: string) => io.stderr(`${line}\n`);
   if (phases.includes('cleanup')) {
     const reports = (values.verified ?? []).map((file) =>
       parseVerifyReport(parseJsonText(readFile(io, file, 'verify report'), file), file),
     );
-    const reasons = cleanupGate(thePlan, accountId, reports);
-    // This account's own earlier steps are read back live too: a report may be stale.
-    const own = await verifyPlan(thePlan, {
-      reader,
-      accountId,
-      phases: ['prepare', 'switch'],
-      sendTest: false,
-      progress,
-    });
-    if (!own.passed)
-      reasons.push(`the live state of account ${accountId} drifted from the plan since: run verify and fix it first`);
+    const reasons = await cleanupRefusals(thePlan, { reader, accountId, reports, progress });
     if (reasons.length > 0)
       throw new MigrationRefusal(
         reasons,
@@ -278,6 +233,7 @@ async function apply(argv: string[], io: Io): Promise<number> {
       );
   }
   const journalFile = values.journal ?? `journal-${accountId}.ndjson`;
+  const journal = values.execute ? journalAppender(journalFile, journalHeader(thePlan, accountId)) : undefined;
   io.stderr(
     `apply: plan ${thePlan.planId} (${thePlan.strategy}), account ${accountId}, phases ${phases.join(',')}, ${values.execute ? `EXECUTE, journal ${journalFile}` : 'dry run (add --execute to change anything)'}\n`,
   );
@@ -287,7 +243,8 @@ async function apply(argv: string[], io: Io): Promise<number> {
     accountId,
     phases,
     execute: values.execute === true,
-    journal: (entry) => appendFileSync(journalFile, `${JSON.stringify(entry)}\n`),
+    force: forceOption(values.force, thePlan, accountId),
+    ...(journal ? { journal } : {}),
     progress,
   });
   const counts = summarize(result.outcomes);
@@ -307,6 +264,8 @@ async function verify(argv: string[], io: Io): Promise<number> {
     'account-id': { type: 'string' },
     phase: { type: 'string', multiple: true },
     'send-test': { type: 'boolean' },
+    canary: { type: 'boolean' },
+    'canary-timeout': { type: 'string' },
     out: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -317,7 +276,8 @@ async function verify(argv: string[], io: Io): Promise<number> {
     if (!(PHASES as readonly string[]).includes(phase))
       throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
   const reader = new StateReader(session(values, io));
-  const thePlan = parsePlanText(readFile(io, values.plan, 'plan'), values.plan);
+  const thePlan = readPlan(io, values.plan);
+  await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const report = await verifyPlan(thePlan, {
     reader,
     accountId,
@@ -325,6 +285,15 @@ async function verify(argv: string[], io: Io): Promise<number> {
     sendTest: values['send-test'] === true,
     progress: (line) => io.stderr(`${line}\n`),
   });
+  let interrupted = false;
+  if (values.canary) {
+    const seconds = values['canary-timeout'] ?? String(CANARY_TIMEOUT_MS / 1000);
+    if (!/^\d+$/.test(seconds) || Number(seconds) < 1)
+      throw new UsageError(`--canary-timeout must be a whole number of seconds, got "${seconds}"`);
+    report.canary = await canary(thePlan, accountId, reader, Number(seconds) * 1000, io);
+    interrupted = report.canary.interrupted;
+    report.passed &&= report.canary.passed;
+  }
   const text = `${JSON.stringify(report, null, 2)}\n`;
   if (values.out) writeOut(values.out, text);
   const counts: Record<string, number> = {};
@@ -333,6 +302,7 @@ async function verify(argv: string[], io: Io): Promise<number> {
     `verify: ${report.passed ? 'PASSED' : 'FAILED'} ${JSON.stringify(counts)}${report.sendTests.length ? `, ${report.sendTests.filter((t) => t.error === null).length}/${report.sendTests.length} test sends` : ''}\n`,
   );
   io.stdout(text);
+  if (interrupted) return 130;
   return report.passed ? ExitCode.ok : ExitCode.rejected;
 }
 
@@ -340,26 +310,47 @@ async function rollback(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     ...common,
     journal: { type: 'string' },
+    plan: { type: 'string' },
+    'account-id': { type: 'string' },
     execute: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.journal) throw new UsageError('--journal FILE is required (the file apply --execute wrote)');
+  if (!values.plan) throw new UsageError('--plan FILE is required (the plan apply ran)');
+  const accountId = accountIdOption(values['account-id'], true)!;
   const reader = new StateReader(session(values, io));
-  const entries = parseJournalText(readFile(io, values.journal, 'journal'), values.journal);
+  const thePlan = readPlan(io, values.plan);
+  const file = parseJournalFile(readFile(io, values.journal, 'journal'), values.journal);
+  await guard(file.entries[0]?.entry.region ?? (await planRegion(thePlan, accountId)), [
+    { account: accountId, source: '--account-id' },
+    { account: file.header.account, source: "the journal's account" },
+  ]);
+  if (file.truncated)
+    io.stderr(
+      `rollback: ${values.journal} line ${file.truncated.line} is truncated (a crash while apply wrote it?): skipped; if that step changed SES, undo it by hand (verify shows it). The rest rolls back.\n`,
+    );
+  const refusals = journalRefusals(thePlan, file.header, file.entries);
+  if (refusals.length > 0)
+    throw new MigrationRefusal(
+      refusals,
+      'Nothing was rolled back: the journal holds entries this plan could not have produced (edited, or another journal).',
+    );
+  const entries = file.entries.map((e) => e.entry);
   const undoFile = `${values.journal}.rollback`;
   io.stderr(
     `rollback: ${entries.length} journaled changes, ${values.execute ? `EXECUTE, undo journal ${undoFile}` : 'dry run (add --execute to change anything)'}\n`,
   );
+  const undo = values.execute ? journalAppender(undoFile, journalHeader(thePlan, accountId)) : undefined;
   const result = await rollbackJournal(entries, {
     reader,
     execute: values.execute === true,
-    journal: (entry) => appendFileSync(undoFile, `${JSON.stringify(entry)}\n`),
+    ...(undo ? { journal: undo } : {}),
     progress: (line) => io.stderr(`${line}\n`),
   });
   const counts = summarize(result.outcomes);
   io.stderr(`rollback: ${JSON.stringify(counts)}\n`);
   io.stdout(
-    `${JSON.stringify({ journal: values.journal, execute: values.execute === true, counts, outcomes: result.outcomes })}\n`,
+    `${JSON.stringify({ journal: values.journal, execute: values.execute === true, truncatedLine: file.truncated?.line ?? null, counts, outcomes: result.outcomes })}\n`,
   );
   return result.ok ? ExitCode.ok : ExitCode.rejected;
 }
@@ -383,6 +374,10 @@ export const command: Command = {
       io.stdout(topic && SUBCOMMANDS.includes(topic) ? subUsage(topic) : usage);
       return ExitCode.ok;
     }
+    if (name === 'demo') {
+      const dir = rest[0] === '--dir' && rest[1] ? rest[1] : '.demo/migration';
+      return runMigrationDemo(io, (sub, args, subIo) => RUN[sub as Subcommand](args, subIo), dir);
+    }
     if (name === undefined) throw new UsageError('which step? inventory, plan, apply, verify or rollback');
     if (!SUBCOMMANDS.includes(name as Subcommand))
       throw new UsageError(`unknown migrate command "${name}": expected ${SUBCOMMANDS.join(', ')}`);
@@ -393,6 +388,10 @@ export const command: Command = {
     try {
       return await RUN[name as Subcommand](rest, io);
     } catch (err) {
+      if (err instanceof MigrationRefusal && err.reasons.length === 1 && !err.hint) {
+        io.stderr(`ses-bridge migrate ${name}: refused: ${err.reasons[0]}\n`);
+        return ExitCode.rejected;
+      }
       if (err instanceof MigrationRefusal) {
         io.stderr(
           `ses-bridge migrate ${name}: refused:\n${err.reasons.map((r) => `  - ${r}`).join('\n')}\n${err.hint ? `${err.hint}\n` : ''}`,
@@ -404,6 +403,11 @@ export const command: Command = {
         return ExitCode.usage;
       }
       if (err instanceof UsageError) throw err;
+      const refused = connectionRefused(err);
+      if (refused) {
+        io.stderr(`ses-bridge migrate ${name}: failed: ${refused}\n`);
+        return ExitCode.rejected;
+      }
       // An AWS error (access denied, no such identity...): the command failed, the usage was fine.
       io.stderr(
         `ses-bridge migrate ${name}: failed: ${err instanceof Error && err.name !== 'Error' ? `${err.name}: ` : ''}${describeError(err)}\n`,

@@ -23,6 +23,8 @@ export interface ApplyOptions {
   phases: Phase[];
   /** False: a dry run that reads and reports what would change. */
   execute: boolean;
+  /** Steps to apply even though their live value is not what the inventory saw (`--force STEP`). */
+  force?: string[];
   /** Called with every change, before the next step starts (append it to the journal file). */
   journal?: (entry: JournalEntry) => void;
   progress?: (line: string) => void;
@@ -91,11 +93,11 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<RunR
   } catch (err) {
     progress(`apply: reading the identities' notification attributes failed: ${message(err)}`);
     return {
-      outcomes: selected.map(({ step }) => ({
-        stepId: step.id,
-        status: 'failed',
-        message: `not run: ${message(err)}`,
-      })),
+      outcomes: selected.map(({ step, skip }) =>
+        skip === null
+          ? { stepId: step.id, status: 'failed', message: `not run: ${message(err)}` }
+          : { stepId: step.id, status: 'skipped', message: skip },
+      ),
       ok: false,
     };
   }
@@ -108,7 +110,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<RunR
     n++;
     const tag = `[${n}/${runnable.length}] ${step.id}`;
     if (stopped) {
-      outcomes.push({ stepId: step.id, status: 'not-run', message: 'an earlier step failed' });
+      outcomes.push({ stepId: step.id, status: 'not-run', message: 'an earlier step failed or conflicted' });
       continue;
     }
     if (step.action.api === 'manual') {
@@ -118,6 +120,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<RunR
     }
     const action: ApiAction = step.action;
     try {
+      // Cleanup removes for good: read each value again right before its removal, not from a batch read earlier.
+      if (step.phase === 'cleanup') reader.clear();
       const current = await readState(reader, step.region, action);
       const target = targetState(action, current);
       if (sameState(current, target)) {
@@ -132,6 +136,16 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<RunR
         continue;
       }
       const change = `${describeState(current)} -> ${describeState(target)}`;
+      if (step.seen !== null && !sameState(current, step.seen)) {
+        if (!options.force?.includes(step.id)) {
+          stopped = true;
+          const text = `live value is ${describeState(current)}, but the inventory saw ${describeState(step.seen)} (the plan sets ${describeState(target)}): changed since the inventory; not applied (inventory and plan again, or --force ${step.id})`;
+          progress(`${tag}: CONFLICT: ${text}`);
+          outcomes.push({ stepId: step.id, status: 'conflict', message: text, before: current, after: current });
+          continue;
+        }
+        progress(`${tag}: forced: live value ${describeState(current)} is not what the inventory saw`);
+      }
       if (!execute) {
         progress(`${tag}: would change ${change}`);
         outcomes.push({ stepId: step.id, status: 'would-change', message: change, before: current, after: target });

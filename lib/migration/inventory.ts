@@ -21,6 +21,11 @@ export interface InventoryOptions {
   configurationSets?: boolean;
   now?: () => Date;
   progress?: (line: string) => void;
+  /**
+   * Called for each call that failed without stopping the inventory (configuration sets, one identity's details):
+   * the inventory goes on with what it can read, says what is missing in its warnings, and the CLI exits 1.
+   */
+  onFailure?: (message: string) => void;
 }
 
 const HOW_TO_FIND_ACCOUNT =
@@ -67,6 +72,17 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
   const progress = options.progress ?? (() => {});
   const warnings: string[] = [];
   let accountId = options.accountId;
+  /** Runs one call; on failure, records which call failed for which account and returns `fallback`. */
+  const partial = async <T>(call: string, what: string, run: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      const text = `${call} failed for account ${accountId ?? '(not yet known)'} in ${region}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}; ${what}`;
+      warnings.push(`incomplete: ${text}`);
+      options.onFailure?.(text);
+      return fallback;
+    }
+  };
   if (accountId !== null && !isAccountId(accountId))
     throw new ConfigError(`must be a 12-digit account id, got "${accountId}"`, '--account-id');
 
@@ -89,8 +105,20 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
         );
         continue;
       }
-      const details = await session.emailIdentity(region, name);
-      const policies = details?.policies ?? (await session.emailIdentityPolicies(region, name));
+      const details = await partial(
+        'sesv2:GetEmailIdentity',
+        `the default configuration set of ${name} is not in the inventory`,
+        () => session.emailIdentity(region, name),
+        null,
+      );
+      const policies =
+        details?.policies ??
+        (await partial(
+          'sesv2:GetEmailIdentityPolicies',
+          `the delegates authorized on ${name} are not in the inventory`,
+          () => session.emailIdentityPolicies(region, name),
+          {},
+        ));
       const principals = policyPrincipals(policies);
       for (const note of principals.notes) warnings.push(`${name}: ${note}`);
       for (const resource of principals.resources) {
@@ -147,10 +175,23 @@ export async function buildInventory(options: InventoryOptions): Promise<Invento
   }
 
   const configurationSets: ConfigurationSetInfo[] = [];
-  const names = options.configurationSets === false ? [] : await session.listConfigurationSets(region);
+  const names =
+    options.configurationSets === false
+      ? []
+      : await partial(
+          'sesv2:ListConfigurationSets',
+          'no configuration set is in the inventory (plan cannot check name clashes)',
+          () => session.listConfigurationSets(region),
+          [] as string[],
+        );
   if (names.length > 0) progress(`inventory: reading event destinations of ${names.length} configuration sets`);
   for (const name of names.sort()) {
-    const destinations = await session.eventDestinations(region, name);
+    const destinations = await partial(
+      'sesv2:GetConfigurationSetEventDestinations',
+      `configuration set ${name} is not in the inventory`,
+      () => session.eventDestinations(region, name),
+      null,
+    );
     if (destinations !== null) configurationSets.push({ name, eventDestinations: destinations });
   }
 

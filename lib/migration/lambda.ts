@@ -1,27 +1,31 @@
 /**
- * The migration as single Lambda invocations, for a Step Functions map or a manual invoke: read one identity, build a
- * plan, apply / verify one step, or undo one journal entry. Dry run unless `execute: true`, like the CLI.
+ * The migration as single Lambda invocations, one per step in plan order (docs/migration-runbook.md): read one identity,
+ * apply / verify one step of a sealed plan (made by `ses-bridge migrate plan`), or undo one journal entry. Dry run unless `execute: true`, like the CLI.
  */
 import { ConfigError } from '#lib/errors';
 import { isObject } from '#lib/json';
 import { applyPlan, rollbackJournal } from '#lib/migration/apply';
 import { isRegion } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
+import { type AccountClaim, type CallerAccount, requireCaller } from '#lib/migration/identity';
 import { buildInventory } from '#lib/migration/inventory';
-import { parseInventory } from '#lib/migration/inventory-file';
-import { buildPlan } from '#lib/migration/plan';
-import { parseJournalEntry, parsePlan, parseStepDocument, parseVerifyReport } from '#lib/migration/plan-file';
+import { journalHeader, journalRefusals } from '#lib/migration/journal';
+import { parseJournalEntry, parsePlan, parseVerifyReport } from '#lib/migration/plan-file';
 import type { ClientsFor } from '#lib/migration/ses';
 import { SesSession } from '#lib/migration/ses';
 import { StateReader } from '#lib/migration/state';
-import { type Plan, ROUTE_FORMATS, type RouteFormat, STRATEGIES, type Strategy } from '#lib/migration/types';
-import { cleanupGate, verifyPlan } from '#lib/migration/verify';
+import type { Plan } from '#lib/migration/types';
+import { cleanupRefusals, verifyPlan } from '#lib/migration/verify';
 
 export interface LambdaDeps {
   clients: ClientsFor;
   /** The account the function runs in (from the invocation's function ARN). */
   accountId: string;
+  /** The account of the credentials in use (STS GetCallerIdentity): must be `accountId` and the step's account. */
+  callerAccount: CallerAccount;
   paceMs?: number;
+  /** SES_BRIDGE_PLAN_HMAC_KEY: when set, plans must be signed with it. */
+  hmacKey?: string | undefined;
   now?: () => Date;
 }
 
@@ -62,20 +66,22 @@ const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 /**
  * Handles one migration event:
  * - `{"action":"inventory","region":"us-east-1","identity":"example.com" | "<identity ARN>"}`: one identity's record;
- * - `{"action":"plan","inventories":[...],"strategy":"bridge","bridgeTopicArn":"...","format":"notification"}`;
- * - `{"action":"apply","planId":"...","step":{...},"execute":true}` (cleanup steps also need `"plan"` and `"verified"`);
- * - `{"action":"verify","planId":"...","step":{...}}`;
- * - `{"action":"rollback","entry":{...journal entry...},"execute":true}`.
- * Throws on bad input, a refused or failed step, or drift, so that Step Functions sees the failure.
+ * - `{"action":"apply","plan":{...plan.json...},"stepId":"...","execute":true}` (cleanup steps also need `"verified"`;
+ *   `"force": true` applies a step whose live value changed since the inventory);
+ * - `{"action":"verify","plan":{...},"stepId":"..."}`;
+ * - `{"action":"rollback","plan":{...},"entry":{...journal entry...},"execute":true}`.
+ * Throws on bad input, a refused, conflicting or failed step, or drift, so that the invoker sees the failure.
  */
 export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Promise<unknown> {
   if (!isObject(event)) throw new ConfigError('must be a JSON object with "action"', 'event');
   const reader = () => new StateReader(new SesSession({ clients: deps.clients, paceMs: deps.paceMs ?? 1000 }));
+  const self: AccountClaim = { account: deps.accountId, source: "the function's account (from its ARN)" };
   const action = event.action;
   switch (action) {
     case 'inventory': {
       const region = field(event, 'region', (v): v is string => isRegion(v), 'a region such as us-east-1');
       const identity = field(event, 'identity', isString, 'an identity name or ARN');
+      await requireCaller(deps.callerAccount, [self]);
       // One identity per invocation: the account's configuration sets are not listed again each time.
       const inventory = await buildInventory({
         session: reader().session,
@@ -87,58 +93,22 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
       });
       return { identity: inventory.identities[0] ?? null, warnings: inventory.warnings };
     }
-    case 'plan': {
-      const inventories = field(event, 'inventories', isArray, 'an array of inventories').map((doc, i) =>
-        parseInventory(doc, `event.inventories[${i}]`),
-      );
-      const strategy = field(
-        event,
-        'strategy',
-        (v): v is Strategy => STRATEGIES.includes(v as Strategy),
-        STRATEGIES.join(' | '),
-      );
-      const format =
-        event.format === undefined
-          ? undefined
-          : field(
-              event,
-              'format',
-              (v): v is RouteFormat => ROUTE_FORMATS.includes(v as RouteFormat),
-              ROUTE_FORMATS.join(' | '),
-            );
-      return buildPlan(inventories, {
-        strategy,
-        bridgeTopicArn: typeof event.bridgeTopicArn === 'string' ? event.bridgeTopicArn : null,
-        bridgePrincipal: typeof event.bridgePrincipal === 'string' ? event.bridgePrincipal : null,
-        ...(format ? { format } : {}),
-        ...(typeof event.configSetName === 'string' ? { configSetName: event.configSetName } : {}),
-        ...(deps.now ? { now: deps.now } : {}),
-      });
-    }
     case 'apply':
     case 'verify': {
-      const planId = field(event, 'planId', isString, 'the plan id');
-      const step = parseStepDocument(event.step, 'event.step');
+      const plan = parsePlan(event.plan, 'event.plan', { hmacKey: deps.hmacKey });
+      const stepId = field(event, 'stepId', isString, 'the id of a step of event.plan');
+      const step = plan.steps.find((s) => s.id === stepId);
+      if (!step) throw new ConfigError(`plan ${plan.planId} has no step ${JSON.stringify(stepId)}`, 'event.stepId');
       if (step.account !== deps.accountId)
         throw new MigrationRefusal([
           `step ${step.id} runs in account ${step.account}; this function runs in ${deps.accountId}`,
         ]);
-      // A one-step plan: apply and verify only read its id and steps.
-      const plan: Plan = {
-        version: 1,
-        planId,
-        strategy: 'bridge',
-        generatedAt: '',
-        options: { format: null, bridgeTopicArn: null, bridgePrincipal: null, configSetName: null },
-        inventories: [],
-        identities: [],
-        steps: [step],
-        warnings: [],
-        routes: null,
-      };
+      await requireCaller(deps.callerAccount, [self]);
+      // Only this step runs: the others are left out of the plan the runner sees.
+      const single: Plan = { ...plan, steps: [step] };
       const r = reader();
       if (action === 'verify') {
-        const report = await verifyPlan(plan, {
+        const report = await verifyPlan(single, {
           reader: r,
           accountId: deps.accountId,
           phases: [step.phase],
@@ -150,20 +120,24 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
         return report.checks[0];
       }
       if (step.phase === 'cleanup') {
-        const full = parsePlan(event.plan, 'event.plan');
-        if (full.planId !== planId) throw new MigrationRefusal([`event.plan is plan ${full.planId}, not ${planId}`]);
-        const reports = (isArray(event.verified) ? event.verified : []).map((r, i) =>
-          parseVerifyReport(r, `event.verified[${i}]`),
+        const reports = (isArray(event.verified) ? event.verified : []).map((v, i) =>
+          parseVerifyReport(v, `event.verified[${i}]`),
         );
-        const reasons = cleanupGate(full, deps.accountId, reports);
+        const reasons = await cleanupRefusals(plan, {
+          reader: r,
+          accountId: deps.accountId,
+          reports,
+          ...(deps.now ? { now: deps.now() } : {}),
+        });
         if (reasons.length > 0) throw new MigrationRefusal(reasons);
       }
       let journal: unknown = null;
-      const result = await applyPlan(plan, {
+      const result = await applyPlan(single, {
         reader: r,
         accountId: deps.accountId,
         phases: [step.phase],
         execute: event.execute === true,
+        force: event.force === true ? [step.id] : [],
         journal: (e) => (journal = e),
         ...(deps.now ? { now: deps.now } : {}),
       });
@@ -172,11 +146,15 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
       return { outcome, journal };
     }
     case 'rollback': {
+      const plan = parsePlan(event.plan, 'event.plan', { hmacKey: deps.hmacKey });
       const entry = parseJournalEntry(event.entry, 'event.entry');
       if (entry.account !== deps.accountId)
         throw new MigrationRefusal([
           `journal entry ${entry.stepId} was made in account ${entry.account}; this function runs in ${deps.accountId}`,
         ]);
+      await requireCaller(deps.callerAccount, [self]);
+      const refusals = journalRefusals(plan, journalHeader(plan, deps.accountId), [{ line: 1, entry }]);
+      if (refusals.length > 0) throw new MigrationRefusal(refusals.map((r) => r.replace(/^line 1 /, 'event.entry ')));
       let undo: unknown = null;
       const result = await rollbackJournal([entry], {
         reader: reader(),
@@ -190,7 +168,7 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
     }
     default:
       throw new ConfigError(
-        `must be "inventory", "plan", "apply", "verify" or "rollback", got ${JSON.stringify(action) ?? 'nothing'}`,
+        `must be "inventory", "apply", "verify" or "rollback" (plans are made with "ses-bridge migrate plan"), got ${JSON.stringify(action) ?? 'nothing'}`,
         'event.action',
       );
   }

@@ -13,6 +13,7 @@ import {
   type PlannedIdentity,
   type Revert,
   type RouteFormat,
+  type StateValue,
   type Step,
   type Strategy,
 } from '#lib/migration/types';
@@ -27,6 +28,8 @@ export interface PlanOptions {
   format?: RouteFormat;
   /** config-set: name of the configuration set created in each delegate's account (default `legacy-feedback`). */
   configSetName?: string;
+  /** Signs the plan (`hmac`) with this key (SES_BRIDGE_PLAN_HMAC_KEY). */
+  hmacKey?: string;
   now?: () => Date;
 }
 
@@ -130,7 +133,12 @@ export function mergeInventories(inventories: Inventory[]): Merged {
   return { identities, configurationSets, warnings };
 }
 
-export type StepDraft = Omit<Step, 'id' | 'dependsOn'> & { slug: string; dependsOn?: string[] };
+export type StepDraft = Omit<Step, 'id' | 'dependsOn' | 'seen'> & {
+  slug: string;
+  dependsOn?: string[];
+  /** What the inventory saw (see Step.seen); required for SES steps, absent for manual ones. */
+  seen?: StateValue;
+};
 
 /** Numbers steps in the order they are added: `03-owner-set-bounce-topic-example.com`. */
 export class StepList {
@@ -150,6 +158,7 @@ export class StepList {
       region: rest.region,
       title: rest.title,
       action: rest.action,
+      seen: rest.seen ?? null,
       revert: rest.revert,
       dependsOn: [...new Set(dependsOn)],
     });
@@ -218,6 +227,7 @@ export function ownerSetTopicStep(
     region: id.region,
     title: `Point ${type} notifications of ${id.identity} at ${topicArn} (${why})`,
     action: setTopicAction(id.identity, type, topicArn),
+    seen: { kind: 'topic', topicArn: previous, headersEnabled: owner.notifications[type].headersEnabled },
     revert: {
       description:
         previous === null
@@ -250,6 +260,7 @@ export function ownerHeadersStep(
       api: 'ses:SetIdentityHeadersInNotificationsEnabled',
       params: { Identity: id.identity, NotificationType: type, Enabled: enabled },
     },
+    seen: { kind: 'flag', enabled: current },
     revert: {
       description: `Set the ${type} headers flag back to ${current}.`,
       action: {
@@ -279,6 +290,7 @@ export function legacyRemovalSteps(steps: StepList, sub: LegacySubscription, dep
       region: sub.region,
       title: `Remove the legacy cross-account ${type} topic ${topic} of ${sub.delegateAccountId} on ${sub.identity}`,
       action: setTopicAction(sub.identityArn, type, null),
+      seen: { kind: 'topic', topicArn: topic, headersEnabled: sub.topics[type]!.headersEnabled },
       revert: {
         description: `Irreversible: SES no longer creates cross-account notifications, so the legacy ${type} topic ${topic} may not be settable again once removed. Run this only after verify passed.`,
         action: setTopicAction(sub.identityArn, type, topic),

@@ -123,6 +123,7 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
       region: group.region,
       title: `Create configuration set ${group.name} in ${group.delegate}`,
       action: { api: 'sesv2:CreateConfigurationSet', params: { ConfigurationSetName: group.name } },
+      seen: { kind: 'configuration-set', exists: existing !== undefined },
       revert: {
         description: `Delete configuration set ${group.name} if this migration created it (the journal tells).`,
         action: null,
@@ -163,6 +164,16 @@ export function planConfigSet(merged: Merged, options: PlanOptions, steps: StepL
           action: {
             api: 'sesv2:CreateConfigurationSetEventDestination',
             params: { ConfigurationSetName: group.name, EventDestinationName: dest.name, EventDestination: definition },
+          },
+          seen: {
+            kind: 'event-destination',
+            destination: clash
+              ? {
+                  Enabled: clash.enabled,
+                  MatchingEventTypes: clash.matchingEventTypes as SnsEventDestinationDefinition['MatchingEventTypes'],
+                  SnsDestination: { TopicArn: clash.snsTopicArn ?? '' },
+                }
+              : null,
           },
           revert: {
             description: `Delete event destination ${dest.name} (or restore its previous definition, from the journal).`,

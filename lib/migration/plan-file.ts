@@ -5,7 +5,7 @@
 import { parseStandardTopicArn } from '#lib/arn';
 import { isObject } from '#lib/json';
 import { isAccountId, isRegion, isSesName, parseIdentityArn } from '#lib/migration/arn';
-import { planDigest } from '#lib/migration/plan';
+import { hmacMatches, PLAN_HMAC_KEY_ENV, planDigest, planDocumentDigest } from '#lib/migration/seal';
 import {
   type Action,
   EVENT_TYPE_OF,
@@ -153,6 +153,7 @@ function parseStep(value: unknown, path: string): Step {
     region,
     title,
     action,
+    seen: obj.seen === null || obj.seen === undefined ? null : parseStateValue(obj.seen, child(path, 'seen')),
     revert: {
       description: string(revert.description, child(child(path, 'revert'), 'description')),
       action:
@@ -176,18 +177,30 @@ function parseStep(value: unknown, path: string): Step {
   return step;
 }
 
-/** Validates one plan step (the Lambda takes steps one at a time). */
-export function parseStepDocument(doc: unknown, source: string): Step {
-  return withSource(source, () => parseStep(doc, ''));
+/** How plans are checked: with `hmacKey` (SES_BRIDGE_PLAN_HMAC_KEY), a plan must carry a valid `hmac`. */
+export interface PlanCheck {
+  hmacKey?: string | undefined;
 }
 
+const EDITED = 'plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing';
+
 /**
- * Validates a plan document. The planId must match the steps: a plan edited by hand is refused, because verify
- * reports and journals refer to the plan by that id.
+ * Validates a plan document. The digest must match the whole document and the planId the steps: a plan edited by
+ * hand is refused, because verify reports and journals refer to the plan by them. With an HMAC key, the plan must be
+ * signed with it.
  */
-export function parsePlan(doc: unknown, source: string): Plan {
+export function parsePlan(doc: unknown, source: string, check: PlanCheck = {}): Plan {
   return withSource(source, () => {
     const obj = object(doc, '', 'a plan object (ses-bridge migrate plan --out DIR writes plan.json)');
+    const digest = string(obj.digest, 'digest', (d) => d.startsWith('sha256:'), 'a sha256:<hex> digest');
+    if (planDocumentDigest(obj) !== digest) fail('digest', `does not match the plan's content: ${EDITED}`);
+    if (check.hmacKey && !hmacMatches(obj, check.hmacKey, obj.hmac))
+      fail(
+        'hmac',
+        obj.hmac === null || obj.hmac === undefined
+          ? `is missing, but ${PLAN_HMAC_KEY_ENV} is set: only plans signed with that key are accepted (run plan with it)`
+          : `does not match ${PLAN_HMAC_KEY_ENV}: the plan was changed or signed with another key`,
+      );
     if (obj.version !== 1) fail('version', `must be 1, got ${JSON.stringify(obj.version)}`);
     const strategy = oneOf(obj.strategy, 'strategy', STRATEGIES);
     const steps = array(obj.steps, 'steps').map((s, i) => parseStep(s, child('steps', i)));
@@ -201,16 +214,13 @@ export function parsePlan(doc: unknown, source: string): Plan {
         ? null
         : (object(obj.routes, 'routes') as unknown as RoutesDocument);
     const planId = string(obj.planId, 'planId');
-    if (planDigest(strategy, steps, routes) !== planId) {
-      fail(
-        'planId',
-        `does not match the plan's steps: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing`,
-      );
-    }
+    if (planDigest(strategy, steps, routes) !== planId) fail('planId', `does not match the plan's steps: ${EDITED}`);
     const options = isObject(obj.options) ? obj.options : {};
     return {
       version: 1,
       planId,
+      digest,
+      hmac: typeof obj.hmac === 'string' ? obj.hmac : null,
       strategy,
       generatedAt: string(obj.generatedAt, 'generatedAt', isIsoTime, 'an ISO 8601 UTC time'),
       options: {
@@ -229,8 +239,8 @@ export function parsePlan(doc: unknown, source: string): Plan {
 }
 
 /** Parses a plan file's text (plan.json). */
-export function parsePlanText(text: string, source: string): Plan {
-  return parsePlan(parseJsonText(text, source), source);
+export function parsePlanText(text: string, source: string, check: PlanCheck = {}): Plan {
+  return parsePlan(parseJsonText(text, source), source, check);
 }
 
 function parseStateValue(value: unknown, path: string): StateValue {
@@ -287,17 +297,6 @@ export function parseJournalEntry(value: unknown, path: string): JournalEntry {
   };
 }
 
-/** Parses a journal file (NDJSON, one change per line; blank lines ignored). */
-export function parseJournalText(text: string, source: string): JournalEntry[] {
-  const entries: JournalEntry[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    const doc = parseJsonText(line, `${source} line ${i + 1}`);
-    entries.push(withSource(`${source} line ${i + 1}`, () => parseJournalEntry(doc, '')));
-  });
-  return entries;
-}
-
 /** Validates a verify report (`verify --out FILE`). */
 export function parseVerifyReport(doc: unknown, source: string): VerifyReport {
   return withSource(source, () => {
@@ -312,6 +311,28 @@ export function parseVerifyReport(doc: unknown, source: string): VerifyReport {
       passed: boolean(obj.passed, 'passed'),
       checks: array(obj.checks, 'checks') as VerifyReport['checks'],
       sendTests: array(obj.sendTests ?? [], 'sendTests') as VerifyReport['sendTests'],
+      canary: parseCanary(obj.canary),
     };
   });
+}
+
+/** The canary part of a verify report: null when absent; its destinations must say which topic passed. */
+function parseCanary(value: unknown): VerifyReport['canary'] {
+  if (value === null || value === undefined) return null;
+  const obj = object(value, 'canary');
+  const destinations = array(obj.destinations, 'canary.destinations').map((d, i) => {
+    const at = child('canary.destinations', i);
+    const dest = object(d, at);
+    return {
+      ...(dest as unknown as NonNullable<VerifyReport['canary']>['destinations'][number]),
+      topicArn: string(dest.topicArn, child(at, 'topicArn'), isTopicArn, 'an SNS topic ARN'),
+      passed: boolean(dest.passed, child(at, 'passed')),
+    };
+  });
+  return {
+    passed: boolean(obj.passed, 'canary.passed'),
+    timeoutMs: typeof obj.timeoutMs === 'number' ? obj.timeoutMs : 0,
+    interrupted: obj.interrupted === true,
+    destinations,
+  };
 }

@@ -1,19 +1,15 @@
 /** `plan`: merges inventories and builds the ordered, idempotent steps of one strategy. Pure: no AWS calls. */
-import { createHash } from 'node:crypto';
 import { isSesName } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
 import { planBridge } from '#lib/migration/plan-bridge';
 import { mergeInventories, type PlanOptions, StepList } from '#lib/migration/plan-common';
 import { DEFAULT_CONFIG_SET_NAME, planConfigSet } from '#lib/migration/plan-config-set';
 import { planOwnerTopic } from '#lib/migration/plan-owner-topic';
-import type { Inventory, Plan, RoutesDocument, Step, Strategy } from '#lib/migration/types';
+import { planDigest, seal } from '#lib/migration/seal';
+import type { Inventory, Plan, RoutesDocument } from '#lib/migration/types';
 
 export type { PlanOptions } from '#lib/migration/plan-common';
-
-/** The digest that ties verify reports and journals to one plan: strategy, steps and routes. */
-export function planDigest(strategy: Strategy, steps: Step[], routes: RoutesDocument | null): string {
-  return createHash('sha256').update(JSON.stringify({ strategy, steps, routes })).digest('hex').slice(0, 16);
-}
+export { planDigest } from '#lib/migration/seal';
 
 /**
  * Builds the plan. Throws MigrationRefusal (exit 1) when the strategy cannot serve an identity without losing or
@@ -57,8 +53,8 @@ export function buildPlan(inventories: Inventory[], options: PlanOptions): Plan 
   }
   const isBridge = options.strategy === 'bridge';
   const ordered = steps.ordered();
-  return {
-    version: 1,
+  const unsealed = {
+    version: 1 as const,
     planId: planDigest(options.strategy, ordered, routes),
     strategy: options.strategy,
     generatedAt: (options.now?.() ?? new Date()).toISOString(),
@@ -79,4 +75,7 @@ export function buildPlan(inventories: Inventory[], options: PlanOptions): Plan 
     warnings,
     routes,
   };
+  // The seals go last, so that plan.json reads top-down: id, what, steps, then the digest over all of it.
+  const { digest, hmac } = seal(unsealed, options.hmacKey);
+  return { ...unsealed, digest, hmac };
 }

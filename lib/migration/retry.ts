@@ -41,8 +41,8 @@ const TRANSIENT = new Set([
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
+  // ECONNREFUSED is not here: nothing listens at the endpoint, and retrying for a minute would not change that.
   'ECONNRESET',
-  'ECONNREFUSED',
   'EPIPE',
   'ETIMEDOUT',
 ]);

@@ -153,15 +153,17 @@ function commands(plan: Plan): string[] {
   lines.push(
     'ses-bridge migrate apply  --plan plan.json --account-id <ACCOUNT> --execute --journal journal-<ACCOUNT>.ndjson',
   );
-  lines.push('# 2. read it back and send test mail through the new path');
+  lines.push('# 2. read it back, and prove delivery on your own topics (temporary SQS queue, mailbox simulator)');
   lines.push(
-    'ses-bridge migrate verify --plan plan.json --account-id <ACCOUNT> --send-test --out verify-<ACCOUNT>.json',
+    'ses-bridge migrate verify --plan plan.json --account-id <ACCOUNT> --send-test --canary --out verify-<ACCOUNT>.json',
   );
   const cleaners = accounts.filter((a) => a.cleanup > 0).map((a) => a.account);
   if (cleaners.length > 0) {
     lines.push('# 3. last, in each delegate account, once the verify reports it depends on passed');
     for (const account of cleaners) {
-      const verified = cleanupDependencies(plan, account).map((a) => `--verified verify-${a}.json`);
+      const verified = [...new Set([...cleanupDependencies(plan, account), account])].map(
+        (a) => `--verified verify-${a}.json`,
+      );
       lines.push(
         `ses-bridge migrate apply  --plan plan.json --account-id ${account} --phase cleanup ${verified.join(' ')} --execute --journal journal-${account}-cleanup.ndjson`,
       );
@@ -232,8 +234,8 @@ function rollbackSection(plan: Plan): string[] {
     "Every change `apply --execute` makes is journaled (`{step, before, after}`, one JSON line each) before the next step starts. To undo an account's changes, with the same credentials:",
     '',
     '```sh',
-    'ses-bridge migrate rollback --journal journal-<ACCOUNT>.ndjson            # dry run',
-    'ses-bridge migrate rollback --journal journal-<ACCOUNT>.ndjson --execute',
+    'ses-bridge migrate rollback --journal journal-<ACCOUNT>.ndjson --plan plan.json --account-id <ACCOUNT>            # dry run',
+    'ses-bridge migrate rollback --journal journal-<ACCOUNT>.ndjson --plan plan.json --account-id <ACCOUNT> --execute',
     '```',
     '',
     'Roll back the accounts in the reverse order of the steps. Rollback restores `before` for each entry, last change first, skips entries already undone, and stops at an entry whose live state someone changed since (a conflict) instead of overwriting it.',

@@ -154,6 +154,12 @@ export interface Step {
   region: string;
   title: string;
   action: Action;
+  /**
+   * The value the inventory saw for what the action controls (null for manual steps). `apply` changes live state
+   * only when it still is this value (or already the target): anything else was changed since the inventory, and is
+   * a conflict rather than something to overwrite.
+   */
+  seen: StateValue | null;
   revert: Revert;
   /** Steps (possibly in other accounts) that must be done first. */
   dependsOn: string[];
@@ -195,6 +201,16 @@ export interface Plan {
   version: 1;
   /** Digest of strategy and steps: verify reports and journals name it so they cannot be mixed up across plans. */
   planId: string;
+  /**
+   * `sha256:<hex>` of the whole plan document but this field and `hmac` (lib/migration/seal.ts): any edit of the file
+   * after `plan` wrote it is refused. It catches accidents, not a malicious editor, who can recompute it.
+   */
+  digest: string;
+  /**
+   * `hmac-sha256:<hex>` of the same content with the key in `SES_BRIDGE_PLAN_HMAC_KEY`, when `plan` ran with one; with
+   * the key set, `apply`/`verify`/`rollback` refuse a plan without a valid one (this closes the malicious editor).
+   */
+  hmac: string | null;
   strategy: Strategy;
   generatedAt: string;
   options: {
@@ -222,7 +238,20 @@ export type StateValue =
   | { kind: 'configuration-set'; exists: boolean }
   | { kind: 'event-destination'; destination: SnsEventDestinationDefinition | null };
 
-/** One change `apply` made (or `rollback` undid), one NDJSON line of the journal. */
+/**
+ * The first line of a journal file: binds every entry after it to one plan (id and digest) and one account, so a
+ * rollback can refuse entries that plan could not have produced.
+ */
+export interface JournalHeader {
+  v: 2;
+  journal: 'ses-bridge-migration';
+  planId: string;
+  planDigest: string;
+  account: string;
+  createdAt: string;
+}
+
+/** One change `apply` made (or `rollback` undid), one NDJSON line of the journal, after its header. */
 export interface JournalEntry {
   v: 1;
   planId: string;
@@ -274,6 +303,38 @@ export interface SendTestResult {
   expect: string;
 }
 
+/** One feedback type of a canary: the test mail sent, and every copy that arrived on the destination. */
+export interface CanaryType {
+  type: NotificationType;
+  messageId: string;
+  sentAt: number;
+  /** Milliseconds from the send to the first copy in the promised format; null when none arrived. */
+  latencyMs: number | null;
+  /** Every copy read, in arrival order, with its format and the path it came by. */
+  copies: Array<{ format: 'notification' | 'event' | 'other'; path: string; latencyMs: number }>;
+  status: 'ok' | 'wrong-format' | 'missing' | 'interrupted';
+}
+
+/** The canary of one destination topic. */
+export interface CanaryResult {
+  topicArn: string;
+  /** The payload format the plan promises on that topic. */
+  format: 'notification' | 'event';
+  queueArn: string;
+  passed: boolean;
+  /** Copies beyond the first, over all types (the same feedback delivered more than once). */
+  duplicates: number;
+  types: CanaryType[];
+}
+
+/** `verify --canary`: delivery proven per destination topic of the account. */
+export interface CanaryReport {
+  passed: boolean;
+  timeoutMs: number;
+  interrupted: boolean;
+  destinations: CanaryResult[];
+}
+
 /** A verify report (`ses-bridge migrate verify --out FILE`): what `apply --phase cleanup --verified` checks. */
 export interface VerifyReport {
   v: 1;
@@ -284,4 +345,6 @@ export interface VerifyReport {
   passed: boolean;
   checks: StepCheck[];
   sendTests: SendTestResult[];
+  /** `--canary`: null when not run. */
+  canary: CanaryReport | null;
 }

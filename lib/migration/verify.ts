@@ -5,6 +5,7 @@
  */
 import { parseStandardTopicArn } from '#lib/arn';
 import { isEmailIdentity } from '#lib/migration/arn';
+import { canaryDestinations } from '#lib/migration/canary-destinations';
 import { cleanupDependencies } from '#lib/migration/plan-common';
 import { describeState, readState, type StateReader, sameState, targetState } from '#lib/migration/state';
 import {
@@ -78,6 +79,7 @@ export async function verifyPlan(plan: Plan, options: VerifyOptions): Promise<Ve
     passed,
     checks,
     sendTests: tests,
+    canary: null,
   };
 }
 
@@ -210,6 +212,22 @@ export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport
         `the verify report of ${report.accountId} was made at ${report.checkedAt}, more than a day ago: verify again`,
       );
   }
+  // Delivery proven: a passing canary of this account for each topic of it the plan promises feedback on.
+  const topics = [...new Set(canaryDestinations(plan, accountId).map((d) => d.topicArn))];
+  if (topics.length > 0) {
+    const proven = reports.some(
+      (r) =>
+        r.accountId === accountId &&
+        r.planId === plan.planId &&
+        fresh(r) &&
+        r.canary?.passed === true &&
+        topics.every((t) => r.canary!.destinations.some((d) => d.topicArn === t && d.passed)),
+    );
+    if (!proven)
+      reasons.push(
+        `no passing canary of account ${accountId} for ${topics.join(', ')}: run "ses-bridge migrate verify --plan plan.json --account-id ${accountId} --canary --out verify-${accountId}.json" with ${accountId}'s credentials and pass the file with --verified`,
+      );
+  }
   for (const account of cleanupDependencies(plan, accountId)) {
     const passing = reports.find(
       (r) =>
@@ -226,5 +244,34 @@ export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport
       );
     }
   }
+  return reasons;
+}
+
+export interface CleanupCheck {
+  reader: StateReader;
+  accountId: string;
+  /** The verify reports handed over (`--verified`). */
+  reports: VerifyReport[];
+  progress?: (line: string) => void;
+  now?: Date;
+}
+
+/**
+ * The one cleanup gate of the CLI and the Lambda: why the cleanup of `accountId` may not run. The verify reports it
+ * depends on (cleanupGate), and this account's own earlier steps read back live now, since a report may be stale.
+ */
+export async function cleanupRefusals(plan: Plan, check: CleanupCheck): Promise<string[]> {
+  const reasons = cleanupGate(plan, check.accountId, check.reports, check.now);
+  const own = await verifyPlan(plan, {
+    reader: check.reader,
+    accountId: check.accountId,
+    phases: ['prepare', 'switch'],
+    sendTest: false,
+    ...(check.progress ? { progress: check.progress } : {}),
+  });
+  if (!own.passed)
+    reasons.push(
+      `the live state of account ${check.accountId} drifted from the plan since: run verify and fix it first`,
+    );
   return reasons;
 }

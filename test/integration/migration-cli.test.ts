@@ -2,13 +2,13 @@
  * End to end: the real CLI (child processes, real SDK over HTTP) against the fake SES server on 127.0.0.1.
  * inventory -> plan -> apply -> verify -> rollback, and the final state equals the initial one.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSes } from '#test/support/fake-ses-server';
 import { REPO_ROOT } from '#test/support/fixtures';
+import { type CliRun, runMigrate } from '#test/support/migrate-cli';
 
 const OWNER = '111111111111';
 const ACME = '222222222222';
@@ -20,42 +20,12 @@ const scenario = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/fixtures/mig
 let fake: FakeSes;
 let dir: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
+/** Runs `ses-bridge migrate ...` as `account`. */
+function migrate(account: string, args: string[]): Promise<CliRun> {
+  return runMigrate(fake, account, args, { cwd: dir });
 }
 
-/** Runs `ses-bridge migrate ...` as `account` (its own endpoint on the fake server). */
-function migrate(account: string, args: string[]): Promise<Run> {
-  const argv = [
-    ...args,
-    ...(['inventory', 'apply', 'verify', 'rollback'].includes(args[0]!)
-      ? ['--pace-ms', '0', '--retry-base-ms', '5']
-      : []),
-  ];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(REPO_ROOT, 'bin/ses-bridge.cjs'), 'migrate', ...argv],
-      {
-        cwd: dir,
-        timeout: 30_000,
-        env: {
-          ...process.env,
-          AWS_ENDPOINT_URL_SES: fake.endpoint(account),
-          AWS_ENDPOINT_URL_SESV2: fake.endpoint(account),
-          AWS_REGION: 'us-east-1',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 99) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function json(run: Run): any {
+function json(run: CliRun): any {
   return JSON.parse(run.stdout);
 }
 
@@ -259,13 +229,31 @@ describe('ses-bridge migrate, end to end against the fake SES server', () => {
     );
     identity.topics.Delivery = BRIDGE_TOPIC;
 
-    const rolledBack = await migrate(OWNER, ['rollback', '--journal', 'journal-owner.ndjson', '--execute']);
+    const rolledBack = await migrate(OWNER, [
+      'rollback',
+      '--journal',
+      'journal-owner.ndjson',
+      '--plan',
+      'plan/plan.json',
+      '--account-id',
+      OWNER,
+      '--execute',
+    ]);
     expect(rolledBack.code).toBe(0);
     expect(json(rolledBack).counts).toEqual({ changed: 4 });
     expect(fake.snapshot()).toEqual(initial);
 
     // Rolling back twice is harmless.
-    const twice = await migrate(OWNER, ['rollback', '--journal', 'journal-owner.ndjson', '--execute']);
+    const twice = await migrate(OWNER, [
+      'rollback',
+      '--journal',
+      'journal-owner.ndjson',
+      '--plan',
+      'plan/plan.json',
+      '--account-id',
+      OWNER,
+      '--execute',
+    ]);
     expect(json(twice).counts).toEqual({ unchanged: 4 });
-  });
+  }, 180_000);
 });

@@ -4,8 +4,9 @@
  *   errors `<ErrorResponse><Error><Code>` (read by AwsQueryProtocol in @aws-sdk/core);
  * - SESv2, REST JSON under `/v2/email/...`, errors as HTTP status + `x-amzn-ErrorType` + `{"message"}`.
  *
- * It models several accounts at once: each account gets its own port (`endpoint(account)`), because the clients
- * sign loopback traffic with fixed test credentials. The region comes from the SigV4 credential scope.
+ * It models several accounts at once, told apart by the access key id the request is signed with
+ * (`credentials(account)`, test/support/local-accounts.ts), and answers STS `GetCallerIdentity` for those keys; an
+ * unknown key gets the error AWS gives. The region comes from the SigV4 credential scope.
  *
  * Modelled: identities with owner accounts, their notification topics, headers flags, forwarding, sending
  * authorization policies and default configuration set; legacy cross-account notification settings a delegate made
@@ -17,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LocalAccounts, sigV4Scope } from '#test/support/local-accounts';
 
 export const TYPES = ['Bounce', 'Complaint', 'Delivery'] as const;
 export type FakeNotificationType = (typeof TYPES)[number];
@@ -162,7 +164,7 @@ function bodyQuery(input: Record<string, any>): URLSearchParams {
 }
 
 export interface FakeSesOptions {
-  /** The accounts to serve; each gets a port. */
+  /** The accounts to serve; each gets its own key pair (`credentials(account)`). */
   accounts: string[];
 }
 
@@ -174,40 +176,51 @@ export class FakeSes {
   readonly calls: FakeCall[] = [];
   /** When > 0, paced SES v1 calls closer than this (per account and region) get `Throttling`, as SES would. */
   v1IntervalMs = 0;
+  /**
+   * Where SES publishes the feedback of a sent message (set it to deliver to the SNS test server, see
+   * fake-ses-feedback.ts), called `feedbackDelayMs` after SendEmail answered, once per feedback item and recipient.
+   */
+  onFeedback: ((sent: FakeSentMessage, feedback: FakeFeedback, recipient: string) => void) | undefined;
+  feedbackDelayMs = 20;
   private readonly lastPaced = new Map<string, number>();
   private readonly faults: Fault[] = [];
-  private readonly servers = new Map<string, { server: Server; url: string }>();
+  private server: Server | undefined;
+  private url = '';
 
-  private constructor() {}
+  private constructor(readonly accounts: LocalAccounts) {}
 
-  /** Starts one listener per account on 127.0.0.1. */
+  /** Starts one listener on 127.0.0.1; callers act as the account their access key id belongs to. */
   static async start(options: FakeSesOptions): Promise<FakeSes> {
-    const fake = new FakeSes();
-    for (const account of options.accounts) {
-      const server = createServer((req, res) => {
-        fake.handle(account, req, res).catch((err) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(String(err));
-        });
+    const fake = new FakeSes(new LocalAccounts(options.accounts));
+    const server = createServer((req, res) => {
+      fake.handle(req, res).catch((err) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(err));
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      fake.servers.set(account, { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-    }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    fake.server = server;
+    fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return fake;
   }
 
-  /** The endpoint URL whose callers act as `account`. */
-  endpoint(account: string): string {
-    const entry = this.servers.get(account);
-    if (!entry) throw new Error(`fake SES: no listener for account ${account}`);
-    return entry.url;
+  /** The endpoint URL (SES v1, SESv2 and STS). */
+  endpoint(): string {
+    return this.url;
+  }
+
+  /** The key pair whose caller acts as `account`. */
+  credentials(account: string): { accessKeyId: string; secretAccessKey: string } {
+    return this.accounts.credentials(account);
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      [...this.servers.values()].map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))),
-    );
-    for (const { server } of this.servers.values()) server.closeAllConnections();
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   }
 
   // ---- seeding and inspection ------------------------------------------------------------------------------------
@@ -289,13 +302,34 @@ export class FakeSes {
 
   // ---- request handling ------------------------------------------------------------------------------------------
 
-  private async handle(account: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    // SigV4: Credential=<key>/<date>/<region>/<service>/aws4_request.
-    const region = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'us-east-1';
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname.startsWith('/v2/email'))
-      return this.handleV2(account, region, req.method ?? 'GET', url, body, res);
+    const v2 = url.pathname.startsWith('/v2/email');
+    const scope = sigV4Scope(req.headers.authorization);
+    if (scope?.service === 'sts') {
+      const answer = this.accounts.sts(new URLSearchParams(body), scope.accessKeyId);
+      res.writeHead(answer.status, { 'content-type': 'text/xml' });
+      res.end(answer.body);
+      return;
+    }
+    const account = scope ? this.accounts.accountOf(scope.accessKeyId) : null;
+    if (account === null) {
+      // What SES answers for a key no account has: InvalidClientTokenId (v1) / UnrecognizedClientException (v2).
+      const message = 'The security token included in the request is invalid.';
+      if (v2) {
+        res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnrecognizedClientException' });
+        res.end(JSON.stringify({ message }));
+      } else {
+        res.writeHead(403, { 'content-type': 'text/xml' });
+        res.end(
+          `<ErrorResponse xmlns="${V1_XMLNS}">\n  <Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>${message}</Message></Error>\n  <RequestId>${randomUUID()}</RequestId>\n</ErrorResponse>\n`,
+        );
+      }
+      return;
+    }
+    const region = scope!.region;
+    if (v2) return this.handleV2(account, region, req.method ?? 'GET', url, body, res);
     return this.handleV1(account, region, new URLSearchParams(body), res);
   }
 
@@ -573,6 +607,7 @@ export class FakeSes {
     }
     const identityArn = `arn:aws:ses:${region}:${identity.accountId}:identity/${identity.name}`;
     const feedback: FakeFeedback[] = [];
+    const deliveries: Array<[FakeFeedback, string]> = [];
     for (const recipient of to) {
       // Mailbox simulator: bounce@ bounces, complaint@ is delivered then complained about, success@ is delivered.
       const types: FakeNotificationType[] = recipient.startsWith('bounce@')
@@ -581,17 +616,20 @@ export class FakeSes {
           ? ['Delivery', 'Complaint']
           : ['Delivery'];
       for (const type of types) {
-        if (identity.topics[type]) feedback.push({ type, via: 'identity', topicArn: identity.topics[type]! });
+        const items: FakeFeedback[] = [];
+        if (identity.topics[type]) items.push({ type, via: 'identity', topicArn: identity.topics[type]! });
         const legacy = foreign ? this.crossAccount.get(`${account}|${identityArn}`) : undefined;
-        if (legacy?.topics[type]) feedback.push({ type, via: 'cross-account', topicArn: legacy.topics[type]! });
+        if (legacy?.topics[type]) items.push({ type, via: 'cross-account', topicArn: legacy.topics[type]! });
         for (const dest of set?.eventDestinations ?? []) {
           if (dest.Enabled && dest.SnsDestination && dest.MatchingEventTypes.includes(type.toUpperCase()))
-            feedback.push({ type, via: 'configuration-set', topicArn: dest.SnsDestination.TopicArn });
+            items.push({ type, via: 'configuration-set', topicArn: dest.SnsDestination.TopicArn });
         }
+        feedback.push(...items);
+        for (const item of items) deliveries.push([item, recipient]);
       }
     }
     const messageId = `0100${randomUUID().replace(/-/g, '')}-000000`;
-    this.sent.push({
+    const sent: FakeSentMessage = {
       accountId: account,
       region,
       messageId,
@@ -601,7 +639,11 @@ export class FakeSes {
       configurationSetName,
       identityArn,
       feedback,
-    });
+    };
+    this.sent.push(sent);
+    const sink = this.onFeedback;
+    if (sink)
+      setTimeout(() => deliveries.forEach(([item, recipient]) => sink(sent, item, recipient)), this.feedbackDelayMs);
     return messageId;
   }
 

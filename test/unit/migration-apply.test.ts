@@ -249,9 +249,9 @@ describe('apply: bridge, in the owner account', () => {
     expect(ses).toHaveReceivedCommandTimes(SetIdentityNotificationTopicCommand, 1);
     expect(result.outcomes.filter((o) => o.status !== 'skipped').map((o) => [o.status, o.message])).toEqual([
       ['failed', 'InvalidParameterValue: Invalid SNS topic'],
-      ['not-run', 'an earlier step failed'],
-      ['not-run', 'an earlier step failed'],
-      ['not-run', 'an earlier step failed'],
+      ['not-run', 'an earlier step failed or conflicted'],
+      ['not-run', 'an earlier step failed or conflicted'],
+      ['not-run', 'an earlier step failed or conflicted'],
     ]);
   });
 
@@ -357,19 +357,30 @@ describe('apply: config-set, in a delegate account', () => {
     expect(sesv2).not.toHaveReceivedCommand(CreateConfigurationSetEventDestinationCommand);
   });
 
-  it('updates a destination with another definition, and rollback puts the old one back', async () => {
+  it('does not overwrite a destination made since the inventory, unless forced; rollback puts the old one back', async () => {
     const old = { ...destination, MatchingEventTypes: ['BOUNCE' as const], Enabled: false };
     sesv2.on(GetConfigurationSetCommand).resolves({ ConfigurationSetName: 'legacy-feedback' });
     sesv2
       .on(GetConfigurationSetEventDestinationsCommand)
       .resolvesOnce({ EventDestinations: [old] })
+      .resolvesOnce({ EventDestinations: [old] })
       .resolves({ EventDestinations: [{ ...destination, MatchingEventTypes: ['BOUNCE', 'COMPLAINT'] }] });
+    const plan = configSetPlan();
+    const step = plan.steps.find((s) => s.action.api === 'sesv2:CreateConfigurationSetEventDestination')!;
+    const refused = await applyPlan(plan, { reader: reader(), accountId: ACME, phases: ['prepare'], execute: true });
+    expect(refused.ok).toBe(false);
+    expect(refused.outcomes.find((o) => o.stepId === step.id)).toMatchObject({
+      status: 'conflict',
+      message: `live value is BOUNCE -> ${ACME_TOPIC} (disabled), but the inventory saw absent (the plan sets BOUNCE+COMPLAINT -> ${ACME_TOPIC}): changed since the inventory; not applied (inventory and plan again, or --force ${step.id})`,
+    });
+    expect(sesv2).not.toHaveReceivedCommand(UpdateConfigurationSetEventDestinationCommand);
     const journal: JournalEntry[] = [];
-    await applyPlan(configSetPlan(), {
+    await applyPlan(plan, {
       reader: reader(),
       accountId: ACME,
       phases: ['prepare'],
       execute: true,
+      force: [step.id],
       journal: (e) => journal.push(e),
     });
     expect(sesv2).toHaveReceivedCommandWith(UpdateConfigurationSetEventDestinationCommand, {
@@ -578,7 +589,7 @@ describe('verify and the cleanup gate', () => {
     expect(report.checks[4]!.message).toBe(`expected ${BRIDGE}, found no topic`);
   });
 
-  it("requires a passing report of the plan from each account the delegate's cleanup depends on", () => {
+  it("requires a passing report of the plan from each account the delegate's cleanup depends on, and its own canary", () => {
     const plan = bridgePlan();
     const report = (over: Partial<VerifyReport>): VerifyReport => ({
       v: 1,
@@ -589,13 +600,22 @@ describe('verify and the cleanup gate', () => {
       passed: true,
       checks: [],
       sendTests: [],
+      canary: null,
       ...over,
     });
+    const canary = (passed: boolean): VerifyReport['canary'] => ({
+      passed,
+      timeoutMs: 300_000,
+      interrupted: false,
+      destinations: [{ topicArn: ACME_TOPIC, format: 'notification', queueArn: 'q', passed, duplicates: 0, types: [] }],
+    });
+    const acmeCanary = report({ accountId: ACME, phases: ['prepare', 'switch'], canary: canary(true) });
+    const noCanary = `no passing canary of account ${ACME} for ${ACME_TOPIC}: run "ses-bridge migrate verify --plan plan.json --account-id ${ACME} --canary --out verify-${ACME}.json" with ${ACME}'s credentials and pass the file with --verified`;
     expect(
       cleanupGate(
         plan,
         ACME,
-        [report({ checkedAt: '2026-01-01T00:00:00.000Z' })],
+        [report({ checkedAt: '2026-01-01T00:00:00.000Z' }), { ...acmeCanary, checkedAt: '2026-01-15T11:00:00.000Z' }],
         new Date('2026-01-15T12:00:00.000Z'),
       ),
     ).toEqual([
@@ -603,16 +623,22 @@ describe('verify and the cleanup gate', () => {
       expect.stringContaining(`no passing verify report of account ${OWNER}`),
     ]);
     expect(cleanupGate(plan, ACME, [])).toEqual([
+      noCanary,
       `no passing verify report of account ${OWNER} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${OWNER} --send-test --out verify-${OWNER}.json" with ${OWNER}'s credentials and pass the file with --verified`,
     ]);
-    expect(cleanupGate(plan, ACME, [report({ passed: false })])).toHaveLength(1);
-    expect(cleanupGate(plan, ACME, [report({ planId: 'other' })])[0]).toBe(
+    expect(cleanupGate(plan, ACME, [report({ passed: false }), acmeCanary])).toHaveLength(1);
+    expect(cleanupGate(plan, ACME, [report({ planId: 'other' }), acmeCanary])[0]).toBe(
       `the verify report of ${OWNER} is for plan other, not ${plan.planId}`,
     );
-    expect(cleanupGate(plan, ACME, [report({})])).toEqual([]);
-    // config-set: a delegate's cleanup depends on its own steps only.
+    expect(cleanupGate(plan, ACME, [report({})])).toEqual([noCanary]);
+    expect(cleanupGate(plan, ACME, [report({}), report({ accountId: ACME, canary: canary(false) })])).toEqual([
+      noCanary,
+    ]);
+    expect(cleanupGate(plan, ACME, [report({}), acmeCanary])).toEqual([]);
+    // config-set: a delegate's cleanup depends on its own steps only (and its own canary).
     const cs = configSetPlan();
     expect(cleanupGate(cs, ACME, [])).toEqual([
+      noCanary,
       `no passing verify report of account ${ACME} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${ACME} --send-test --out verify-${ACME}.json" with ${ACME}'s credentials and pass the file with --verified`,
     ]);
   });

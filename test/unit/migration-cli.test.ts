@@ -110,7 +110,7 @@ describe('ses-bridge migrate (in process)', () => {
     const { code, stderr } = await run(['apply', '--plan', file, '--account-id', '222222222222']);
     expect(code).toBe(2);
     expect(stderr).toContain(
-      'planId does not match the plan\'s steps: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing',
+      'digest does not match the plan\'s content: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing',
     );
   });
 
@@ -139,7 +139,7 @@ describe('ses-bridge migrate (in process)', () => {
       '--phase cleanup runs alone, after verify passed for the other phases',
     ],
     [['inventory', '--region', 'us-east-1'], 'give --identities LIST (names or identity ARNs) or --all'],
-    [['inventory', '--all'], '--region is required (or set AWS_REGION)'],
+    [['inventory', '--all'], '--region is required (or set AWS_REGION, or a region in your AWS profile)'],
     [['rollback'], '--journal FILE is required (the file apply --execute wrote)'],
     [
       ['verify', '--plan', 'no/such/plan.json', '--account-id', '222222222222'],

@@ -6,6 +6,7 @@ import {
   SetIdentityNotificationTopicCommand,
 } from '@aws-sdk/client-ses';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -17,19 +18,18 @@ import { handler } from '../../functions/migrate';
 
 const ses = mockClient(SESClient);
 const sesv2 = mockClient(SESv2Client);
-// Module-level stubs patch the client class for the whole process: give it back for the files that follow.
+const sts = mockClient(STSClient);
 afterAll(() => {
   ses.restore();
   sesv2.restore();
-});
-afterAll(() => {
-  ses.restore();
-  sesv2.restore();
+  sts.restore();
   delete process.env.MIGRATION_PACE_MS;
 });
 beforeEach(() => {
   ses.reset();
   sesv2.reset();
+  sts.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Account: OWNER });
   process.env.MIGRATION_PACE_MS = '0';
 });
 
@@ -48,6 +48,8 @@ const plan = () =>
     { strategy: 'bridge', bridgeTopicArn: BRIDGE },
   );
 const switchStep = () => plan().steps.find((s) => s.phase === 'switch')!;
+/** The plan as the event carries it: plan.json's JSON. */
+const doc = (p = plan()) => JSON.parse(JSON.stringify(p));
 const attributes = {
   'example.com': {
     BounceTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
@@ -61,11 +63,11 @@ describe('functions/migrate', () => {
   it('applies one step only with "execute": true, and returns its journal entry', async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: attributes });
     const p = plan();
-    const dry = (await handler({ action: 'apply', planId: p.planId, step: switchStep() }, context(OWNER))) as any;
+    const dry = (await handler({ action: 'apply', plan: doc(p), stepId: switchStep().id }, context(OWNER))) as any;
     expect(dry.outcome.status).toBe('would-change');
     expect(ses).not.toHaveReceivedCommand(SetIdentityNotificationTopicCommand);
     const done = (await handler(
-      { action: 'apply', planId: p.planId, step: switchStep(), execute: true },
+      { action: 'apply', plan: doc(p), stepId: switchStep().id, execute: true },
       context(OWNER),
     )) as any;
     expect(done.outcome.status).toBe('changed');
@@ -85,7 +87,10 @@ describe('functions/migrate', () => {
     ses
       .on(GetIdentityNotificationAttributesCommand)
       .resolves({ NotificationAttributes: { 'example.com': { ...attributes['example.com'], BounceTopic: BRIDGE } } });
-    const undone = (await handler({ action: 'rollback', entry: done.journal, execute: true }, context(OWNER))) as any;
+    const undone = (await handler(
+      { action: 'rollback', plan: doc(p), entry: done.journal, execute: true },
+      context(OWNER),
+    )) as any;
     expect(undone.outcome.status).toBe('changed');
     expect(ses).toHaveReceivedNthCommandWith(SetIdentityNotificationTopicCommand, 2, {
       SnsTopic: `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
@@ -94,26 +99,39 @@ describe('functions/migrate', () => {
 
   it("refuses a step of another account, and a cleanup step without the owner's passing verify report", async () => {
     const p = plan();
-    await expect(handler({ action: 'apply', planId: p.planId, step: switchStep() }, context(ACME))).rejects.toThrow(
+    await expect(handler({ action: 'apply', plan: doc(p), stepId: switchStep().id }, context(ACME))).rejects.toThrow(
       `step ${switchStep().id} runs in account ${OWNER}; this function runs in ${ACME}`,
     );
     const cleanup = p.steps.find((s) => s.phase === 'cleanup' && s.account === ACME)!;
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
     await expect(
-      handler(
-        { action: 'apply', planId: p.planId, step: cleanup, plan: JSON.parse(JSON.stringify(p)), execute: true },
-        context(ACME),
-      ),
+      handler({ action: 'apply', plan: doc(p), stepId: cleanup.id, execute: true }, context(ACME)),
     ).rejects.toThrow(`no passing verify report of account ${OWNER} for this plan`);
+  });
+
+  it("refuses to read or change anything when the role's credentials are of another account than the function", async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
+    const p = plan();
+    for (const event of [
+      { action: 'apply', plan: doc(p), stepId: switchStep().id, execute: true },
+      { action: 'verify', plan: doc(p), stepId: switchStep().id },
+      { action: 'inventory', region: 'us-east-1', identity: 'example.com' },
+    ])
+      await expect(handler(event, context(OWNER))).rejects.toThrow(
+        `the credentials in use are of account ${ACME}, but the function's account (from its ARN) is ${OWNER}: nothing was read or changed`,
+      );
+    expect(ses).not.toHaveReceivedAnyCommand();
+    expect(sesv2).not.toHaveReceivedAnyCommand();
   });
 
   it('verifies one step and throws on drift', async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({ NotificationAttributes: attributes });
-    await expect(
-      handler({ action: 'verify', planId: plan().planId, step: switchStep() }, context(OWNER)),
-    ).rejects.toThrow(`expected ${BRIDGE}, found arn:aws:sns:us-east-1:${OWNER}:owner-bounces`);
+    await expect(handler({ action: 'verify', plan: doc(), stepId: switchStep().id }, context(OWNER))).rejects.toThrow(
+      `expected ${BRIDGE}, found arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
+    );
   });
 
-  it('reads one identity, and plans from inventories', async () => {
+  it('reads one identity, and leaves planning to the CLI', async () => {
     ses.on(GetIdentityNotificationAttributesCommand).resolves({
       NotificationAttributes: {
         [`arn:aws:ses:us-east-1:${OWNER}:identity/example.com`]: {
@@ -123,28 +141,32 @@ describe('functions/migrate', () => {
       },
     });
     sesv2.onAnyCommand().resolves({});
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
     const read = (await handler(
       { action: 'inventory', region: 'us-east-1', identity: `arn:aws:ses:us-east-1:${OWNER}:identity/example.com` },
       context(ACME),
     )) as any;
     expect(read.identity.notifications.Bounce.topicArn).toBe(`arn:aws:sns:us-east-1:${ACME}:acme-feedback`);
     expect(sesv2).not.toHaveReceivedAnyCommand();
-    const planned = (await handler(
-      { action: 'plan', inventories: inventories(), strategy: 'bridge', bridgeTopicArn: BRIDGE },
-      context(OWNER),
-    )) as any;
-    expect(planned.planId).toBe(plan().planId);
+    await expect(
+      handler(
+        { action: 'plan', inventories: inventories(), strategy: 'bridge', bridgeTopicArn: BRIDGE },
+        context(OWNER),
+      ),
+    ).rejects.toThrow(
+      'event.action: must be "inventory", "apply", "verify" or "rollback" (plans are made with "ses-bridge migrate plan"), got "plan"',
+    );
   });
 
   it('takes the account from MIGRATION_ACCOUNT_ID where the context has no function ARN (invoke local)', async () => {
-    await expect(
-      handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context),
-    ).rejects.toThrow('MIGRATION_ACCOUNT_ID: cannot tell which account this function runs in (function ARN null)');
+    await expect(handler({ action: 'verify', plan: doc(), stepId: switchStep().id }, {} as Context)).rejects.toThrow(
+      'MIGRATION_ACCOUNT_ID: cannot tell which account this function runs in (function ARN null)',
+    );
     process.env.MIGRATION_ACCOUNT_ID = ACME;
     try {
-      await expect(
-        handler({ action: 'verify', planId: plan().planId, step: switchStep() }, {} as Context),
-      ).rejects.toThrow(`runs in account ${OWNER}; this function runs in ${ACME}`);
+      await expect(handler({ action: 'verify', plan: doc(), stepId: switchStep().id }, {} as Context)).rejects.toThrow(
+        `runs in account ${OWNER}; this function runs in ${ACME}`,
+      );
     } finally {
       delete process.env.MIGRATION_ACCOUNT_ID;
     }
@@ -152,10 +174,16 @@ describe('functions/migrate', () => {
 
   it('says which field of a bad event to fix', async () => {
     await expect(handler({ action: 'migrate' }, context(OWNER))).rejects.toThrow(
-      'event.action: must be "inventory", "plan", "apply", "verify" or "rollback", got "migrate"',
+      'event.action: must be "inventory", "apply", "verify" or "rollback" (plans are made with "ses-bridge migrate plan"), got "migrate"',
     );
-    await expect(handler({ action: 'apply', planId: 'x', step: { id: 's' } }, context(OWNER))).rejects.toThrow(
-      'event.step: phase must be one of prepare, switch, cleanup, got nothing',
+    const p = plan();
+    await expect(handler({ action: 'apply', plan: doc(p), stepId: 'nope' }, context(OWNER))).rejects.toThrow(
+      `event.stepId: plan ${p.planId} has no step "nope"`,
+    );
+    await expect(
+      handler({ action: 'apply', plan: { ...doc(p), steps: [] }, stepId: 'nope' }, context(OWNER)),
+    ).rejects.toThrow(
+      'event.plan: digest does not match the plan\'s content: plan.json was edited after "ses-bridge migrate plan" wrote it; run plan again instead of editing',
     );
   });
 });
