@@ -83,6 +83,8 @@ describe('npm run local-aws', () => {
       'AWS_ENDPOINT_URL_SNS',
       'AWS_ENDPOINT_URL_SQS',
       'AWS_ENDPOINT_URL_SES',
+      'AWS_ENDPOINT_URL_SESV2',
+      'AWS_ENDPOINT_URL_STS',
       'AWS_REGION',
       'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY',

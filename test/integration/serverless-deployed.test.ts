@@ -96,7 +96,7 @@ let functions: Map<string, DeployedFunction>;
 let sns: FakeSns;
 let ses: FakeSes;
 let recorder: Recorder;
-let endpoints: { sns: string; ses: string; sesv2: string };
+let endpoints: { sns: string; ses: string; sesv2: string; sts: string };
 const callsByFunction = new Map<string, RecordedCall[]>();
 
 function fn(key: string): DeployedFunction {
@@ -111,6 +111,7 @@ async function invoke(key: string, event: unknown): Promise<Invocation> {
   const invocation = await invokeDeployed(fn(key), event, {
     endpoints,
     certificates: { [TEST_CERT_URL]: SNS_TEST_SIGNER.certPem },
+    credentials: ses.credentials(ACCOUNT),
   });
   const calls = recorder.calls.slice(before);
   callsByFunction.set(key, [...(callsByFunction.get(key) ?? []), ...calls]);
@@ -160,8 +161,9 @@ beforeEach(async () => {
   recorder = startRecorder();
   endpoints = {
     sns: await recorder.proxy('sns', sns.endpoint),
-    ses: await recorder.proxy('ses', ses.endpoint(ACCOUNT)),
-    sesv2: await recorder.proxy('sesv2', ses.endpoint(ACCOUNT)),
+    ses: await recorder.proxy('ses', ses.endpoint()),
+    sesv2: await recorder.proxy('sesv2', ses.endpoint()),
+    sts: await recorder.proxy('sts', ses.endpoint()),
   };
 });
 afterEach(async () => {

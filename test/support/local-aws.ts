@@ -48,10 +48,14 @@ async function main(): Promise<void> {
   const env = {
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    AWS_ENDPOINT_URL_SES: ses.endpoint(OWNER),
+    AWS_ENDPOINT_URL_SES: ses.endpoint(),
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint(),
+    AWS_ENDPOINT_URL_STS: ses.endpoint(),
     AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-    AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+    // The SES test server tells accounts apart by access key: these act as the owner (the SNS and SQS servers
+    // accept any key).
+    AWS_ACCESS_KEY_ID: ses.credentials(OWNER).accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ses.credentials(OWNER).secretAccessKey,
     PARKING_TOPIC: parking.arn,
     PARKED_QUEUE_URL: parked.url,
     INTAKE_QUEUE_URL: intake.url,
