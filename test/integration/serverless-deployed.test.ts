@@ -295,7 +295,8 @@ describe('the packaged functions, as deployed', () => {
     const bad = await invoke('migrate', { action: 'migrate' });
     expect(bad.error).toEqual({
       errorType: 'ConfigError',
-      errorMessage: 'event.action: must be "inventory", "plan", "apply", "verify" or "rollback", got "migrate"',
+      errorMessage:
+        'event.action: must be "inventory", "apply", "verify" or "rollback" (plans are made with "ses-bridge migrate plan"), got "migrate"',
     });
   });
 });
