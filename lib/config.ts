@@ -104,10 +104,25 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     routesFile,
     routes,
     parkingTopic,
-    publish: resolvePublishMode(env),
-    logRecipients: envFlag(env, 'LOG_RECIPIENTS'),
+    ...publishAndLogging(env),
     publishMaxElapsedMs: positiveInteger(env, 'PUBLISH_MAX_ELAPSED_MS', 20_000),
   };
+}
+
+/**
+ * The dry-run sink prints every message, recipients and all, on stdout: in a deployed function that is CloudWatch
+ * Logs, where addresses must not go unless the operator asked for them (LOG_RECIPIENTS).
+ */
+function publishAndLogging(env: NodeJS.ProcessEnv): Pick<BridgeConfig, 'publish' | 'logRecipients'> {
+  const publish = resolvePublishMode(env);
+  const logRecipients = envFlag(env, 'LOG_RECIPIENTS');
+  const deployed = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_LOCAL !== 'true';
+  if (publish === 'dry-run' && deployed && !logRecipients)
+    throw new ConfigError(
+      'is "dry-run" in a deployed function, which would write every message, recipients included, to CloudWatch Logs; set LOG_RECIPIENTS=true to accept that, or publish to SNS',
+      'BRIDGE_PUBLISH',
+    );
+  return { publish, logRecipients };
 }
 
 /**

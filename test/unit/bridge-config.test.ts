@@ -40,4 +40,15 @@ describe('loadBridgeConfig', () => {
       dedupe: false,
     });
   });
+
+  it('refuses the dry-run sink in a deployed function unless recipients may be logged', () => {
+    const file = routesFile({ routes: [{ name: 'a', to: { topicArn: 'arn:aws:sns:us-east-1:111122223333:a' } }] });
+    const deployed = { ROUTES_FILE: file, AWS_LAMBDA_FUNCTION_NAME: 'route-sqs', BRIDGE_PUBLISH: 'dry-run' };
+    expect(() => loadBridgeConfig(deployed)).toThrow(
+      'BRIDGE_PUBLISH: is "dry-run" in a deployed function, which would write every message, recipients included, to CloudWatch Logs; set LOG_RECIPIENTS=true to accept that, or publish to SNS',
+    );
+    expect(loadBridgeConfig({ ...deployed, LOG_RECIPIENTS: 'true' }).publish).toBe('dry-run');
+    expect(loadBridgeConfig({ ...deployed, IS_LOCAL: 'true' }).publish).toBe('dry-run');
+    expect(loadBridgeConfig({ ...deployed, BRIDGE_PUBLISH: 'auto' }).publish).toBe('sns');
+  });
 });
