@@ -12,6 +12,7 @@
 import type { PublishBatchInput, SNSClient } from '@aws-sdk/client-sns';
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { publishBatchBody } from '#lib/publish/publish-batch-body';
+import { parsePublishBatchResponse } from '#lib/publish/publish-batch-response';
 
 const PUBLISH_BATCH = 'PublishBatch';
 
@@ -48,9 +49,33 @@ const PROBE: PublishBatchInput = {
   ],
 };
 
+/** A success answer with both lists, every field, both SenderFault values and a Failed member without Message. */
+const PROBE_RESPONSE = `<?xml version="1.0"?>
+<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">
+  <PublishBatchResult>
+    <Successful>
+      <member><Id>a-1_b</Id><MessageId>9f3c-é 😀</MessageId></member>
+      <member>
+        <SequenceNumber>10000000000000000000</SequenceNumber>
+        <MessageId>m2</MessageId>
+        <Id>2</Id>
+      </member>
+    </Successful>
+    <Failed>
+      <member><Id>3</Id><Code>InvalidParameter</Code><Message>Invalid parameter: Message too long</Message><SenderFault>true</SenderFault></member>
+      <member><SenderFault>false</SenderFault><Id>4</Id><Code>InternalError</Code></member>
+    </Failed>
+  </PublishBatchResult>
+  <ResponseMetadata><RequestId>0b6b1b52-2d3c-5b37-8a1a-7a2b9e1a0c4d</RequestId></ResponseMetadata>
+</PublishBatchResponse>`;
+
 type SerializeRequest = AwsQueryProtocol['serializeRequest'];
 type OperationSchema = Parameters<SerializeRequest>[0];
 type SerializeContext = Parameters<SerializeRequest>[2];
+type DeserializeResponse = AwsQueryProtocol['deserializeResponse'];
+type DeserializeContext = Parameters<DeserializeResponse>[1];
+type HttpResponse = Parameters<DeserializeResponse>[2];
+type MetadataBearer = Awaited<ReturnType<DeserializeResponse>>;
 type ProtocolCtor = new (options: AwsQueryProtocol['options']) => AwsQueryProtocol;
 
 let protocolClass: ProtocolCtor | undefined;
@@ -60,6 +85,8 @@ function publishBatchProtocolClass(): ProtocolCtor {
   protocolClass ??= class PublishBatchQueryProtocol extends AwsQueryProtocol {
     /** Whether the probe came out byte-identical; settled once per client. */
     #agrees: Promise<boolean> | undefined;
+    /** Whether the probe answer read the same both ways; settled once per client. */
+    #readsAlike: Promise<boolean> | undefined;
 
     override async serializeRequest(
       operationSchema: OperationSchema,
@@ -80,6 +107,48 @@ function publishBatchProtocolClass(): ProtocolCtor {
       return super.serializeRequest(operationSchema, input, context);
     }
 
+    override async deserializeResponse<Output extends MetadataBearer>(
+      operationSchema: OperationSchema,
+      context: DeserializeContext,
+      response: HttpResponse,
+    ): Promise<Output> {
+      if (
+        response.statusCode < 300 &&
+        actionOf(operationSchema) === PUBLISH_BATCH &&
+        (await this.#responseProbe(operationSchema, context))
+      ) {
+        const bytes = await bodyBytes(response.body, context);
+        const parsed = parsePublishBatchResponse(
+          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(),
+        );
+        if (parsed !== undefined) {
+          for (const header of Object.keys(response.headers)) {
+            const value = response.headers[header] as string;
+            delete response.headers[header];
+            response.headers[header.toLowerCase()] = value;
+          }
+          return Object.assign(parsed, { $metadata: this.deserializeMetadata(response) }) as unknown as Output;
+        }
+        // Read already: the SDK's parser takes the bytes instead of the stream.
+        response.body = bytes;
+      }
+      return super.deserializeResponse<Output>(operationSchema, context, response);
+    }
+
+    #responseProbe(operationSchema: OperationSchema, context: DeserializeContext): Promise<boolean> {
+      this.#readsAlike ??= (async () => {
+        const body = Buffer.from(PROBE_RESPONSE);
+        const stock = await super.deserializeResponse(operationSchema, context, {
+          statusCode: 200,
+          headers: {},
+          body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+        } as HttpResponse);
+        const { $metadata: _, ...fields } = stock as unknown as Record<string, unknown>;
+        return JSON.stringify(fields) === JSON.stringify(parsePublishBatchResponse(PROBE_RESPONSE));
+      })().catch(() => false); // Either parser threw on the probe: keep to the SDK's.
+      return this.#readsAlike;
+    }
+
     #envelope(): string {
       return `Action=PublishBatch&Version=${this.options.version}`;
     }
@@ -94,6 +163,13 @@ function publishBatchProtocolClass(): ProtocolCtor {
     }
   };
   return protocolClass;
+}
+
+/** The whole answer body as bytes, as the SDK's `collectBody` reads it (a Uint8Array as it is, else the stream). */
+async function bodyBytes(body: unknown, context: DeserializeContext): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) return body;
+  if (!body) return new Uint8Array();
+  return context.streamCollector(body);
 }
 
 /**
