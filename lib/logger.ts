@@ -19,13 +19,24 @@ export function maskAddress(address: string): string {
   return `${address[0]}***${address.slice(at)}`;
 }
 
-// Anything shaped like an address: no quote, bracket, separator or blank on either side of the @. Wider than what
-// mail accepts on purpose (a hostile sender writes whatever it likes, e.g. a tag name or a SigningCertURL).
-const ADDRESS_LIKE = /[^\s"'`<>()[\]{},;:\\@]+@[^\s"'`<>()[\]{},;:\\@]+/g;
+// The @ and the ways a text can spell it: JSON and JavaScript escapes (a log reader decodes them back into an @),
+// URL and HTML encodings.
+const AT = String.raw`@|\\u0040|\\x40|%40|&#0*64;|&#x0*40;`;
+// Anything shaped like an address around one: no quote, bracket, separator or blank on either side; or a quoted
+// local part ("jane doe"@..., also with its quotes escaped inside a JSON string) or a domain literal
+// (...@[192.0.2.1]). Wider than what mail accepts on purpose (a hostile sender writes whatever it likes, e.g. a tag
+// name or a SigningCertURL). Runs are bounded so that a long text without a match costs linear time.
+const PLAIN = String.raw`[^\s"'\`<>()[\]{},;:\\@]{1,256}`;
+const ADDRESS_LIKE = new RegExp(
+  String.raw`("(?:[^"\\\r\n]|\\.){0,256}"|"[^"\r\n]{0,256}"|${PLAIN})(${AT})(\[[^\]\s]{0,256}\]|${PLAIN})`,
+  'gi',
+);
+const MAY_HOLD_ADDRESS = /@|\\u0040|\\x40|%40|&#/i;
 
-/** `text` with every address-like run masked (`j***@example.com`). */
+/** `text` with every address-like run masked (`j***@example.com`, `"***@example.com`, `j***%40example.com`). */
 export function redactAddresses(text: string): string {
-  return text.includes('@') ? text.replace(ADDRESS_LIKE, maskAddress) : text;
+  if (!MAY_HOLD_ADDRESS.test(text)) return text;
+  return text.replace(ADDRESS_LIKE, (_, local: string, at: string, domain: string) => `${local[0]}***${at}${domain}`);
 }
 
 /**

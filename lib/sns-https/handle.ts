@@ -119,7 +119,9 @@ export async function handleSnsHttpsRequest(
         );
       } catch (err) {
         const permanent = isPermanentConfirmError(err);
-        const reason = `ConfirmSubscription for ${topicArn} failed: ${describeError(err)}`;
+        // An SNS error message may quote what the request carried: the answer goes back to the caller unredacted
+        // otherwise.
+        const reason = redactAddresses(`ConfirmSubscription for ${topicArn} failed: ${describeError(err)}`);
         log.error('SNS subscription not confirmed', {
           topicArn,
           messageId,

@@ -35,8 +35,20 @@ import { handler as sqsHandler } from '../../functions/route-sqs';
 import { createSnsHttpsHandler } from '../../functions/sns-https';
 
 const ADDRESS = 'pii.leak+x@victim-domain.example';
-/** What the scan looks for: an ordinary address, in any text. */
-const ADDRESS_PATTERN = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+/**
+ * The address as mail and its encodings also spell it: a quoted local part, a domain literal, an @ escaped for JSON
+ * or encoded for a URL. Each is put in every odd place in turn.
+ */
+const SPELLINGS = [
+  ADDRESS,
+  '"pii leak"@victim-domain.example',
+  'pii.leak@[192.0.2.1]',
+  String.raw`pii.leak\u0040victim-domain.example`,
+  'pii.leak%40victim-domain.example',
+];
+/** What the scan looks for: an address in any of those spellings, in any text (a log line escapes quotes). */
+const ADDRESS_PATTERN =
+  /(?:\\?"[^"]+\\?"|[A-Za-z0-9._%+-]+)(?:@|\\{1,2}u0040|%40)(?:\[[0-9.]+\]|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})/g;
 const PARKING = 'arn:aws:sns:us-east-1:888888888888:pii-parking';
 const CERT_URL = testCertUrl('us-east-1');
 
@@ -45,26 +57,26 @@ function bounce(): Record<string, any> {
 }
 
 /** SES record texts with the address where no reader looks for one. */
-const RECORDS: Record<string, string> = {
-  'plain text': `Delivery to ${ADDRESS} failed permanently`,
-  'broken JSON around an address': `{"mail":{"destination":[${ADDRESS}]}}`,
-  'JSON cut short after an address': `{"eventType":"Bounce","mail":{"destination":["${ADDRESS}"`,
-  'an address as a tag name': JSON.stringify({ ...bounce(), mail: { ...bounce().mail, tags: { [ADDRESS]: 7 } } }),
+const records = (address: string): Record<string, string> => ({
+  'plain text': `Delivery to ${address} failed permanently`,
+  'broken JSON around an address': `{"mail":{"destination":[${address}]}}`,
+  'JSON cut short after an address': `{"eventType":"Bounce","mail":{"destination":["${address}"`,
+  'an address as a tag name': JSON.stringify({ ...bounce(), mail: { ...bounce().mail, tags: { [address]: 7 } } }),
   'header values and a subject in an invalid record': (() => {
     const r = bounce();
-    r.mail.headers = [{ name: 'To', value: `Jane <${ADDRESS}>` }];
-    r.mail.commonHeaders = { to: [ADDRESS], subject: `Re: ${ADDRESS}` };
+    r.mail.headers = [{ name: 'To', value: `Jane <${address}>` }];
+    r.mail.commonHeaders = { to: [address], subject: `Re: ${address}` };
     delete r.mail.messageId;
     return JSON.stringify(r);
   })(),
   'an address as the messageId of a record no route takes': (() => {
     const r = bounce();
-    r.mail.messageId = ADDRESS;
-    r.mail.tags = { [ADDRESS]: [ADDRESS] };
+    r.mail.messageId = address;
+    r.mail.tags = { [address]: [address] };
     return JSON.stringify(r);
   })(),
-  'an address as the eventType': JSON.stringify({ ...bounce(), eventType: 7, notificationType: ADDRESS }),
-};
+  'an address as the eventType': JSON.stringify({ ...bounce(), eventType: 7, notificationType: address }),
+});
 
 let bridge: BridgeHarness;
 let output: string[];
@@ -100,8 +112,8 @@ afterEach(() => {
 
 const addressesLogged = () => output.join('\n').match(ADDRESS_PATTERN) ?? [];
 
-async function everyHandler(context: Context): Promise<void> {
-  const texts = Object.values(RECORDS);
+async function everyHandler(context: Context, address: string): Promise<void> {
+  const texts = Object.values(records(address));
   const objects = texts.flatMap((t) => {
     try {
       return [JSON.parse(t) as Record<string, unknown>];
@@ -115,26 +127,27 @@ async function everyHandler(context: Context): Promise<void> {
   await firehoseHandler(firehoseEvent(texts) as never, context);
   for (const detail of objects) {
     await eventBridgeHandler(
-      { 'detail-type': 'Email Bounced', source: 'aws.ses', id: ADDRESS, account: '1', region: 'x', detail } as never,
+      { 'detail-type': 'Email Bounced', source: 'aws.ses', id: address, account: '1', region: 'x', detail } as never,
       context,
     );
   }
   // Envelope fields a sender chooses.
   await sqsHandler(
     lambdaSqsEvent([
-      JSON.stringify({ ...snsEnvelope(texts[0]!), Type: 'SubscriptionConfirmation', TopicArn: ADDRESS }),
-      JSON.stringify({ ...snsEnvelope(texts[0]!), Type: ADDRESS }),
+      JSON.stringify({ ...snsEnvelope(texts[0]!), Type: 'SubscriptionConfirmation', TopicArn: address }),
+      JSON.stringify({ ...snsEnvelope(texts[0]!), Type: address }),
     ]) as never,
     context,
   );
   const odd = lambdaSqsEvent([texts[0]!]);
-  odd.Records[0]!.eventSource = ADDRESS;
+  odd.Records[0]!.eventSource = address;
   await sqsHandler(odd as never, context);
-  await eventBridgeHandler({ 'detail-type': 'Email Bounced', source: ADDRESS, detail: {} } as never, context);
-  await eventBridgeHandler({ 'detail-type': ADDRESS, source: 'aws.ses', detail: {} } as never, context);
+  await eventBridgeHandler({ 'detail-type': 'Email Bounced', source: address, detail: {} } as never, context);
+  await eventBridgeHandler({ 'detail-type': address, source: 'aws.ses', detail: {} } as never, context);
 }
 
-async function intake(context: Context): Promise<void> {
+async function intake(context: Context, address: string): Promise<void> {
+  const texts = records(address);
   const certs = new CertificateStore(async () => SNS_TEST_SIGNER.certPem);
   const logger = {
     info: (message: string, extra: Record<string, unknown>) => console.info(JSON.stringify({ message, ...extra })),
@@ -153,26 +166,29 @@ async function intake(context: Context): Promise<void> {
     const res = await handler(functionUrlEvent(text, { ...snsHeaders(body), ...headers }), context);
     output.push(res.body);
   };
-  for (const message of Object.values(RECORDS)) {
-    const body = signBody(notificationBody({ message, subject: `Bounce for ${ADDRESS}` }), { certUrl: CERT_URL });
+  for (const message of Object.values(texts)) {
+    const body = signBody(notificationBody({ message, subject: `Bounce for ${address}` }), { certUrl: CERT_URL });
     await post(JSON.stringify(body), body);
   }
-  const genuine = signBody(notificationBody({ message: RECORDS['plain text']! }), { certUrl: CERT_URL });
-  await post(JSON.stringify({ ...genuine, [ADDRESS]: 1 }), genuine);
-  await post(JSON.stringify(genuine), genuine, { 'x-amz-sns-topic-arn': `arn:aws:sns:us-east-1:1:${ADDRESS}` });
-  await post(JSON.stringify(genuine), genuine, { 'x-amz-sns-message-type': ADDRESS });
-  const certTrick = signBody(notificationBody({ message: '{}' }), { certUrl: `https://${ADDRESS}/x.pem` });
+  const genuine = signBody(notificationBody({ message: texts['plain text']! }), { certUrl: CERT_URL });
+  await post(JSON.stringify({ ...genuine, [address]: 1 }), genuine);
+  await post(JSON.stringify(genuine), genuine, { 'x-amz-sns-topic-arn': `arn:aws:sns:us-east-1:1:${address}` });
+  await post(JSON.stringify(genuine), genuine, { 'x-amz-sns-message-type': address });
+  const certTrick = signBody(notificationBody({ message: '{}' }), { certUrl: `https://${address}/x.pem` });
   await post(JSON.stringify(certTrick), certTrick);
 }
 
 describe('logs with LOG_RECIPIENTS=false', () => {
-  it('hold no address after every handler and the intake read records with addresses in every odd place', async () => {
-    await everyHandler(bridge.context);
-    await intake(bridge.context);
-    expect(output.join('\n')).toContain('record parked');
-    expect(output.join('\n')).toContain('SNS HTTPS post rejected');
-    expect(addressesLogged()).toEqual([]);
-  });
+  it.each(SPELLINGS)(
+    'hold no address after every handler and the intake read %s in every odd place',
+    async (address) => {
+      await everyHandler(bridge.context, address);
+      await intake(bridge.context, address);
+      expect(output.join('\n')).toContain('record parked');
+      expect(output.join('\n')).toContain('SNS HTTPS post rejected');
+      expect(addressesLogged()).toEqual([]);
+    },
+  );
 });
 
 describe('the capture itself', () => {
@@ -180,10 +196,17 @@ describe('the capture itself', () => {
     const current = runtime(bridge.context);
     setRuntime({ ...current, config: { ...current.config, logRecipients: true } });
     try {
-      await sqsHandler(lambdaSqsEvent([RECORDS['plain text']!]) as never, bridge.context);
+      await sqsHandler(lambdaSqsEvent(SPELLINGS.map((a) => records(a)['plain text']!)) as never, bridge.context);
     } finally {
       setRuntime(current);
     }
-    expect(addressesLogged()).toContain(ADDRESS);
+    // Every spelling is seen by the scan, as the log line writes it (quotes and backslashes escaped).
+    expect(addressesLogged()).toEqual([
+      ADDRESS,
+      String.raw`\"pii leak\"@victim-domain.example`,
+      'pii.leak@[192.0.2.1]',
+      String.raw`pii.leak\\u0040victim-domain.example`,
+      'pii.leak%40victim-domain.example',
+    ]);
   });
 });

@@ -497,6 +497,19 @@ describe('asking SNS to retry only when a retry can help', () => {
     });
   });
 
+  it('masks addresses an SNS error quotes in its answer, which goes back to whoever posted', async () => {
+    snsMock
+      .on(ConfirmSubscriptionCommand)
+      .rejects(
+        Object.assign(new Error('Endpoint jane@example.com is not allowed'), { name: 'InternalErrorException' }),
+      );
+    const h = harness();
+    const res = await post(h, signBody(confirmationBody('SubscriptionConfirmation', { timestamp: FRESH })));
+    expect(answer(res).reason).toBe(
+      `ConfirmSubscription for ${TEST_TOPIC_ARN} failed: Endpoint j***@example.com is not allowed`,
+    );
+  });
+
   it('answers 400 when SNS refuses the token itself', async () => {
     snsMock
       .on(ConfirmSubscriptionCommand)
