@@ -95,8 +95,8 @@ const TYPE_HEADER = 'x-amz-sns-message-type';
 const RAW_HEADER = 'x-amz-sns-rawdelivery';
 
 /**
- * Decides what to do with one request, checking in this order: topic allowlist (403 before anything else),
- * method, basic auth (when configured), body size, raw delivery, body shape (no key SNS does not write, none
+ * Decides what to do with one request, checking in this order: basic auth (when configured: 401 before anything
+ * else), topic allowlist, method, body size, raw delivery, body shape (no key SNS does not write, none
  * twice), `x-amz-sns-message-type` against the body's `Type`, the body's TopicArn against the header, the
  * SignatureVersion policy, the Timestamp window (age, future skew), then the signature (the certificate URL pin,
  * and only then a certificate fetch).
@@ -109,6 +109,14 @@ export async function decide(
   now: number,
 ): Promise<Decision> {
   const headerTopic = req.headers[TOPIC_HEADER];
+  // With basic auth on, a caller without the credentials learns nothing else, not even which topics are allowed.
+  if (config.basicAuth !== null && !basicAuthMatches(req.headers.authorization, config.basicAuth)) {
+    return reject(
+      RejectCode.unauthorized,
+      'HTTP basic auth credentials are missing or wrong',
+      headerTopic?.slice(0, 300) ?? null,
+    );
+  }
   if (headerTopic === undefined || headerTopic === '')
     return reject(RejectCode.topicNotAllowed, `the ${TOPIC_HEADER} header is missing`);
   if (!config.allowedTopicArns.has(headerTopic)) {
@@ -124,9 +132,6 @@ export async function decide(
       `method ${req.method.slice(0, 16)} is not allowed: SNS posts`,
       headerTopic,
     );
-  if (config.basicAuth !== null && !basicAuthMatches(req.headers.authorization, config.basicAuth)) {
-    return reject(RejectCode.unauthorized, 'HTTP basic auth credentials are missing or wrong', headerTopic);
-  }
   if (Buffer.byteLength(req.body, 'utf8') > MAX_BODY_BYTES) {
     return reject(RejectCode.tooLarge, `the body is larger than ${MAX_BODY_BYTES} bytes`, headerTopic);
   }

@@ -443,6 +443,17 @@ describe('raw message delivery', () => {
     expect(res.headers['www-authenticate']).toBe('Basic realm="ses-bridge", charset="UTF-8"');
   });
 
+  it('answers a caller without the credentials the same whatever topic it names: the allowlist stays unknown', async () => {
+    const h = harness(enabled);
+    const answers = [];
+    for (const topic of [TEST_TOPIC_ARN, 'arn:aws:sns:us-east-1:999999999999:guess', '']) {
+      const res = await h.handler(functionUrlEvent(SES_BOUNCE, { ...rawHeaders, 'x-amz-sns-topic-arn': topic }));
+      answers.push({ ...answer(res), challenge: res.headers['www-authenticate'] });
+    }
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(answers[0]).toMatchObject({ status: 401, code: 'unauthorized' });
+  });
+
   it('makes basic auth required on signed posts too once credentials are configured', async () => {
     const h = harness(enabled);
     const res = await post(h, signBody(notification()));
