@@ -48,6 +48,16 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
 }
 
 /**
+ * Whether the code runs in a deployed Lambda function. `AWS_EXECUTION_ENV` is set by the Lambda runtime and reserved
+ * (a function's configuration cannot set it; `serverless invoke local` does not), so an `IS_LOCAL=true` left in a
+ * deployed function's environment cannot make it pass for a local run.
+ */
+export function isDeployedLambda(env: NodeJS.ProcessEnv): boolean {
+  if (env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda_')) return true;
+  return env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_LOCAL !== 'true';
+}
+
+/**
  * Resolves the publish mode. `auto` publishes to SNS inside a deployed Lambda or when AWS_ENDPOINT_URL_SNS points at
  * an SNS-compatible endpoint, and to the dry-run sink otherwise (local invoke, CLI, no AWS account).
  */
@@ -56,8 +66,7 @@ export function resolvePublishMode(env: NodeJS.ProcessEnv): 'sns' | 'dry-run' {
   if (mode === PublishMode.sns || mode === PublishMode.dryRun) return mode;
   if (mode !== PublishMode.auto)
     throw new ConfigError(`must be "sns", "dry-run" or "auto", got "${mode}"`, 'BRIDGE_PUBLISH');
-  const deployed = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_LOCAL !== 'true';
-  return deployed || env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL ? 'sns' : 'dry-run';
+  return isDeployedLambda(env) || env.AWS_ENDPOINT_URL_SNS || env.AWS_ENDPOINT_URL ? 'sns' : 'dry-run';
 }
 
 /**
@@ -116,8 +125,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
 function publishAndLogging(env: NodeJS.ProcessEnv): Pick<BridgeConfig, 'publish' | 'logRecipients'> {
   const publish = resolvePublishMode(env);
   const logRecipients = envFlag(env, 'LOG_RECIPIENTS');
-  const deployed = env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_LOCAL !== 'true';
-  if (publish === 'dry-run' && deployed && !logRecipients)
+  if (publish === 'dry-run' && isDeployedLambda(env) && !logRecipients)
     throw new ConfigError(
       'is "dry-run" in a deployed function, which would write every message, recipients included, to CloudWatch Logs; set LOG_RECIPIENTS=true to accept that, or publish to SNS',
       'BRIDGE_PUBLISH',

@@ -4,7 +4,7 @@
  */
 
 import { parseSnsTopicArn } from '#lib/arn';
-import { envFlag } from '#lib/config';
+import { envFlag, isDeployedLambda } from '#lib/config';
 import { ConfigError } from '#lib/errors';
 
 export interface SnsHttpsConfig {
@@ -170,7 +170,7 @@ export function loadSnsHttpsConfig(
 
   const trustTestCertificate = envFlag(env, ENV.trustTestCertificate);
   // osls `invoke local` sets IS_LOCAL=true; anywhere else a known private key would make forging trivial.
-  if (trustTestCertificate && env.IS_LOCAL !== 'true') {
+  if (trustTestCertificate && (env.IS_LOCAL !== 'true' || isDeployedLambda(env))) {
     throw new ConfigError(
       'is a test-only switch for `serverless invoke local` (IS_LOCAL=true); unset it in deployed functions',
       ENV.trustTestCertificate,

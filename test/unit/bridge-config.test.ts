@@ -49,6 +49,10 @@ describe('loadBridgeConfig', () => {
     );
     expect(loadBridgeConfig({ ...deployed, LOG_RECIPIENTS: 'true' }).publish).toBe('dry-run');
     expect(loadBridgeConfig({ ...deployed, IS_LOCAL: 'true' }).publish).toBe('dry-run');
+    // IS_LOCAL cannot make a deployed function (the runtime sets AWS_EXECUTION_ENV) pass for a local run.
+    expect(() =>
+      loadBridgeConfig({ ...deployed, IS_LOCAL: 'true', AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' }),
+    ).toThrow('BRIDGE_PUBLISH: is "dry-run" in a deployed function');
     expect(loadBridgeConfig({ ...deployed, BRIDGE_PUBLISH: 'auto' }).publish).toBe('sns');
   });
 });

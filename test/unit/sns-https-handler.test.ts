@@ -583,6 +583,16 @@ describe('configuration', () => {
       { SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN, SNS_HTTPS_TRUST_TEST_CERT: 'true' },
       'SNS_HTTPS_TRUST_TEST_CERT: is a test-only switch for `serverless invoke local` (IS_LOCAL=true); unset it in deployed functions',
     ],
+    // IS_LOCAL left in a deployed function's environment: the Lambda runtime's own variable still tells.
+    [
+      {
+        SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,
+        SNS_HTTPS_TRUST_TEST_CERT: 'true',
+        IS_LOCAL: 'true',
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      },
+      'SNS_HTTPS_TRUST_TEST_CERT: is a test-only switch for `serverless invoke local` (IS_LOCAL=true); unset it in deployed functions',
+    ],
   ])('refuses %o', (env, message) => {
     expect(() => loadSnsHttpsConfig(env)).toThrow(message);
   });
