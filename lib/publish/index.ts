@@ -71,3 +71,19 @@ export function publishAll(publisher: Publisher, messages: readonly OutboundMess
   for (const message of messages) session.add(message);
   return session.finish();
 }
+
+/**
+ * Reads a session's outcomes message by message: the outcome of the `n`-th message added, whose key is `key`. A
+ * session answers in the order messages were added; one that does not is still read by key.
+ */
+export function outcomeReader(
+  results: readonly PublishOutcome[],
+): (n: number, key: string) => PublishOutcome | undefined {
+  let position: Map<string, number> | undefined;
+  return (n, key) => {
+    const next = results[n];
+    if (next !== undefined && next.key === key) return next;
+    position ??= new Map(results.map((r, i) => [r.key, i]));
+    return results[position.get(key) ?? -1];
+  };
+}
