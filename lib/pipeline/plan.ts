@@ -3,7 +3,7 @@
  * format, a poison reason), or the record dropped or parked as a whole. Pure: no I/O.
  */
 import { dedupeKey } from '#lib/dedupe/key';
-import { describeError, ProblemCode } from '#lib/errors';
+import { describeError, ErrorCode, ProblemCode } from '#lib/errors';
 import type { OutboundMessage } from '#lib/publish/types';
 import { render } from '#lib/render/index';
 import { type CompiledRoutes, type Delivery, route, unmatchedDelivery } from '#lib/routing/index';
@@ -36,9 +36,9 @@ export interface PlannedRecord {
 
 /** Why a record was parked; the closed vocabulary operators see in the parking queue. */
 export const PoisonCode = {
-  unmatched: 'unmatched',
-  messageTooLarge: 'message_too_large',
-  renderFailed: 'render_failed',
+  unmatched: ErrorCode.unmatched,
+  messageTooLarge: ErrorCode.messageTooLarge,
+  renderFailed: ErrorCode.renderFailed,
 } as const;
 
 /**

@@ -3,6 +3,7 @@
  * dry-run sink can use them without loading the SDK. The publishers live in their own modules:
  * `#lib/publish/sns` (PublishBatch) and `#lib/publish/dry-run` (NDJSON sink).
  */
+import { ErrorCode } from '#lib/errors';
 import {
   type MessageAttribute,
   type OutboundMessage,
@@ -15,12 +16,11 @@ export * from '#lib/publish/types';
 
 /** Codes of the outcomes the publishers produce themselves (SNS error codes pass through unchanged). */
 export const PublishCode = {
-  messageTooLarge: 'message_too_large',
-  invalidTopicArn: 'invalid_topic_arn',
-  missingResult: 'missing_result',
-  publisherError: 'publisher_error',
-  /** Failed before any request left (encoding, serialization): it would fail the same way forever. */
-  unsendable: 'unsendable_message',
+  messageTooLarge: ErrorCode.messageTooLarge,
+  invalidTopicArn: ErrorCode.invalidTopicArn,
+  missingResult: ErrorCode.missingResult,
+  publisherError: ErrorCode.publisherError,
+  unsendable: ErrorCode.unsendable,
 } as const;
 export type PublishCode = (typeof PublishCode)[keyof typeof PublishCode];
 
