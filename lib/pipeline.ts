@@ -3,6 +3,8 @@
  * outcomes (normalized events, rejections, skips) -> plan (route + render) -> publish -> park the poison.
  * Every record ends delivered, deliberately dropped/skipped, parked with its reason and original text, or marked
  * for retry by its trigger. Nothing is swallowed.
+ * This module is the entry; the parts live in lib/pipeline/: plan.ts (route and render one record), batch.ts (the
+ * batch engine), parking.ts (poison to the parking topic) and report.ts (what a batch reports).
  */
 import { type TriggerItems, triggerItems } from '#lib/envelopes/index';
 import { feedbackSink } from '#lib/intake';

@@ -42,6 +42,7 @@ export function backoffDelay(
   return Math.floor(random() * ceiling);
 }
 
+/** One session's shared state: the outcomes so far, the request limiter, the deadline and what is injected. */
 export interface Run {
   /** Indexed by the order messages were added. */
   outcomes: Array<PublishOutcome | undefined>;
