@@ -3,7 +3,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { splitDocuments } from '#lib/envelopes/index';
-import { describeError, ProblemCode, UsageError } from '#lib/errors';
+import { describeError, ErrorCode, ProblemCode, UsageError } from '#lib/errors';
 import { readFeedback } from '#lib/intake';
 import { describeJsonError, isObject } from '#lib/json';
 import type { Outcome } from '#lib/ses/types';
@@ -81,7 +81,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
       strict: true,
     });
   } catch (err) {
-    throw new UsageError(describeError(err));
+    throw new UsageError(describeError(err), { cause: err });
   }
 }
 
@@ -104,7 +104,12 @@ export function readInputs(
       unreadable++;
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeError(err);
       io.stderr(
-        problemLine({ level: 'error', code: 'unreadable_file', message: `cannot read ${file}: ${reason}`, file }),
+        problemLine({
+          level: 'error',
+          code: ErrorCode.unreadableFile,
+          message: `cannot read ${file}: ${reason}`,
+          file,
+        }),
       );
     }
   }

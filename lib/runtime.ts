@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { type BridgeConfig, loadBridgeConfig, parkingTopicArn } from '#lib/config';
 import type { TriggerItems } from '#lib/envelopes/index';
 import { type Trigger, triggerEventItems } from '#lib/envelopes/triggers';
-import { ConfigError, describeError } from '#lib/errors';
+import { BridgeError, ConfigError, describeError, ErrorCode } from '#lib/errors';
 import { logger, logReport, metrics, recordMetrics } from '#lib/logger';
 import { type BatchReport, type BridgeDeps, processItems } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
@@ -91,8 +91,9 @@ function reported(report: BatchReport, config: BridgeConfig): BatchReport {
 }
 
 /** Error thrown by async-invoked handlers (SNS, EventBridge) so Lambda retries the event, then sends it to the DLQ. */
-export class RetryLaterError extends Error {
+export class RetryLaterError extends BridgeError {
   override readonly name = 'RetryLaterError';
+  readonly code = ErrorCode.retryLater;
 }
 
 /** What an asynchronous trigger's handler returns: the batch's outcome in the words its log line uses. */

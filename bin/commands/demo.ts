@@ -7,6 +7,7 @@ import { createDryRunPublisher } from '#lib/publish/dry-run';
 import { createSnsPublisher } from '#lib/publish/sns';
 import { compileRoutes } from '#lib/routing/index';
 import { parseRoutesFileText } from '#lib/routing/yaml';
+import { PairTally } from '#lib/tally';
 import {
   type Command,
   ExitCode,
@@ -94,7 +95,7 @@ export const command: Command = {
         : createDryRunPublisher((text: string) => appendFileSync(out, text));
     const files = eventFiles(positionals.length > 0 ? positionals : DEFAULT_EVENT_DIRS.map(fromProject));
 
-    const perRoute = new Map<string, number>();
+    const perRoute = new PairTally();
     const totals = { records: 0, delivered: 0, skippedFormat: 0, dropped: 0, rejected: 0, skippedInputs: 0, retry: 0 };
     const rejections: string[] = [];
     for (const file of files) {
@@ -105,8 +106,7 @@ export const command: Command = {
           doc.error === undefined
             ? await processDocument(doc.value, doc.text, deps)
             : await processBatch([unparsableDocument(jsonErrorOf(doc.text), doc.text)], deps);
-        for (const { route, type, delivered } of report.counts.routed)
-          perRoute.set(`${route}\t${type}`, (perRoute.get(`${route}\t${type}`) ?? 0) + delivered);
+        for (const { route, type, delivered } of report.counts.routed) perRoute.add(route, type, delivered);
         totals.records += report.counts.records;
         totals.delivered += report.counts.delivered;
         totals.skippedFormat += report.counts.skippedFormat;
@@ -127,10 +127,7 @@ export const command: Command = {
 
     const topicOf = new Map(routes.config.routes.map((r) => [r.name, `${r.to.topicArn} (${r.to.format})`]));
     const rows = [['route', 'type', 'messages', 'destination']];
-    for (const [key, n] of [...perRoute].sort()) {
-      const [route, type] = key.split('\t') as [string, string];
-      rows.push([route, type, String(n), topicOf.get(route) ?? '']);
-    }
+    for (const [route, type, n] of perRoute.rows()) rows.push([route, type, String(n), topicOf.get(route) ?? '']);
     io.stdout(
       [
         `ses-notification-bridge demo: ${files.length} event files, routes from ${shown(routesFile)}`,

@@ -1,3 +1,4 @@
+import { ProblemCode } from '#lib/errors';
 import { safeStringify } from '#lib/json';
 import { type Command, ExitCode, forEachOutcome, parseCommandArgs, readInputs, reportLine } from '../cli';
 
@@ -40,7 +41,7 @@ export const command: Command = {
             {
               kind: 'problem',
               problem: {
-                code: 'invalid_record',
+                code: ProblemCode.invalidRecord,
                 message: 'record is nested too deeply to serialize',
                 path: outcome.record.path,
                 item: outcome.record.item,

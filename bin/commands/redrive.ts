@@ -61,14 +61,11 @@ function interruptible(io: Io): { stopped: () => boolean; done: () => void } {
 
 function summary(tally: RedriveTally, execute: boolean): string[] {
   const rows = [['code', 'what happens', 'records']];
-  for (const [key, n] of [...tally.rows].sort()) {
-    const [code, what] = key.split('\t') as [string, string];
-    rows.push([code, what, String(n)]);
-  }
+  for (const [code, what, n] of tally.rows.rows()) rows.push([code, what, String(n)]);
   const lines = [tally.rows.size > 0 ? table(rows) : 'no parked records found', ''];
   if (tally.routed.size > 0) {
     const routed = [['route', 'type', 'messages published']];
-    for (const [key, n] of [...tally.routed].sort()) routed.push([...(key.split('\t') as [string, string]), String(n)]);
+    for (const [route, type, n] of tally.routed.rows()) routed.push([route, type, String(n)]);
     lines.push(table(routed), '');
   }
   lines.push(

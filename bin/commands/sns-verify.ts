@@ -46,13 +46,13 @@ function parseCertOption(value: string, io: Io, certs: CertificateStore): void {
     pem = io.readInput(file);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeError(err);
-    throw new UsageError(`--cert ${url}: cannot read ${file}: ${reason}`);
+    throw new UsageError(`--cert ${url}: cannot read ${file}: ${reason}`, { cause: err });
   }
   try {
     // Supplied by the operator: no date check (captured test certificates and old SNS certificates have expired).
     certs.add(url, pem, false);
   } catch (err) {
-    throw new UsageError(`--cert ${url}: ${file}: ${describeError(err)}`);
+    throw new UsageError(`--cert ${url}: ${file}: ${describeError(err)}`, { cause: err });
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Strict readers, one per Lambda trigger: each accepts only the event its own trigger sends, and inside it only what
- * that trigger can carry. Auto-detection (lib/envelopes/index.ts `triggerItems`) stays for the CLI, where the
+ * that trigger can carry. Auto-detection (lib/envelopes/detect.ts `triggerItems`) stays for the CLI, where the
  * operator chooses the input; a deployed function never guesses, so another transport's keys beside a genuine
  * event (an SQS-shaped `Records` in an EventBridge event, `detail` beside an SNS envelope) are never read.
  *
@@ -22,19 +22,12 @@
 import { joinPath, ProblemCode, UnsupportedEventError } from '#lib/errors';
 import { isObject, type JsonObject, kindOf } from '#lib/json';
 import type { Transport } from '#lib/ses/types';
-import {
-  classify,
-  guarded,
-  type IntakeSink,
-  parseText,
-  problem,
-  stringOrNull,
-  type TriggerItems,
-  unwrapEventBridge,
-  unwrapFirehoseRecord,
-  unwrapSnsRecord,
-  unwrapSqsBody,
-} from './index';
+import { unwrapEventBridge } from './eventbridge';
+import { unwrapFirehoseRecord } from './firehose';
+import { guarded, type IntakeSink, parseText, problem, stringOrNull, type TriggerItems } from './read';
+import { classify } from './record';
+import { unwrapSnsRecord } from './sns';
+import { unwrapSqsBody } from './sqs';
 
 /** The Lambda triggers of the bridge's functions. */
 export type Trigger = 'sqs' | 'sns' | 'eventbridge' | 'firehose';

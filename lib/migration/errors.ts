@@ -4,9 +4,12 @@
  * but doing what it asks would be unsafe.
  */
 
+import { BridgeError, ErrorCode } from '#lib/errors';
+
 /** The tool refuses to go on; `reasons` are sentences an operator can act on. */
-export class MigrationRefusal extends Error {
+export class MigrationRefusal extends BridgeError {
   override readonly name = 'MigrationRefusal';
+  readonly code = ErrorCode.migrationRefused;
   constructor(
     readonly reasons: string[],
     readonly hint = '',

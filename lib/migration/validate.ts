@@ -2,18 +2,10 @@
  * Hand-written guards for the migration's files (inventory, plan, journal, verify report): they are read once per
  * command, so clarity matters more than speed. Every error names the file and the JSON path of the field to fix.
  */
-import { ConfigError } from '#lib/errors';
+import { ConfigError, FieldError } from '#lib/errors';
 import { isObject, type JsonObject, kindOf } from '#lib/json';
 
-/** A field that failed validation; `at` is its JSON path. */
-export class FieldError extends Error {
-  constructor(
-    readonly at: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { FieldError };
 
 /** Throws a FieldError for `path`. */
 export function fail(path: string, message: string): never {
@@ -25,7 +17,7 @@ export function withSource<T>(source: string, validate: () => T): T {
   try {
     return validate();
   } catch (err) {
-    if (err instanceof FieldError) throw new ConfigError(err.at ? `${err.at} ${err.message}` : err.message, source);
+    if (err instanceof FieldError) throw err.inFile(source);
     throw err;
   }
 }

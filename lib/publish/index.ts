@@ -3,6 +3,7 @@
  * dry-run sink can use them without loading the SDK. The publishers live in their own modules:
  * `#lib/publish/sns` (PublishBatch) and `#lib/publish/dry-run` (NDJSON sink).
  */
+import { ErrorCode } from '#lib/errors';
 import {
   type MessageAttribute,
   type OutboundMessage,
@@ -15,12 +16,11 @@ export * from '#lib/publish/types';
 
 /** Codes of the outcomes the publishers produce themselves (SNS error codes pass through unchanged). */
 export const PublishCode = {
-  messageTooLarge: 'message_too_large',
-  invalidTopicArn: 'invalid_topic_arn',
-  missingResult: 'missing_result',
-  publisherError: 'publisher_error',
-  /** Failed before any request left (encoding, serialization): it would fail the same way forever. */
-  unsendable: 'unsendable_message',
+  messageTooLarge: ErrorCode.messageTooLarge,
+  invalidTopicArn: ErrorCode.invalidTopicArn,
+  missingResult: ErrorCode.missingResult,
+  publisherError: ErrorCode.publisherError,
+  unsendable: ErrorCode.unsendable,
 } as const;
 export type PublishCode = (typeof PublishCode)[keyof typeof PublishCode];
 
@@ -70,4 +70,20 @@ export function publishAll(publisher: Publisher, messages: readonly OutboundMess
   const session = publisher.open();
   for (const message of messages) session.add(message);
   return session.finish();
+}
+
+/**
+ * Reads a session's outcomes message by message: the outcome of the `n`-th message added, whose key is `key`. A
+ * session answers in the order messages were added; one that does not is still read by key.
+ */
+export function outcomeReader(
+  results: readonly PublishOutcome[],
+): (n: number, key: string) => PublishOutcome | undefined {
+  let position: Map<string, number> | undefined;
+  return (n, key) => {
+    const next = results[n];
+    if (next !== undefined && next.key === key) return next;
+    position ??= new Map(results.map((r, i) => [r.key, i]));
+    return results[position.get(key) ?? -1];
+  };
 }

@@ -13,6 +13,7 @@ import { type BridgeDeps, planOutcome, processDocument } from '#lib/pipeline';
 import type { Publisher } from '#lib/publish/types';
 import type { CompiledRoutes } from '#lib/routing/index';
 import type { Outcome } from '#lib/ses/types';
+import { PairTally } from '#lib/tally';
 import { matches, type RedriveFilter } from './filter';
 import type { RedriveSource } from './source';
 import { classify, PartAssembler, type RedriveUnit } from './units';
@@ -44,10 +45,10 @@ export interface RedriveTally {
   incomplete: number;
   /** Parked without text: nothing to run again. */
   unusable: number;
-  /** `<parked code>\t<what happens>` -> records. */
-  rows: Map<string, number>;
-  /** Execute: messages published per `route\ttype`. */
-  routed: Map<string, number>;
+  /** Records per (parked code, what happens). */
+  rows: PairTally;
+  /** Execute: messages published per (route, type). */
+  routed: PairTally;
   stopped: boolean;
 }
 
@@ -60,8 +61,6 @@ function asSqsEvent(units: readonly RedriveUnit[]) {
 
 /** Records run together: ten receives' worth, so publishing fills its requests and memory stays flat. */
 const ROUND = 100;
-
-const bump = (map: Map<string, number>, key: string, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
 
 /** What the current routes would do with one record, one line per distinct destination or action. */
 function planned(outcome: Outcome, routes: CompiledRoutes): string[] {
@@ -100,8 +99,8 @@ export async function redrive(options: RedriveOptions): Promise<RedriveTally> {
     retry: 0,
     incomplete: 0,
     unusable: 0,
-    rows: new Map(),
-    routed: new Map(),
+    rows: new PairTally(),
+    routed: new PairTally(),
     stopped: false,
   };
   const parts = new PartAssembler();
@@ -122,7 +121,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveTally> {
         const c = classify(message);
         if (c.kind === 'unusable') {
           tally.unusable++;
-          bump(tally.rows, `${c.code}\tleft parked: no text to run again`);
+          tally.rows.add(c.code, 'left parked: no text to run again');
           if (c.handle !== null) keep.push(c.handle);
           continue;
         }
@@ -144,7 +143,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveTally> {
     tally.stopped = stopped();
     for (const waiting of parts.incomplete()) {
       tally.incomplete++;
-      bump(tally.rows, `${waiting.code}\tleft parked: ${waiting.have} of ${waiting.parts} parts found`);
+      tally.rows.add(waiting.code, `left parked: ${waiting.have} of ${waiting.parts} parts found`);
       keep.push(...waiting.handles);
     }
     await source.release(keep);
@@ -165,7 +164,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveTally> {
       byItem.set(item, set);
     }
     units.forEach((unit, i) => {
-      for (const line of byItem.get(i) ?? ['nothing to deliver']) bump(tally.rows, `${unit.code}\t${line}`);
+      for (const line of byItem.get(i) ?? ['nothing to deliver']) tally.rows.add(unit.code, line);
       keep.push(...unit.handles);
     });
   }
@@ -175,21 +174,21 @@ export async function redrive(options: RedriveOptions): Promise<RedriveTally> {
     const poison = new Map<number, string>();
     for (const record of [...report.unparked, ...report.deferred]) poison.set(itemOfPath(record.path), record.code);
     for (const { route, type, delivered } of report.counts.routed)
-      if (delivered > 0) bump(tally.routed, `${route}\t${type}`, delivered);
+      if (delivered > 0) tally.routed.add(route, type, delivered);
     const done: string[] = [];
     units.forEach((unit, i) => {
       const still = poison.get(i);
       if (report.items.get(i) !== 'retry') {
         tally.redriven++;
-        bump(tally.rows, `${unit.code}\tredriven`);
+        tally.rows.add(unit.code, 'redriven');
         done.push(...unit.handles);
       } else if (still !== undefined) {
         tally.stillPoison++;
-        bump(tally.rows, `${unit.code}\tleft parked: still poison (${still})`);
+        tally.rows.add(unit.code, `left parked: still poison (${still})`);
         keep.push(...unit.handles);
       } else {
         tally.retry++;
-        bump(tally.rows, `${unit.code}\tleft parked: delivery failed, run again later`);
+        tally.rows.add(unit.code, 'left parked: delivery failed, run again later');
         keep.push(...unit.handles);
       }
     });

@@ -4,7 +4,7 @@
  * this file: nothing in a payload can choose a topic.
  */
 import { isStandardTopicArn } from '#lib/arn';
-import { ConfigError } from '#lib/errors';
+import { FieldError } from '#lib/errors';
 import { isObject, type JsonObject, kindOf } from '#lib/json';
 import { EVENT_TYPES, type EventType } from '#lib/ses/types';
 
@@ -52,16 +52,6 @@ export interface RoutesConfig {
 
 const ROUTE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const ACCOUNT_ID = /^\d{12}$/;
-
-/** A bad field, found while validating; turned into a ConfigError naming the file. */
-class FieldError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function fail(path: string, message: string): never {
   throw new FieldError(path.startsWith('.') ? path.slice(1) : path, message);
@@ -172,7 +162,7 @@ export function parseRoutesConfig(doc: unknown, source = 'routes'): RoutesConfig
     });
     return { routes, unmatched: parseUnmatched(doc.unmatched) };
   } catch (err) {
-    if (err instanceof FieldError) throw new ConfigError(err.path ? `${err.path} ${err.message}` : err.message, source);
+    if (err instanceof FieldError) throw err.inFile(source);
     throw err;
   }
 }

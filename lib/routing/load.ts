@@ -20,7 +20,7 @@ export const parseRoutesJson: RoutesParser = (text, source) => {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`is not valid JSON (${describeJsonError(err, text)})`, source);
+    throw new ConfigError(`is not valid JSON (${describeJsonError(err, text)})`, source, { cause: err });
   }
   return parseRoutesConfig(doc, source);
 };

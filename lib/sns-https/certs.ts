@@ -7,6 +7,7 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import { type Agent, get as httpsGet } from 'node:https';
 import { parseSnsTopicArn } from '#lib/arn';
+import { BridgeError, describeError, ErrorCode } from '#lib/errors';
 
 // Only SNS's own certificate files: https, no port, no user info, no query, one path segment of letters and
 // digits. The path pin also keeps the fetch away from SNS's query API on the same host (a GET such as
@@ -53,13 +54,15 @@ export function checkCertUrl(url: string, topicArn?: string): CertUrlCheck {
 export type CertFetcher = (url: string) => Promise<string>;
 
 /** A certificate could not be obtained. `transient` failures (network, timeout, 5xx) may succeed on retry. */
-export class CertFetchError extends Error {
+export class CertFetchError extends BridgeError {
   override readonly name = 'CertFetchError';
+  readonly code = ErrorCode.certUnavailable;
   constructor(
     message: string,
     readonly transient: boolean,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -106,7 +109,9 @@ export function httpsCertFetcher({ timeoutMs = 3000, agent }: CertFetcherOptions
           chunks.push(chunk);
         });
         res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        res.on('error', (err) => reject(new CertFetchError(`fetching ${url} failed: ${err.message}`, true)));
+        res.on('error', (err) =>
+          reject(new CertFetchError(`fetching ${url} failed: ${err.message}`, true, { cause: err })),
+        );
       });
       req.on('error', (err) => {
         const timedOut = err.name === 'AbortError' || err.name === 'TimeoutError';
@@ -114,6 +119,7 @@ export function httpsCertFetcher({ timeoutMs = 3000, agent }: CertFetcherOptions
           new CertFetchError(
             timedOut ? `fetching ${url} timed out after ${timeoutMs} ms` : `fetching ${url} failed: ${err.message}`,
             true,
+            { cause: err },
           ),
         );
       });
@@ -134,8 +140,8 @@ export function signingKeyFromPem(pem: string, url: string, checkDates: boolean)
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(pem);
-  } catch {
-    throw new CertFetchError(`${url} is not a PEM X.509 certificate`, false);
+  } catch (err) {
+    throw new CertFetchError(`${url} is not a PEM X.509 certificate`, false, { cause: err });
   }
   const key = cert.publicKey;
   // SignatureVersion 1 and 2 are SHA1withRSA and SHA256withRSA: only an RSA key can have made them.
@@ -229,7 +235,7 @@ export class CertificateStore {
           const error =
             err instanceof CertFetchError
               ? err
-              : new CertFetchError(`fetching ${url} failed: ${err instanceof Error ? err.message : String(err)}`, true);
+              : new CertFetchError(`fetching ${url} failed: ${describeError(err)}`, true, { cause: err });
           this.rememberFailure(url, error);
           throw error;
         })

@@ -6,6 +6,7 @@
  * 2xx handled or deliberately ignored; 4xx forged, unknown-topic, stale or malformed (a retry cannot help);
  * 5xx only when a retry can help (certificate host unreachable, publish or confirmation failed).
  */
+import { ErrorCode } from '#lib/errors';
 import { isObject } from '#lib/json';
 import type { CertificateStore } from './certs';
 import type { SnsHttpsConfig } from './config';
@@ -15,21 +16,21 @@ import { checkTimestamp, verifySignature } from './verify';
 
 /** Why a request was refused; each code has one HTTP status (REJECT_STATUS). */
 export const RejectCode = {
-  topicNotAllowed: 'topic_not_allowed',
-  methodNotAllowed: 'method_not_allowed',
-  unauthorized: 'unauthorized',
-  rawDeliveryDisabled: 'raw_delivery_disabled',
-  tooLarge: 'too_large',
-  malformed: 'malformed',
-  unexpectedKey: 'unexpected_key',
-  duplicateKey: 'duplicate_key',
-  typeMismatch: 'type_mismatch',
-  topicMismatch: 'topic_mismatch',
-  untrustedCertUrl: 'untrusted_cert_url',
-  badSignature: 'bad_signature',
-  signatureVersionRefused: 'signature_version_refused',
-  staleTimestamp: 'stale_timestamp',
-  certUnavailable: 'cert_unavailable',
+  topicNotAllowed: ErrorCode.topicNotAllowed,
+  methodNotAllowed: ErrorCode.methodNotAllowed,
+  unauthorized: ErrorCode.unauthorized,
+  rawDeliveryDisabled: ErrorCode.rawDeliveryDisabled,
+  tooLarge: ErrorCode.tooLarge,
+  malformed: ErrorCode.malformed,
+  unexpectedKey: ErrorCode.unexpectedKey,
+  duplicateKey: ErrorCode.duplicateKey,
+  typeMismatch: ErrorCode.typeMismatch,
+  topicMismatch: ErrorCode.topicMismatch,
+  untrustedCertUrl: ErrorCode.untrustedCertUrl,
+  badSignature: ErrorCode.badSignature,
+  signatureVersionRefused: ErrorCode.signatureVersionRefused,
+  staleTimestamp: ErrorCode.staleTimestamp,
+  certUnavailable: ErrorCode.certUnavailable,
 } as const;
 export type RejectCode = (typeof RejectCode)[keyof typeof RejectCode];
 

@@ -4,6 +4,7 @@
  * Docs: sns-message-and-json-formats (the three body formats), sns-verify-signature-of-message (string to sign).
  */
 import { parseSnsTopicArn } from '#lib/arn';
+import { BridgeError, ErrorCode } from '#lib/errors';
 import { isObject } from '#lib/json';
 import { findMembers } from '#lib/json-text';
 
@@ -82,12 +83,15 @@ const NOTIFICATION_KEY_SET: ReadonlySet<string> = new Set(NOTIFICATION_KEYS);
 const CONFIRMATION_KEY_SET: ReadonlySet<string> = new Set(CONFIRMATION_KEYS);
 
 /** Why a body was refused before any signature check; the message names the field to look at. */
-export class MalformedMessageError extends Error {
+export class MalformedMessageError extends BridgeError {
   override readonly name = 'MalformedMessageError';
   constructor(
     message: string,
     /** `unexpected_key`: a key SNS does not write; `duplicate_key`: a key written twice; else `malformed`. */
-    readonly code: 'malformed' | 'unexpected_key' | 'duplicate_key' = 'malformed',
+    readonly code:
+      | typeof ErrorCode.malformed
+      | typeof ErrorCode.unexpectedKey
+      | typeof ErrorCode.duplicateKey = ErrorCode.malformed,
   ) {
     super(message);
   }

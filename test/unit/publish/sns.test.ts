@@ -12,14 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { payloadBytes, publishAll } from '#lib/publish/index';
-import {
-  backoffDelay,
-  classifyFailedEntry,
-  classifySendError,
-  createSnsPublisher,
-  packBatches,
-  type RetryPolicy,
-} from '#lib/publish/sns';
+import { backoffDelay, createSnsPublisher, packBatches, type RetryPolicy } from '#lib/publish/sns';
 import { type OutboundMessage, SNS_MAX_PAYLOAD_BYTES } from '#lib/publish/types';
 
 const sns = mockClient(SNSClient);
@@ -146,43 +139,6 @@ describe('batching', () => {
       msg('b', TOPIC_A, 'b'.repeat(half), attributes),
     ]);
     expect(batchCalls().map((c) => c.PublishBatchRequestEntries?.length)).toEqual([1, 1]);
-  });
-
-  it('packs first fit, so a small message fills the room a large one left', () => {
-    const sizes = [200_000, 200_000, 50_000, 10_000].map((bytes, i) => ({ i, bytes }));
-    expect(packBatches(sizes).map((b) => b.map((x) => x.i))).toEqual([[0, 2, 3], [1]]);
-  });
-
-  it('packs the same batches from upper bounds as from exact sizes, reading exact sizes only near the limit', () => {
-    // Bounds from 1x to 3x the exact size, as a UTF-16 length times 3 is for UTF-8.
-    const exact = [30_000, 90_000, 5_000, 60_000, 2_000, 80_000, 40_000, 1_000, 70_000, 20_000, 100_000, 3_000];
-    const read: number[] = [];
-    const items = exact.map((bytes, i) => ({
-      i,
-      bound: bytes * (1 + (i % 3)),
-      get bytes() {
-        read.push(i);
-        return bytes;
-      },
-    }));
-    const ids = (batches: Array<Array<{ i: number }>>) => batches.map((b) => b.map((x) => x.i));
-    expect(ids(packBatches(items))).toEqual(ids(packBatches(exact.map((bytes, i) => ({ i, bytes })))));
-    expect(read.length).toBeGreaterThan(0);
-    read.length = 0;
-    // Ten messages of 8 KB fit a request even at their bound: no exact size is read at all.
-    const small = exact.map((_, i) => ({
-      i,
-      bound: 3 * 8_000,
-      get bytes() {
-        read.push(i);
-        return 8_000;
-      },
-    }));
-    expect(ids(packBatches(small))).toEqual([
-      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-      [10, 11],
-    ]);
-    expect(read).toEqual([]);
   });
 
   it('groups messages by topic and publishes each topic with a client of its own region', async () => {
@@ -643,125 +599,7 @@ describe('outcomes', () => {
   });
 });
 
-describe('error classification', () => {
-  it.each([
-    [throttling(), 'transient', 'Throttling'],
-    [
-      new SNSServiceException({
-        name: 'ThrottlingException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'slow down',
-      }),
-      'transient',
-      'ThrottlingException',
-    ],
-    [
-      new SNSServiceException({
-        name: 'KMSThrottlingException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'kms',
-      }),
-      'transient',
-      'KMSThrottling',
-    ],
-    [
-      new SNSServiceException({
-        name: 'ServiceUnavailable',
-        $fault: 'server',
-        $metadata: { httpStatusCode: 503 },
-        message: 'busy',
-      }),
-      'transient',
-      'ServiceUnavailable',
-    ],
-    [
-      new SNSServiceException({
-        name: 'Weird',
-        $fault: 'server',
-        $metadata: { httpStatusCode: 502 },
-        message: 'bad gateway',
-      }),
-      'transient',
-      'Weird',
-    ],
-    [
-      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
-      'transient',
-      'ECONNREFUSED',
-    ],
-    [
-      new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }),
-      'permanent',
-      'NotFound',
-    ],
-    [
-      new SNSServiceException({
-        name: 'KMSDisabledException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'disabled',
-      }),
-      'permanent',
-      'KMSDisabled',
-    ],
-    [
-      new SNSServiceException({
-        name: 'InvalidParameterException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'bad',
-      }),
-      'permanent',
-      'InvalidParameter',
-    ],
-    [
-      new SNSServiceException({
-        name: 'SignatureDoesNotMatch',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 403 },
-        message: 'sig',
-      }),
-      'deferred',
-      'SignatureDoesNotMatch',
-    ],
-    [
-      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
-      'deferred',
-      'CredentialsProviderError',
-    ],
-  ])('classifies %s', (error, kind, code) => {
-    expect(classifySendError(error)).toMatchObject({ kind, code });
-  });
-
-  it('classifies a built-in error thrown before the request left (no $metadata) as local, one with $metadata not', () => {
-    expect(classifySendError(new URIError('URI malformed'))).toEqual({
-      kind: 'local',
-      code: 'URIError',
-      reason: 'URIError: URI malformed',
-    });
-    const afterSending = Object.assign(new TypeError('socket closed'), { $metadata: { attempts: 1 } });
-    expect(classifySendError(afterSending).kind).toBe('transient');
-  });
-
-  it('uses the wire code the SDK parsed when there is one', () => {
-    const parsed = Object.assign(
-      new NotFoundException({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } }),
-      { Code: 'NotFound' },
-    );
-    expect(classifySendError(parsed)).toMatchObject({ kind: 'permanent', scope: 'topic', code: 'NotFound' });
-  });
-
-  it('classifies Failed entries by SenderFault, throttling aside', () => {
-    expect(classifyFailedEntry({ Code: 'InternalError', SenderFault: false })).toMatchObject({ kind: 'transient' });
-    expect(classifyFailedEntry({ Code: 'InvalidParameter', SenderFault: true })).toMatchObject({
-      kind: 'permanent',
-      code: 'InvalidParameter',
-    });
-    expect(classifyFailedEntry({ Code: 'Throttled', SenderFault: true })).toMatchObject({ kind: 'transient' });
-  });
-
+describe('backoff', () => {
   it('caps the full-jitter backoff at the maximum delay', () => {
     const policy = { baseDelayMs: 100, maxDelayMs: 1_000 };
     expect([1, 2, 3, 4, 5, 10].map((n) => backoffDelay(n, policy, () => 0.999))).toEqual([99, 199, 399, 799, 999, 999]);
