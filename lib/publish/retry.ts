@@ -102,12 +102,14 @@ export async function attempt(run: Run, topic: TopicQueue, batch: Pending[], aga
     settleEntries(run, topic.arn, batch, result.entries, again);
     return;
   }
-  if (result.error.kind === 'local' && batch.length > 1) {
-    // One message of the request cannot be encoded: find it by sending each alone; its neighbours go through.
+  const { error } = result;
+  if (batch.length > 1 && (error.kind === 'local' || (error.kind === 'permanent' && error.scope === 'request'))) {
+    // The request could not be encoded, or SNS refused it as written (a parameter, its length): the cause may be
+    // one message. Each is sent alone, so only what is refused again is parked and its neighbours go through.
     for (const item of batch) await attempt(run, topic, [item], again);
     return;
   }
-  const failure = settleFailedRequest(run, topic.arn, batch, result.error, again);
+  const failure = settleFailedRequest(run, topic.arn, batch, error, again);
   if (failure !== undefined) topic.failure = failure;
 }
 

@@ -337,6 +337,28 @@ describe('per-entry failures', () => {
     expect(outcomes.slice(1).map((o) => o.status)).toEqual(['ok', 'ok']);
   });
 
+  it('sends each message of a request SNS refused as a whole alone, so only the one refused again is parked', async () => {
+    const invalid = new SNSServiceException({
+      name: 'InvalidParameterException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'Invalid parameter: Message Attributes',
+    });
+    sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      if (input.PublishBatchRequestEntries!.some((e) => e.Message === 'body of m1')) throw invalid;
+      return allSuccessful(input);
+    });
+    const { p } = publisher();
+    const outcomes = await publishAll(p, many(3));
+    // The refused request of 3, then one request per message.
+    expect(batchCalls().map((c) => c.PublishBatchRequestEntries!.length)).toEqual([3, 1, 1, 1]);
+    expect(outcomes.map((o) => o.status)).toEqual(['ok', 'poison', 'ok']);
+    expect(outcomes[1]).toMatchObject({
+      code: 'InvalidParameter',
+      reason: `SNS refused a PublishBatch request to ${TOPIC_A}: InvalidParameter: Invalid parameter: Message Attributes`,
+    });
+  });
+
   it("retries a throttled entry even when SNS marks it as the sender's fault", async () => {
     sns
       .on(PublishBatchCommand)
