@@ -48,7 +48,7 @@ afterAll(() => dynamo.close());
 function bridge(options: { dedupe?: boolean; table?: string; onUnavailable?: OnUnavailable; now: () => number }) {
   const { publisher: recording, sent } = recordingPublisher();
   const tableErrors: unknown[] = [];
-  const store = new DedupeStore(dynamo.client, { ...DEFAULT_DEDUPE_SETTINGS, tableName: options.table ?? TABLE });
+  const store = new DedupeStore(dynamo.api, { ...DEFAULT_DEDUPE_SETTINGS, tableName: options.table ?? TABLE });
   const publisher = createDedupingPublisher(recording, {
     store,
     onUnavailable: options.onUnavailable ?? 'publish',
@@ -139,7 +139,7 @@ describe('de-duplication across payload formats', () => {
       },
     };
     const now = Date.parse('2026-12-25T00:00:00Z');
-    const store = new DedupeStore(dynamo.client, { ...DEFAULT_DEDUPE_SETTINGS, tableName: TABLE });
+    const store = new DedupeStore(dynamo.api, { ...DEFAULT_DEDUPE_SETTINGS, tableName: TABLE });
     const publisher = createDedupingPublisher(flaky, { store, onUnavailable: 'publish', now: () => now });
     const deps = { routes: routes(true), publisher, parkingTopicArn: null };
     const { sqs, eventBridge } = theSameBounceTwice();
