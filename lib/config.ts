@@ -48,6 +48,9 @@ export const DEDUPE_ENV = {
 
 export const DEFAULT_DEDUPE_WINDOW_SECONDS = 86_400;
 
+/** The metric counting calls the de-duplication table did not answer (routes and the HTTPS intake's replay check). */
+export const DEDUPE_TABLE_ERRORS_METRIC = 'DedupeTableErrors';
+
 /** The default routes file: the example, so `npm start` and `serverless invoke local` work out of the box. */
 export const DEFAULT_ROUTES_FILE = 'config/routes.example.json';
 

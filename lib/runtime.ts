@@ -5,7 +5,13 @@
 
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type BridgeConfig, type DedupeConfig, loadBridgeConfig, parkingTopicArn } from '#lib/config';
+import {
+  type BridgeConfig,
+  DEDUPE_TABLE_ERRORS_METRIC,
+  type DedupeConfig,
+  loadBridgeConfig,
+  parkingTopicArn,
+} from '#lib/config';
 import { dynamoTableApi } from '#lib/dedupe/dynamodb-json';
 import { createDedupingPublisher } from '#lib/dedupe/publisher';
 import { DEFAULT_DEDUPE_SETTINGS, DedupeStore } from '#lib/dedupe/store';
@@ -42,9 +48,6 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env, invokedFunct
   const parking = parkingTopicArn(config, invokedFunctionArn, env);
   return { config, deps: { routes: compileRoutes(config.routes), publisher, parkingTopicArn: parking } };
 }
-
-/** The metric counting writes the de-duplication table did not answer (published anyway, or left to retry). */
-export const DEDUPE_TABLE_ERRORS_METRIC = 'DedupeTableErrors';
 
 /** The publisher with copies of one SES event to one destination suppressed through the table in this region. */
 export function dedupingPublisher(inner: Publisher, dedupe: DedupeConfig, region: string): Publisher {
