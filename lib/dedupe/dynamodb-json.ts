@@ -79,11 +79,19 @@ class Sha256 {
   }
 }
 
+/** Sends one signed request and answers DynamoDB's HTTP status and body. */
+export type DynamoTransport = (request: {
+  headers: Record<string, string>;
+  body: string;
+}) => Promise<{ status: number; text: string }>;
+
 export interface DynamoTableApiOptions {
   /** Overrides AWS_ENDPOINT_URL_DYNAMODB and the regional endpoint (tests: a local DynamoDB). */
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts?: number;
+  /** Replaces node:http(s) (the benchmark's in-process table); everything up to the socket is unchanged. */
+  transport?: DynamoTransport;
 }
 
 /**
@@ -103,9 +111,7 @@ export function dynamoTableApi(region: string, options: DynamoTableApiOptions = 
     credentials: options.credentials ?? config.credentials ?? defaultProvider(),
     sha256: Sha256,
   });
-  const transport = endpoint.protocol === 'http:' ? http : https;
-  const agent = new transport.Agent({ keepAlive: true });
-  const { requestTimeout, connectionTimeout } = config.requestHandler;
+  const send = options.transport ?? httpTransport(endpoint, config.requestHandler);
 
   async function attempt(operation: string, body: string): Promise<unknown> {
     const signed = await signer.sign({
@@ -123,26 +129,7 @@ export function dynamoTableApi(region: string, options: DynamoTableApiOptions = 
       },
       body,
     });
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = transport.request(
-        endpoint,
-        { method: 'POST', headers: signed.headers, agent, timeout: connectionTimeout },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      const timer = setTimeout(
-        () => req.destroy(new DynamoDbError('TimeoutError', `no answer in ${requestTimeout} ms`, 0)),
-        requestTimeout,
-      );
-      req.on('timeout', () => req.destroy(new DynamoDbError('TimeoutError', 'connection timed out', 0)));
-      req.on('close', () => clearTimeout(timer));
-      req.on('error', reject);
-      req.end(body);
-    });
+    const { status, text } = await send({ headers: signed.headers, body });
     const parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
     if (status >= 200 && status < 300) return parsed;
     const type = String(parsed.__type ?? `HTTP${status}`);
@@ -173,4 +160,30 @@ export function dynamoTableApi(region: string, options: DynamoTableApiOptions = 
     },
     getItem: async (input) => (await call('GetItem', input)) as { Item?: Item },
   };
+}
+
+/** POSTs to the endpoint over a keep-alive connection, bounded by the shared connection and request timeouts. */
+function httpTransport(
+  endpoint: URL,
+  { requestTimeout, connectionTimeout }: { requestTimeout: number; connectionTimeout: number },
+): DynamoTransport {
+  const transport = endpoint.protocol === 'http:' ? http : https;
+  const agent = new transport.Agent({ keepAlive: true });
+  return ({ headers, body }) =>
+    new Promise((resolve, reject) => {
+      const req = transport.request(endpoint, { method: 'POST', headers, agent, timeout: connectionTimeout }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      const timer = setTimeout(
+        () => req.destroy(new DynamoDbError('TimeoutError', `no answer in ${requestTimeout} ms`, 0)),
+        requestTimeout,
+      );
+      req.on('timeout', () => req.destroy(new DynamoDbError('TimeoutError', 'connection timed out', 0)));
+      req.on('close', () => clearTimeout(timer));
+      req.on('error', reject);
+      req.end(body);
+    });
 }
