@@ -37,7 +37,12 @@ function functionName(fn) {
 /** Alarms and the dashboard, for the functions and paths this package deploys. */
 async function functionAlarms({ resolveVariable }) {
   const actions = await alarmActions({ resolveVariable });
-  const p = await params(resolveVariable, ['snsHttpsTopicArns', 'firehoseDeliveryStreamName', 'intakeMaxAgeSeconds']);
+  const p = await params(resolveVariable, [
+    'snsHttpsTopicArns',
+    'firehoseDeliveryStreamName',
+    'intakeMaxAgeSeconds',
+    'dedupeTable',
+  ]);
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const ruleName = `${service}-${stage}-ses-events`;
@@ -106,6 +111,13 @@ async function functionAlarms({ resolveVariable }) {
       },
       actions,
       { threshold: 1, statistic: 'Minimum', comparison: 'LessThanThreshold' },
+    );
+  }
+  if (p.dedupeTable === 'true') {
+    resources.DedupeTableErrorsAlarm = alarm(
+      'The de-duplication table did not answer: records went out unchecked (copies possible) or, under dedupeOnUnavailable=retry, were held back',
+      { Namespace: NAMESPACE, MetricName: 'DedupeTableErrors', Dimensions: [SERVICE] },
+      actions,
     );
   }
   resources.Dashboard = dashboard(`${service}-${stage}`);

@@ -63,10 +63,10 @@ describe('param dedupeTable at package time', () => {
 });
 
 describe('the compiled template', () => {
-  it('has no table, no DynamoDB action and no DEDUPE_ variable by default', async () => {
+  it('has no table, no DynamoDB action, no DEDUPE_ variable and no table alarm by default', async () => {
     const pkg = await packageStack();
     expect(Object.values<any>(pkg.template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table')).toEqual([]);
-    expect(JSON.stringify(pkg.template)).not.toMatch(/dynamodb|DEDUPE_/i);
+    expect(JSON.stringify(pkg.template)).not.toMatch(/dynamodb|DEDUPE_|DedupeTable/i);
   }, 180_000);
 
   it('with the param on and dedupe routes: an on-demand, TTL, encrypted, retained table', async () => {
@@ -82,6 +82,11 @@ describe('the compiled template', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         SSESpecification: { SSEEnabled: true },
       },
+    });
+    expect(pkg.template.Resources.DedupeTableErrorsAlarm.Properties).toMatchObject({
+      Namespace: 'SesNotificationBridge',
+      MetricName: 'DedupeTableErrors',
+      Dimensions: [{ Name: 'service', Value: 'ses-notification-bridge' }],
     });
   }, 180_000);
 

@@ -12,9 +12,11 @@ import {
   DEPLOY,
   type DeployedFunction,
   deployedFunctions,
+  type Packaged,
   packageStack,
   removeTempDirs,
   STACK,
+  TemplateResolver,
 } from '#test/support/deployed';
 import {
   deniedCalls,
@@ -42,6 +44,7 @@ const PARAMS = {
 /** Nothing listens there: DynamoDB is down. */
 const DOWN = 'http://127.0.0.1:9';
 
+let pkg: Packaged;
 let functions: Map<string, DeployedFunction>;
 let retrying: Map<string, DeployedFunction>;
 let dynamo: LocalDynamo;
@@ -51,7 +54,8 @@ let endpoints: { sns: string; dynamodb: string };
 const callsByFunction = new Map<string, RecordedCall[]>();
 
 beforeAll(async () => {
-  functions = deployedFunctions(await packageStack(PARAMS));
+  pkg = await packageStack(PARAMS);
+  functions = deployedFunctions(pkg);
   retrying = deployedFunctions(await packageStack({ ...PARAMS, dedupeOnUnavailable: 'retry' }));
 }, 240_000);
 afterAll(() => {
@@ -132,6 +136,14 @@ describe('de-duplication as deployed', () => {
     expect(second.result).toMatchObject({ delivered: 1, suppressed: 0 });
     expect(sns.state.messagesFor(LEGACY)).toHaveLength(2);
     expect(metric(first.logs, 'DedupeTableErrors')).toEqual([{ value: 1 }]);
+    // The metric DedupeTableErrorsAlarm watches is the one the bundle emits, with the same dimensions.
+    const alarm = new TemplateResolver(pkg.template).resolve(pkg.template.Resources.DedupeTableErrorsAlarm).Properties;
+    const emitted = first.logs
+      .filter((line) => line.startsWith('{"_aws"'))
+      .map((line) => JSON.parse(line))
+      .find((doc) => 'DedupeTableErrors' in doc);
+    expect(emitted._aws.CloudWatchMetrics[0].Namespace).toBe(alarm.Namespace);
+    for (const { Name, Value } of alarm.Dimensions) expect(emitted[Name]).toBe(Value);
   });
 
   it('with dedupeOnUnavailable=retry, fails the batch item and publishes nothing when DynamoDB is down', async () => {
