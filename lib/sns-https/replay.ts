@@ -83,7 +83,8 @@ export function snsHttpsReplayGuard(
   region: string,
 ): ReplayGuard | undefined {
   if (dedupe === null) return undefined;
-  const store = new DedupeStore(dynamoTableApi(region), {
+  // Two attempts, not three: SNS waits 15 s for the answer, and the notification still has to be published.
+  const store = new DedupeStore(dynamoTableApi(region, { maxAttempts: 2 }), {
     ...DEFAULT_DEDUPE_SETTINGS,
     tableName: dedupe.tableName,
     windowSeconds: config.maxAgeSeconds + config.maxFutureSkewSeconds,
