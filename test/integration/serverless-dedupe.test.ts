@@ -83,6 +83,8 @@ describe('the compiled template', () => {
         SSESpecification: { SSEEnabled: true },
       },
     });
+    const dashboard = JSON.parse(pkg.template.Resources.Dashboard.Properties.DashboardBody['Fn::Sub']);
+    expect(dashboard.widgets.at(-1).properties.title).toBe('De-duplication: copies suppressed per route, table errors');
     expect(pkg.template.Resources.DedupeTableErrorsAlarm.Properties).toMatchObject({
       Namespace: 'SesNotificationBridge',
       MetricName: 'DedupeTableErrors',
