@@ -26,6 +26,8 @@ export interface Report {
   ratios: Record<RatioName, Spread>;
   pipelineSink: SinkStats;
   pipelineSdk: SdkSinkStats & { checkedRequests: number };
+  /** pipeline-dedupe's requests to the in-process table per batch (absent in reports older than the contestant). */
+  pipelineDedupe?: { tableRequests: number };
   errorPaths: {
     case: string;
     bridge: { path: string; message: string; otherRecords: string } | null;
@@ -84,6 +86,7 @@ export function renderMarkdown(r: Report): string {
     'normalize-kept': fmtSpread(r.ratios['normalize-kept/floor']),
     pipeline: fmtSpread(r.ratios['pipeline/floor']),
     'pipeline-sdk': fmtSpread(r.ratios['pipeline-sdk/floor']),
+    'pipeline-dedupe': r.ratios['pipeline-dedupe/floor'] ? fmtSpread(r.ratios['pipeline-dedupe/floor']) : 'n/a',
     powertools: fmtSpread(r.ratios['powertools/floor']),
   };
   for (const [name, t] of Object.entries(r.throughput) as Array<[Contestant, Report['throughput'][Contestant]]>) {
@@ -103,6 +106,13 @@ export function renderMarkdown(r: Report): string {
       `all ${r.pipelineSdk.checkedRequests} requests of one batch checked equal to \`pipeline\`'s, entry by entry, before timing.`,
   );
   lines.push('');
+  if (r.pipelineDedupe !== undefined) {
+    lines.push(
+      `\`pipeline-dedupe\` (every route \`"dedupe": true\`; the bridge's own table client, signing included, against an in-process table) against \`pipeline\`: ` +
+        `${fmtSpread(r.ratios['pipeline-dedupe/pipeline'])} of its throughput; ${r.pipelineDedupe.tableRequests} table requests per batch (a claim and a mark per message).`,
+    );
+    lines.push('');
+  }
   const e = r.errorPaths;
   lines.push(
     `Error path for the same bad record (${e.case}): bridge \`${e.bridge?.path}\` ("${e.bridge?.message}", other records delivered); Powertools \`${e.powertools.path}\` ("${e.powertools.message}", ${e.powertools.otherRecords}).`,

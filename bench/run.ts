@@ -29,7 +29,8 @@ const USAGE = `Usage: npm run bench [-- --quick] [-- --help]
 Measures, in one run (docs/performance.md explains each figure):
   throughput of floor (JSON.parse only), floor-kept (the same, keeping what it parsed), normalize (as the
   handlers read), normalize-kept (the same, keeping every event), pipeline (publishing to an in-process
-  stand-in), pipeline-sdk (publishing through the real SDK client, no network) and powertools over one
+  stand-in), pipeline-sdk (publishing through the real SDK client, no network), pipeline-dedupe (pipeline with
+  every route de-duplicated against an in-process table) and powertools over one
   SQS-of-SNS batch of 10,000 records
   SNS requests per 1,000 records routed to 10 topics (SNS test server on 127.0.0.1)
   each function's zip (serverless package), cold require of each bundle and of a client-sns reference bundle
@@ -227,6 +228,8 @@ async function main(argv: string[]): Promise<number> {
           'processDocument (20 routes keyed on sendingAccountId, notification format) with the real SNS publisher (group by topic, PublishBatch of 10 sent as each fills, entries with Id, Message, MessageAttributes) sending to an in-process client that accepts every entry',
         'pipeline-sdk':
           'the same pipeline publishing through a real SNSClient built with lib/aws-clients.ts (dummy credentials): serialization, SigV4 signing, middleware and awsQuery XML response parsing; its request handler does no I/O and answers every entry Id as Successful',
+        'pipeline-dedupe':
+          'the pipeline with every route "dedupe": true: a claim (conditional PutItem) before and a mark (PutItem) after each publish, through lib/dedupe/dynamodb-json (JSON bodies, SigV4 signing, response parsing, 16 writes in flight) whose transport is an in-process table emptied before each run; no network, no DynamoDB latency',
         ratios:
           'throughput ratios within each round (ms of the reference / ms of the contestant), min/median/max over the timed rounds',
       },
@@ -246,6 +249,7 @@ async function main(argv: string[]): Promise<number> {
       ) as Report['ratios'],
       pipelineSink: throughput.sink,
       pipelineSdk: { ...throughput.sdkSink, checkedRequests: throughput.checkedRequests },
+      pipelineDedupe: { tableRequests: throughput.dedupeTableRequests },
       errorPaths: errors,
       sns,
       zipBytes,
@@ -352,6 +356,7 @@ function figuresOf(r: Report): Record<string, number> {
   }
   f['pipelineSdk.requests'] = r.pipelineSdk.requests;
   f['pipelineSdk.bodyBytes'] = r.pipelineSdk.bodyBytes;
+  if (r.pipelineDedupe !== undefined) f['pipelineDedupe.tableRequests'] = r.pipelineDedupe.tableRequests;
   f['sns.requestsPer1000Records.10topics'] = round(r.sns.oneInvocation.requestsPer1000Published, 1);
   f['sns.requestsPer1000Records.10topics.batchSize100'] = round(r.sns.batchSize100.requestsPer1000Published, 1);
   for (const [name, bytes] of Object.entries(r.zipBytes)) f[`zipBytes.${name}`] = bytes;

@@ -11,12 +11,16 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { PublishBatchInput } from '@aws-sdk/client-sns';
+import { dynamoTableApi } from '#lib/dedupe/dynamodb-json';
+import { createDedupingPublisher } from '#lib/dedupe/publisher';
+import { DEFAULT_DEDUPE_SETTINGS, DedupeStore } from '#lib/dedupe/store';
 import { readFeedback, readFeedbackInto } from '#lib/intake';
 import { type BridgeDeps, processDocument } from '#lib/pipeline';
 import { createSnsPublisher, type SnsSender } from '#lib/publish/sns';
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes } from '#lib/routing/index';
 import { benchRoutes, OWNER_ACCOUNT, REGION, type SqsEvent } from './corpus';
+import { createTableSink, type TableSinkStats } from './dedupe-sink';
 import { parseWithPowertools } from './powertools';
 import { assertSameRequests } from './sdk-check';
 import { type CapturedRequest, createSdkSinkClient, type SdkSinkStats } from './sdk-sink';
@@ -30,6 +34,7 @@ export const CONTESTANTS = [
   'normalize-kept',
   'pipeline',
   'pipeline-sdk',
+  'pipeline-dedupe',
   'powertools',
 ] as const;
 export type Contestant = (typeof CONTESTANTS)[number];
@@ -136,11 +141,47 @@ export function createPipelineSdk(
   };
 }
 
-function pipelineDeps(format: 'notification' | 'event' | 'original' | 'normalized', client: SnsSender): BridgeDeps {
+/**
+ * `pipeline` with every route `"dedupe": true`: each message is claimed in the table and marked delivered through
+ * the bridge's own DynamoDB client (request bodies, SigV4 signing, bounded concurrency, response parsing), whose
+ * transport is an in-process table (bench/dedupe-sink.ts), emptied before each run so every run publishes the same.
+ */
+export function createPipelineDedupe(): { run: (event: SqsEvent) => Promise<number>; table: TableSinkStats } {
+  const sink = createSinkClient();
+  const table = createTableSink();
+  const fixedNow = Date.UTC(2026, 0, 2);
+  const store = new DedupeStore(
+    dynamoTableApi(REGION, {
+      transport: table.transport,
+      credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' },
+    }),
+    { ...DEFAULT_DEDUPE_SETTINGS, tableName: 'bench-dedupe' },
+  );
+  const base = pipelineDeps('notification', sink.client, true);
+  const deps = {
+    ...base,
+    publisher: createDedupingPublisher(base.publisher, { store, onUnavailable: 'publish', now: () => fixedNow }),
+  };
+  return {
+    table: table.stats,
+    run: async (event) => {
+      table.clear();
+      return (await processDocument(event, null, deps)).counts.delivered;
+    },
+  };
+}
+
+function pipelineDeps(
+  format: 'notification' | 'event' | 'original' | 'normalized',
+  client: SnsSender,
+  dedupe = false,
+): BridgeDeps {
   const fixedNow = new Date(Date.UTC(2026, 0, 2));
+  const routes = benchRoutes(format);
+  if (dedupe) for (const route of routes.routes) route.dedupe = true;
   return {
     // Compiled once, as at cold start: routing tables are not part of the per-batch cost.
-    routes: compileRoutes(parseRoutesConfig(benchRoutes(format), 'bench routes')),
+    routes: compileRoutes(parseRoutesConfig(routes, 'bench routes')),
     publisher: createSnsPublisher({ clientFor: () => client }),
     parkingTopicArn: PARKING_TOPIC_ARN,
     now: () => fixedNow,
@@ -160,6 +201,8 @@ export const RATIOS = [
   'pipeline/floor',
   'pipeline-sdk/floor',
   'pipeline-sdk/pipeline',
+  'pipeline-dedupe/floor',
+  'pipeline-dedupe/pipeline',
   'powertools/floor',
   'normalize-kept/floor-kept',
   'normalize/powertools',
@@ -187,6 +230,8 @@ export interface ThroughputResult {
   sdkSink: SdkSinkStats;
   /** PublishBatch requests of one batch found equal, entry by entry, between pipeline and pipeline-sdk. */
   checkedRequests: number;
+  /** pipeline-dedupe's table requests per batch (a claim and a mark per message published). */
+  dedupeTableRequests: number;
 }
 
 /** One run of each pipeline keeping its requests: throws unless pipeline-sdk sent what pipeline sent. */
@@ -208,6 +253,7 @@ export async function measureThroughput(event: SqsEvent, options: ThroughputOpti
   const gc = exposeGc();
   const pipeline = createPipeline('notification');
   const pipelineSdk = createPipelineSdk('notification');
+  const pipelineDedupe = createPipelineDedupe();
   const checkedRequests = await checkPipelineSdk(event);
   const runners: Record<Contestant, (event: SqsEvent) => number | Promise<number>> = {
     floor,
@@ -216,6 +262,7 @@ export async function measureThroughput(event: SqsEvent, options: ThroughputOpti
     'normalize-kept': normalizeKept,
     pipeline: pipeline.run,
     'pipeline-sdk': pipelineSdk.run,
+    'pipeline-dedupe': pipelineDedupe.run,
     powertools,
   };
   const results = {} as Record<Contestant, number>;
@@ -256,5 +303,6 @@ export async function measureThroughput(event: SqsEvent, options: ThroughputOpti
       bodyBytes: pipelineSdk.stats.bodyBytes / total,
     },
     checkedRequests,
+    dedupeTableRequests: pipelineDedupe.table.requests / total,
   };
 }

@@ -6,6 +6,7 @@
 
 import type { Context } from 'aws-lambda';
 import { regionOfArn, snsClient, ssmClient } from '#lib/aws-clients';
+import { loadDedupeConfig } from '#lib/config';
 import { logger } from '#lib/logger';
 import { CertificateStore, httpsCertFetcher } from '#lib/sns-https/certs';
 import { basicAuthPasswordParameter, loadSnsHttpsConfig } from '#lib/sns-https/config';
@@ -17,6 +18,7 @@ import {
   type SnsHttpsDeps,
 } from '#lib/sns-https/handle';
 import { pipelineOnNotification } from '#lib/sns-https/notify';
+import { snsHttpsReplayGuard } from '#lib/sns-https/replay';
 import { type HttpResponse, requestFromEvent } from '#lib/sns-https/request';
 import { readBasicAuthPassword } from '#lib/sns-https/secret';
 import { TEST_CERT_PEM, TEST_CERT_URL } from '#lib/sns-https/test-certificate';
@@ -42,6 +44,7 @@ export async function defaultSnsHttpsDeps(env: NodeJS.ProcessEnv = process.env):
     onNotification: pipelineOnNotification,
     logger,
     recent: new RecentMessageIds(),
+    replay: snsHttpsReplayGuard(loadDedupeConfig(env), config, env.AWS_REGION || 'us-east-1'),
   };
 }
 

@@ -15,7 +15,15 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { usePublishBatchSerializer } from '#lib/publish/sns-protocol';
 
 /** The services the bridge talks to. The value is the SDK's service id, upper-cased for the env variable. */
-export const AwsService = { sns: 'SNS', ses: 'SES', sesv2: 'SESV2', ssm: 'SSM', sts: 'STS', sqs: 'SQS' } as const;
+export const AwsService = {
+  sns: 'SNS',
+  ses: 'SES',
+  sesv2: 'SESV2',
+  ssm: 'SSM',
+  sts: 'STS',
+  sqs: 'SQS',
+  dynamodb: 'DYNAMODB',
+} as const;
 export type AwsService = keyof typeof AwsService;
 
 type Credentials = SNSClientConfig['credentials'];
@@ -32,7 +40,7 @@ export interface AwsClientSettings {
   maxAttempts: number;
   /**
    * Endpoints set in code. When a service has none here, the SDK reads `AWS_ENDPOINT_URL_<SERVICE>` (`SNS`, `SES`,
-   * `SESV2`, `SSM`, `STS`, `SQS`) or `AWS_ENDPOINT_URL` itself (checked with the pinned
+   * `SESV2`, `SSM`, `STS`, `SQS`, `DYNAMODB`) or `AWS_ENDPOINT_URL` itself (checked with the pinned
    * @aws-sdk/client-* 3.116x: `getEndpointUrlConfig` in @smithy/core, honouring AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).
    */
   endpoints: Partial<Record<AwsService, string>>;

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isStandardTopicArn } from '#lib/arn';
+import type { OnUnavailable } from '#lib/dedupe/publisher';
 import { ConfigError } from '#lib/errors';
 import type { RoutesConfig } from '#lib/routing/config';
 import { parseRoutesJson, type RoutesParser } from '#lib/routing/load';
@@ -26,7 +27,29 @@ export interface BridgeConfig {
   logRecipients: boolean;
   /** How long one batch's publish session (from its first record read) may keep retrying before it reports what is left as retryable. */
   publishMaxElapsedMs: number;
+  /** The de-duplication table (DEDUPE_TABLE), set by the stack only when its parameter dedupeTable creates it. */
+  dedupe: DedupeConfig | null;
 }
+
+export interface DedupeConfig {
+  tableName: string;
+  /** How long a delivered SES event suppresses its copies to the same destination. */
+  windowSeconds: number;
+  /** What a route does when the table does not answer: publish anyway (at least once) or leave it to retry. */
+  onUnavailable: OnUnavailable;
+}
+
+/** The de-duplication settings' variables, so docs, serverless.yml and errors use the same names. */
+export const DEDUPE_ENV = {
+  table: 'DEDUPE_TABLE',
+  windowSeconds: 'DEDUPE_WINDOW_SECONDS',
+  onUnavailable: 'DEDUPE_ON_UNAVAILABLE',
+} as const;
+
+export const DEFAULT_DEDUPE_WINDOW_SECONDS = 86_400;
+
+/** The metric counting calls the de-duplication table did not answer (routes and the HTTPS intake's replay check). */
+export const DEDUPE_TABLE_ERRORS_METRIC = 'DedupeTableErrors';
 
 /** The default routes file: the example, so `npm start` and `serverless invoke local` work out of the box. */
 export const DEFAULT_ROUTES_FILE = 'config/routes.example.json';
@@ -102,11 +125,12 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     throw new ConfigError(`must be an SNS topic ARN or topic name, got "${parkingTopic}"`, 'PARKING_TOPIC');
   }
   const routes = loadRoutesFile(routesFile, env);
+  const dedupe = loadDedupeConfig(env);
   const deduping = routes.routes.findIndex((route) => route.dedupe === true);
-  // Until the stack deploys the de-duplication table, a route asking for it must not silently go without.
-  if (deduping >= 0)
+  // A route asking for de-duplication must not silently go without it.
+  if (deduping >= 0 && dedupe === null)
     throw new ConfigError(
-      `routes[${deduping}].dedupe needs the de-duplication table, which this version of the stack does not deploy yet`,
+      `routes[${deduping}].dedupe needs the de-duplication table, and ${DEDUPE_ENV.table} is not set: deploy the stack with the parameter dedupeTable=true`,
       routesFile,
     );
   return {
@@ -115,6 +139,30 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     parkingTopic,
     ...publishAndLogging(env),
     publishMaxElapsedMs: positiveInteger(env, 'PUBLISH_MAX_ELAPSED_MS', 20_000),
+    dedupe,
+  };
+}
+
+/**
+ * The de-duplication table's settings, or null when DEDUPE_TABLE is unset (the stack sets all three only when its
+ * parameter dedupeTable creates the table). A window or policy without a table is a mistake, not a default.
+ */
+export function loadDedupeConfig(env: NodeJS.ProcessEnv): DedupeConfig | null {
+  const tableName = env[DEDUPE_ENV.table] ?? '';
+  if (tableName === '') {
+    for (const name of [DEDUPE_ENV.windowSeconds, DEDUPE_ENV.onUnavailable])
+      if ((env[name] ?? '') !== '') throw new ConfigError(`is set, but ${DEDUPE_ENV.table} is not`, name);
+    return null;
+  }
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName))
+    throw new ConfigError(`must be a DynamoDB table name, got "${tableName}"`, DEDUPE_ENV.table);
+  const onUnavailable = env[DEDUPE_ENV.onUnavailable] || 'publish';
+  if (onUnavailable !== 'publish' && onUnavailable !== 'retry')
+    throw new ConfigError(`must be "publish" or "retry", got "${onUnavailable}"`, DEDUPE_ENV.onUnavailable);
+  return {
+    tableName,
+    windowSeconds: positiveInteger(env, DEDUPE_ENV.windowSeconds, DEFAULT_DEDUPE_WINDOW_SECONDS),
+    onUnavailable,
   };
 }
 

@@ -2,8 +2,19 @@
  * The handlers' shared runtime: configuration, routes and publisher built once per cold start (lazily, on the first
  * invocation: a module that throws while loading makes `serverless invoke local` hang), then one call per batch.
  */
+
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type BridgeConfig, loadBridgeConfig, parkingTopicArn } from '#lib/config';
+import {
+  type BridgeConfig,
+  DEDUPE_TABLE_ERRORS_METRIC,
+  type DedupeConfig,
+  loadBridgeConfig,
+  parkingTopicArn,
+} from '#lib/config';
+import { dynamoTableApi } from '#lib/dedupe/dynamodb-json';
+import { createDedupingPublisher } from '#lib/dedupe/publisher';
+import { DEFAULT_DEDUPE_SETTINGS, DedupeStore } from '#lib/dedupe/store';
 import type { TriggerItems } from '#lib/envelopes/index';
 import { type Trigger, triggerEventItems } from '#lib/envelopes/triggers';
 import { BridgeError, ConfigError, describeError, ErrorCode } from '#lib/errors';
@@ -11,6 +22,7 @@ import { logger, logReport, metrics, recordMetrics } from '#lib/logger';
 import { type BatchReport, type BridgeDeps, processItems } from '#lib/pipeline';
 import { createDryRunPublisher } from '#lib/publish/dry-run';
 import { createSnsPublisher } from '#lib/publish/sns';
+import type { Publisher } from '#lib/publish/types';
 import { compileRoutes } from '#lib/routing/index';
 
 export interface Runtime {
@@ -23,12 +35,44 @@ let current: Runtime | undefined;
 /** Builds the runtime from the environment. Throws ConfigError when the configuration is bad. */
 export function createRuntime(env: NodeJS.ProcessEnv = process.env, invokedFunctionArn?: string): Runtime {
   const config = loadBridgeConfig(env);
-  const publisher =
+  const base =
     config.publish === 'sns'
       ? createSnsPublisher({ retry: { maxElapsedMs: config.publishMaxElapsedMs } })
       : createDryRunPublisher(process.stdout);
+  // Only messages of routes with "dedupe": true carry a dedupeKey; with no such route nothing is wrapped, and the
+  // DynamoDB SDK is never loaded.
+  const publisher =
+    config.dedupe !== null && config.routes.routes.some((route) => route.dedupe === true)
+      ? dedupingPublisher(base, config.dedupe, env.AWS_REGION || 'us-east-1')
+      : base;
   const parking = parkingTopicArn(config, invokedFunctionArn, env);
   return { config, deps: { routes: compileRoutes(config.routes), publisher, parkingTopicArn: parking } };
+}
+
+/** The publisher with copies of one SES event to one destination suppressed through the table in this region. */
+export function dedupingPublisher(inner: Publisher, dedupe: DedupeConfig, region: string): Publisher {
+  const store = new DedupeStore(dynamoTableApi(region), {
+    ...DEFAULT_DEDUPE_SETTINGS,
+    tableName: dedupe.tableName,
+    windowSeconds: dedupe.windowSeconds,
+  });
+  return createDedupingPublisher(inner, {
+    store,
+    onUnavailable: dedupe.onUnavailable,
+    onTableError: (error, write) => {
+      logger.warn('the de-duplication table did not answer', {
+        write,
+        outcome:
+          write === 'mark'
+            ? 'the claim stays pending until its lease ends'
+            : dedupe.onUnavailable === 'publish'
+              ? 'published anyway'
+              : 'left to retry',
+        error: describeError(error),
+      });
+      metrics.addMetric(DEDUPE_TABLE_ERRORS_METRIC, MetricUnit.Count, 1);
+    },
+  });
 }
 
 /**
@@ -50,6 +94,7 @@ export function runtime(context?: Pick<Context, 'invokedFunctionArn'>): Runtime 
       routes: current.config.routes.routes.length,
       unmatched: current.config.routes.unmatched.action,
       publish: current.config.publish,
+      dedupeTable: current.config.dedupe?.tableName ?? null,
       parkingTopicArn: current.deps.parkingTopicArn,
     });
   }

@@ -37,7 +37,12 @@ function functionName(fn) {
 /** Alarms and the dashboard, for the functions and paths this package deploys. */
 async function functionAlarms({ resolveVariable }) {
   const actions = await alarmActions({ resolveVariable });
-  const p = await params(resolveVariable, ['snsHttpsTopicArns', 'firehoseDeliveryStreamName', 'intakeMaxAgeSeconds']);
+  const p = await params(resolveVariable, [
+    'snsHttpsTopicArns',
+    'firehoseDeliveryStreamName',
+    'intakeMaxAgeSeconds',
+    'dedupeTable',
+  ]);
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const ruleName = `${service}-${stage}-ses-events`;
@@ -108,7 +113,14 @@ async function functionAlarms({ resolveVariable }) {
       { threshold: 1, statistic: 'Minimum', comparison: 'LessThanThreshold' },
     );
   }
-  resources.Dashboard = dashboard(`${service}-${stage}`);
+  if (p.dedupeTable === 'true') {
+    resources.DedupeTableErrorsAlarm = alarm(
+      'The de-duplication table did not answer: records went out unchecked (copies possible) or, under dedupeOnUnavailable=retry, were held back',
+      { Namespace: NAMESPACE, MetricName: 'DedupeTableErrors', Dimensions: [SERVICE] },
+      actions,
+    );
+  }
+  resources.Dashboard = dashboard(`${service}-${stage}`, p.dedupeTable === 'true');
   return { Resources: resources };
 }
 
@@ -116,8 +128,11 @@ function widget(title, metrics, extra = {}) {
   return { type: 'metric', width: 12, height: 6, properties: { title, region: '${AWS::Region}', metrics, ...extra } };
 }
 
-/** The CloudWatch dashboard: per route delivered, dropped, parked; publish failures; ages; errors; durations. */
-function dashboard(name) {
+/**
+ * The CloudWatch dashboard: per route delivered, dropped, parked; publish failures; ages; errors; durations; and,
+ * with the de-duplication table, copies suppressed per route and the table's errors.
+ */
+function dashboard(name, dedupe) {
   const fns = FUNCTIONS.map((fn) => `\${${logicalName(fn)}LambdaFunction}`);
   const byFunction = (metric, stat) => fns.map((fn) => ['AWS/Lambda', metric, 'FunctionName', fn, { stat }]);
   const emf = (metric) => [NAMESPACE, metric, 'service', SERVICE.Value, { stat: 'Sum' }];
@@ -162,6 +177,19 @@ function dashboard(name) {
       ]),
       widget('Function errors and throttles', [...byFunction('Errors', 'Sum'), ...byFunction('Throttles', 'Sum')]),
       widget('Function durations (p99, ms)', byFunction('Duration', 'p99')),
+      ...(dedupe
+        ? [
+            widget('De-duplication: copies suppressed per route, table errors', [
+              [
+                {
+                  expression: `SEARCH('{${NAMESPACE},route,service} MetricName="DuplicatesSuppressed"', 'Sum', 300)`,
+                  id: 'suppressed',
+                },
+              ],
+              emf('DedupeTableErrors'),
+            ]),
+          ]
+        : []),
     ],
   };
   return {

@@ -33,6 +33,12 @@ function checkTopics(arns, what) {
   return arns;
 }
 
+/** osls's logical id of a function: route-sqs -> RouteDashsqs. */
+function logicalName(fn) {
+  const name = fn.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return name[0].toUpperCase() + name.slice(1);
+}
+
 const warned = new Set();
 /** A warning printed once per package run (osls resolves a variable once per place it is used). */
 function warnOnce(message) {
@@ -61,4 +67,4 @@ function forOsls(functions) {
   return wrapped;
 }
 
-module.exports = { PackageError, SNS_TOPIC_ARN, param, params, list, checkTopics, warnOnce, forOsls };
+module.exports = { PackageError, SNS_TOPIC_ARN, param, params, list, checkTopics, logicalName, warnOnce, forOsls };

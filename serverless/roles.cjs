@@ -2,7 +2,8 @@
 // One IAM role per function, each allowed only what that function (or Lambda on its behalf) calls.
 // test/integration/serverless-deployed.test.ts proves it both ways: every call the bundled handlers make is
 // allowed, and every action granted is called (or listed there with the reason it cannot be called in a test).
-const { PackageError, checkTopics, list, params } = require('./params.cjs');
+const { PackageError, checkTopics, list, logicalName, params } = require('./params.cjs');
+const { dedupeStatements } = require('./dedupe.cjs');
 const { publishTopicArns } = require('./routes.cjs');
 const path = require('node:path');
 
@@ -11,12 +12,6 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const SSM_NAME = /^[A-Za-z0-9_.\-/]{1,1011}$/;
 const IDENTITY = /^(?:arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity\/)?[^\s,*?]+$/;
 const CONFIGURATION_SET = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** osls's logical id of a function: route-sqs -> RouteDashsqs. */
-function logicalName(fn) {
-  const name = fn.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
-  return name[0].toUpperCase() + name.slice(1);
-}
 
 /** The role's logical id: route-sqs -> RouteSqsRole. */
 function roleName(fn) {
@@ -200,7 +195,11 @@ async function functionRoles({ resolveVariable }) {
     migrate,
   };
   const resources = {};
-  for (const [fn, list] of Object.entries(statements)) resources[roleName(fn)] = role(fn, name(fn), list);
+  for (const [fn, list] of Object.entries(statements)) {
+    // The de-duplication table (param dedupeTable), to the functions that use it only (serverless/dedupe.cjs).
+    const table = await dedupeStatements(resolveVariable, fn);
+    resources[roleName(fn)] = role(fn, name(fn), [...list, ...table]);
+  }
   return { Resources: resources };
 }
 

@@ -50,4 +50,12 @@ function publishTopicArns(file, serviceDir) {
   return topics;
 }
 
-module.exports = { routesFileInZip, publishTopicArns };
+/** The routes that ask for de-duplication (`"dedupe": true`), with their index, and the file's path in the zip. */
+function dedupeRoutes(file, serviceDir) {
+  const inZip = routesFileInZip(file, serviceDir);
+  const config = routing().parseRoutesJson(fs.readFileSync(path.join(serviceDir, inZip), 'utf8'), inZip);
+  const routes = config.routes.flatMap((route, index) => (route.dedupe === true ? [{ index, name: route.name }] : []));
+  return { inZip, routes };
+}
+
+module.exports = { routesFileInZip, publishTopicArns, dedupeRoutes };

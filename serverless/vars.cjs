@@ -8,6 +8,7 @@ const tls = require('./policies.cjs');
 const { functionRoles } = require('./roles.cjs');
 const { alarmActions, functionAlarms } = require('./monitoring.cjs');
 const { routesFileInZip, publishTopicArns } = require('./routes.cjs');
+const { dedupeResources } = require('./dedupe.cjs');
 
 const SERVICE_DIR = path.resolve(__dirname, '..');
 
@@ -186,6 +187,7 @@ const computations = {
   alarmActions,
   functionRoles,
   functionAlarms,
+  dedupeResources,
 };
 
 // osls gets the wrapped computations (a configuration mistake is one line and exit code 1); tests call `raw`.

@@ -12,7 +12,7 @@ import type { DedupeStore } from './store';
 export type OnUnavailable = 'publish' | 'retry';
 
 export interface DedupingPublisherOptions {
-  store: DedupeStore;
+  store: Pick<DedupeStore, 'claim' | 'delivered' | 'release'>;
   onUnavailable: OnUnavailable;
   now?: () => number;
   /**

@@ -4,42 +4,28 @@
  * A claim is written as `pending` with a lease; the publisher's success turns it `done` for the whole window. A
  * claim whose publish failed is given back (its lease ends at once), and a pending claim whose lease ran out can be
  * taken again, so a lost publish is never mistaken for a delivered one: at-least-once is kept, only copies that
- * arrive while an earlier one is pending or delivered are suppressed. Only PutItem is used (least privilege), and
- * every write names its own expiry, since DynamoDB's TTL deletes expired items late (up to days).
+ * arrive while an earlier one is pending or delivered are suppressed. The routes only write (PutItem); the HTTPS
+ * intake's replay check also reads a claim it could not take (GetItem), to tell a copy in flight from a delivered
+ * one. Every write names its own expiry, since DynamoDB's TTL deletes expired items late (up to days).
  */
 
-import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createLimiter } from '#lib/concurrency';
+import type { DynamoTableApi } from './dynamodb-json';
+import type { DedupeSettings } from './settings';
 
 export { dedupeKey } from './key';
 
-export interface DedupeSettings {
-  tableName: string;
-  /** How long a delivered feedback event suppresses its copies. */
-  windowSeconds: number;
-  /** How long a pending claim holds before another copy may take it (at least the function's timeout). */
-  leaseSeconds: number;
-  /** At most this many writes in flight. */
-  concurrency: number;
-}
-
-export const DEFAULT_DEDUPE_SETTINGS: Readonly<Omit<DedupeSettings, 'tableName'>> = Object.freeze({
-  windowSeconds: 24 * 60 * 60,
-  leaseSeconds: 15 * 60,
-  concurrency: 16,
-});
+export { DEFAULT_DEDUPE_SETTINGS, type DedupeSettings } from './settings';
 
 /** `claimed`: publish it; `duplicate`: a copy is pending or was delivered; `unavailable`: the table did not answer. */
 export type ClaimResult = { kind: 'claimed' } | { kind: 'duplicate' } | { kind: 'unavailable'; error: unknown };
 
-export type DynamoSender = Pick<DynamoDBClient, 'send'>;
-
 export class DedupeStore {
-  readonly #client: DynamoSender;
+  readonly #client: DynamoTableApi;
   readonly #settings: DedupeSettings;
   readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
 
-  constructor(client: DynamoSender, settings: DedupeSettings) {
+  constructor(client: DynamoTableApi, settings: DedupeSettings) {
     this.#client = client;
     this.#settings = settings;
     this.#limit = createLimiter(Math.max(1, settings.concurrency));
@@ -50,31 +36,40 @@ export class DedupeStore {
     const now = Math.floor(nowMs / 1000);
     return this.#limit(async () => {
       try {
-        await this.#client.send(
-          new PutItemCommand({
-            TableName: this.#settings.tableName,
-            Item: {
-              pk: { S: key },
-              state: { S: 'pending' },
-              leaseUntil: { N: String(now + this.#settings.leaseSeconds) },
-              expiresAt: { N: String(now + this.#settings.windowSeconds) },
-            },
-            ConditionExpression:
-              'attribute_not_exists(pk) OR expiresAt < :now OR (#state = :pending AND leaseUntil < :now)',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':now': { N: String(now) }, ':pending': { S: 'pending' } },
-          }),
-        );
+        await this.#client.putItem({
+          TableName: this.#settings.tableName,
+          Item: {
+            pk: { S: key },
+            state: { S: 'pending' },
+            leaseUntil: { N: String(now + this.#settings.leaseSeconds) },
+            expiresAt: { N: String(now + this.#settings.windowSeconds) },
+          },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR expiresAt < :now OR (#state = :pending AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':now': { N: String(now) }, ':pending': { S: 'pending' } },
+        });
         return { kind: 'claimed' };
       } catch (error) {
-        if (
-          error instanceof ConditionalCheckFailedException ||
-          (error as Error).name === 'ConditionalCheckFailedException'
-        )
-          return { kind: 'duplicate' };
+        if ((error as Error).name === 'ConditionalCheckFailedException') return { kind: 'duplicate' };
         return { kind: 'unavailable', error };
       }
     });
+  }
+
+  /**
+   * What the table holds for `key` now: `done` (delivered within the window), `pending` (a claim whose lease runs),
+   * or `none` (absent, expired, or a lease that ran out). A strongly consistent read: a claim written a moment ago
+   * by another container is seen.
+   */
+  async read(key: string, nowMs: number): Promise<'done' | 'pending' | 'none'> {
+    const now = Math.floor(nowMs / 1000);
+    const { Item: item } = await this.#limit(() =>
+      this.#client.getItem({ TableName: this.#settings.tableName, Key: { pk: { S: key } }, ConsistentRead: true }),
+    );
+    if (item === undefined || Number(item.expiresAt?.N) < now) return 'none';
+    if (item.state?.S === 'done') return 'done';
+    return Number(item.leaseUntil?.N) < now ? 'none' : 'pending';
   }
 
   /** Marks a claimed key delivered: its copies are suppressed for the whole window from now. */
@@ -91,17 +86,15 @@ export class DedupeStore {
 
   #put(key: string, state: 'pending' | 'done', leaseUntil: number, expiresAt: number): Promise<void> {
     return this.#limit(async () => {
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#settings.tableName,
-          Item: {
-            pk: { S: key },
-            state: { S: state },
-            leaseUntil: { N: String(leaseUntil) },
-            expiresAt: { N: String(expiresAt) },
-          },
-        }),
-      );
+      await this.#client.putItem({
+        TableName: this.#settings.tableName,
+        Item: {
+          pk: { S: key },
+          state: { S: state },
+          leaseUntil: { N: String(leaseUntil) },
+          expiresAt: { N: String(expiresAt) },
+        },
+      });
     });
   }
 }

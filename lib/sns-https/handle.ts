@@ -9,6 +9,7 @@ import type { CertificateStore } from './certs';
 import type { SnsHttpsConfig } from './config';
 import { type ConfirmSubscription, isPermanentConfirmError } from './confirm';
 import { decide, type NotifyDecision } from './decide';
+import type { ReplayGuard } from './replay';
 import { type HttpRequest, type HttpResponse, jsonResponse } from './request';
 
 /** What the routing pipeline did with a notification: 'retry' makes SNS redeliver it (HTTP 500). */
@@ -40,6 +41,8 @@ export interface SnsHttpsDeps {
   now?: () => number;
   /** Message ids already delivered by this container; a repeat is acknowledged without publishing again. */
   recent?: RecentMessageIds;
+  /** The same across containers, through the de-duplication table (./replay.ts), when the stack deploys it. */
+  replay?: ReplayGuard;
 }
 
 /**
@@ -150,10 +153,17 @@ export async function handleSnsHttpsRequest(
         log.info('SNS notification already delivered by this container: acknowledged again', { topicArn, messageId });
         return jsonResponse(200, 'duplicate', `message ${messageId} was already delivered`);
       }
+      const claimed = decision.raw ? undefined : await claimReplay(deps, log, topicArn!, messageId!, now);
+      if (claimed !== undefined && claimed !== 'first') return claimed;
+      const settle = (delivered: boolean) =>
+        claimed === 'first'
+          ? deps.replay?.settle(topicArn!, messageId!, delivered, deps.now?.() ?? Date.now())
+          : undefined;
       let outcome: NotificationOutcome;
       try {
         outcome = await deps.onNotification(decision, context);
       } catch (err) {
+        await settle(false);
         if (err instanceof ConfigError) throw err;
         log.error('SNS notification processing failed', {
           topicArn,
@@ -163,6 +173,7 @@ export async function handleSnsHttpsRequest(
         });
         return jsonResponse(500, 'retry', 'the notification could not be processed; SNS will retry it');
       }
+      await settle(outcome === 'delivered');
       if (outcome === 'retry') {
         log.warn('SNS notification to be retried', { topicArn, messageId, raw: decision.raw });
         return jsonResponse(500, 'retry', 'publishing failed for some records; SNS will retry the notification');
@@ -175,6 +186,51 @@ export async function handleSnsHttpsRequest(
     default: {
       const never: never = decision;
       throw new Error(`unhandled decision ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * The cross-container replay check of a signed notification: 'first' (process it, then settle the claim), or the
+ * answer for a copy: 200 when a copy was delivered, 5xx while one is in flight (SNS retries it later), and when the
+ * table does not answer, 5xx under DEDUPE_ON_UNAVAILABLE=retry, else 'first' without a claim (processed anyway).
+ */
+async function claimReplay(
+  deps: SnsHttpsDeps,
+  log: IntakeLogger,
+  topicArn: string,
+  messageId: string,
+  now: number,
+): Promise<'first' | HttpResponse | undefined> {
+  if (deps.replay === undefined) return undefined;
+  const claim = await deps.replay.claim(topicArn, messageId, now);
+  switch (claim.kind) {
+    case 'first':
+      return 'first';
+    case 'delivered':
+      log.info('SNS notification already delivered by another container: acknowledged again', {
+        topicArn,
+        messageId,
+      });
+      deps.recent?.add(messageId);
+      return jsonResponse(200, 'duplicate', `message ${messageId} was already delivered`);
+    case 'in-flight':
+      log.warn('SNS notification is being processed by another container: to be retried', { topicArn, messageId });
+      return jsonResponse(
+        500,
+        'in_flight',
+        `message ${messageId} is being processed by another container; SNS will retry it`,
+      );
+    case 'unavailable': {
+      const retry = claim.onUnavailable === 'retry';
+      log.error('the de-duplication table did not answer the replay check', {
+        topicArn,
+        messageId,
+        error: describeError(claim.error),
+        outcome: retry ? 'answered 5xx, SNS will retry' : 'processed without the check',
+      });
+      if (!retry) return undefined;
+      return jsonResponse(500, 'replay_check_unavailable', 'the replay check did not answer; SNS will retry it');
     }
   }
 }

@@ -5,15 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDedupingPublisher, type OnUnavailable } from '#lib/dedupe/publisher';
 import { DEFAULT_DEDUPE_SETTINGS, DedupeStore } from '#lib/dedupe/store';
-import { readFeedback } from '#lib/intake';
 import { processDocument } from '#lib/pipeline';
 import type { OutboundMessage, Publisher, PublishOutcome } from '#lib/publish/types';
-import { render } from '#lib/render/index';
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes } from '#lib/routing/index';
+import { theSameBounceTwice } from '#test/support/dedupe-samples';
 import { createDedupeTable, type LocalDynamo, startLocalDynamo } from '#test/support/dynamodb-local';
-import { eventBridgeEvent, lambdaSqsEvent, sqsBodyFromSns } from '#test/support/envelopes';
-import { eventText } from '#test/support/fixtures';
 import { recordingPublisher } from '#test/support/recording-publisher';
 
 const TABLE = 'bridge-dedupe';
@@ -25,19 +22,6 @@ const routes = (dedupe: boolean) =>
     parseRoutesConfig({ routes: [{ name: 'acme', to: { topicArn: ACME, format: 'notification' }, dedupe }] }),
   );
 
-/** One bounce, as the legacy notification over SQS and as the event-publishing record over EventBridge. */
-function theSameBounceTwice() {
-  const legacy = eventText('raw/legacy-bounce-with-dsn.json');
-  const [outcome] = readFeedback(JSON.parse(legacy), legacy);
-  if (outcome?.kind !== 'event') throw new Error('not an event');
-  const asEvent = render(outcome.event, outcome.record, ACME, 'event');
-  if (asEvent.kind !== 'message') throw new Error('not rendered');
-  return {
-    sqs: lambdaSqsEvent([sqsBodyFromSns(legacy)]),
-    eventBridge: eventBridgeEvent(JSON.parse(asEvent.body)),
-  };
-}
-
 let dynamo: LocalDynamo;
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
@@ -48,7 +32,7 @@ afterAll(() => dynamo.close());
 function bridge(options: { dedupe?: boolean; table?: string; onUnavailable?: OnUnavailable; now: () => number }) {
   const { publisher: recording, sent } = recordingPublisher();
   const tableErrors: unknown[] = [];
-  const store = new DedupeStore(dynamo.client, { ...DEFAULT_DEDUPE_SETTINGS, tableName: options.table ?? TABLE });
+  const store = new DedupeStore(dynamo.api, { ...DEFAULT_DEDUPE_SETTINGS, tableName: options.table ?? TABLE });
   const publisher = createDedupingPublisher(recording, {
     store,
     onUnavailable: options.onUnavailable ?? 'publish',
@@ -64,7 +48,7 @@ describe('de-duplication across payload formats', () => {
     // Each test uses its own hour: the table is shared, and a key is claimed for a day.
     let now = Date.parse('2026-12-01T00:00:00Z');
     const { inner, run } = bridge({ now: () => now });
-    const { sqs, eventBridge } = theSameBounceTwice();
+    const { sqs, eventBridge } = theSameBounceTwice(ACME);
     const first = await run(sqs);
     now += 60_000;
     const second = await run(eventBridge);
@@ -80,7 +64,7 @@ describe('de-duplication across payload formats', () => {
   it('delivers it again once the window has passed', async () => {
     const { inner, run } = bridge({ now: () => Date.parse('2026-12-05T00:00:00Z') });
     const later = bridge({ now: () => Date.parse('2026-12-05T00:00:00Z') + DAY + 60_000 });
-    const { sqs, eventBridge } = theSameBounceTwice();
+    const { sqs, eventBridge } = theSameBounceTwice(ACME);
     await run(sqs);
     const report = await later.run(eventBridge);
     expect(inner.sent).toHaveLength(1);
@@ -90,7 +74,7 @@ describe('de-duplication across payload formats', () => {
 
   it('publishes both copies when the route does not ask for de-duplication', async () => {
     const { inner, run } = bridge({ dedupe: false, now: () => Date.parse('2026-12-10T00:00:00Z') });
-    const { sqs, eventBridge } = theSameBounceTwice();
+    const { sqs, eventBridge } = theSameBounceTwice(ACME);
     await run(sqs);
     await run(eventBridge);
     expect(inner.sent).toHaveLength(2);
@@ -99,7 +83,7 @@ describe('de-duplication across payload formats', () => {
 
   it('publishes anyway, and says so, when the table does not answer (at least once before exactly once)', async () => {
     const { inner, run, tableErrors } = bridge({ table: 'missing', now: () => Date.parse('2026-12-15T00:00:00Z') });
-    const { sqs, eventBridge } = theSameBounceTwice();
+    const { sqs, eventBridge } = theSameBounceTwice(ACME);
     const reports = [await run(sqs), await run(eventBridge)];
     expect(inner.sent).toHaveLength(2);
     expect(reports.map((r) => r.counts.delivered)).toEqual([1, 1]);
@@ -115,7 +99,7 @@ describe('de-duplication across payload formats', () => {
       onUnavailable: 'retry',
       now: () => Date.parse('2026-12-20T00:00:00Z'),
     });
-    const report = await run(theSameBounceTwice().sqs);
+    const report = await run(theSameBounceTwice(ACME).sqs);
     expect(inner.sent).toHaveLength(0);
     expect([...report.items.values()]).toEqual(['retry']);
     expect([...report.failed.values()].map((f) => f.status === 'retryable' && f.code)).toEqual(['dedupe_unavailable']);
@@ -139,10 +123,10 @@ describe('de-duplication across payload formats', () => {
       },
     };
     const now = Date.parse('2026-12-25T00:00:00Z');
-    const store = new DedupeStore(dynamo.client, { ...DEFAULT_DEDUPE_SETTINGS, tableName: TABLE });
+    const store = new DedupeStore(dynamo.api, { ...DEFAULT_DEDUPE_SETTINGS, tableName: TABLE });
     const publisher = createDedupingPublisher(flaky, { store, onUnavailable: 'publish', now: () => now });
     const deps = { routes: routes(true), publisher, parkingTopicArn: null };
-    const { sqs, eventBridge } = theSameBounceTwice();
+    const { sqs, eventBridge } = theSameBounceTwice(ACME);
     expect([...(await processDocument(sqs, null, deps)).items.values()]).toEqual(['retry']);
     fail = false;
     const retried = await processDocument(sqs, null, deps);

@@ -178,6 +178,12 @@ describe('the packaged functions, as deployed', () => {
       expect(f.runtime, key).toBe('nodejs22.x');
       expect(f.environment.PARKING_TOPIC, key).toBe(PARKING);
       expect(f.environment.ROUTES_FILE, key).toBe('config/routes.example.json');
+      // param dedupeTable is off: no table settings, no DynamoDB action (serverless-deployed-dedupe.test.ts: on).
+      expect(
+        Object.keys(f.environment).filter((name) => name.startsWith('DEDUPE_')),
+        key,
+      ).toEqual([]);
+      expect(JSON.stringify(f.statements), key).not.toContain('dynamodb');
     }
     expect(fn('sns-https').environment).toMatchObject({
       SNS_HTTPS_ALLOWED_TOPIC_ARNS: TEST_TOPIC_ARN,

@@ -24,6 +24,15 @@ describe('the IAM action and resource of a request', () => {
     expect(describeCall('sns', 'POST', '/', form('ConfirmSubscription'), AUTH).action).toBe('sns:ConfirmSubscription');
   });
 
+  it('DynamoDB: the operation of the X-Amz-Target header on the table named in the body', () => {
+    const auth = AUTH.replace('/sns/', '/dynamodb/');
+    const body = JSON.stringify({ TableName: 'bridge-dedupe', Key: { pk: { S: 'k' } } });
+    expect(describeCall('dynamodb', 'POST', '/', body, auth, 'DynamoDB_20120810.GetItem')).toEqual({
+      action: 'dynamodb:GetItem',
+      resources: ['arn:aws:dynamodb:eu-west-1:123456789012:table/bridge-dedupe'],
+    });
+  });
+
   it('SES v1: identities by name in the fixed account and the request region, or by ARN as given', () => {
     const body = new URLSearchParams({
       Action: 'GetIdentityNotificationAttributes',

@@ -24,7 +24,7 @@ export interface RecordedCall {
   resources: string[];
 }
 
-type Service = 'sns' | 'ses' | 'sesv2' | 'sts';
+type Service = 'sns' | 'ses' | 'sesv2' | 'sts' | 'dynamodb';
 
 function identityArn(region: string, identity: string): string {
   return identity.startsWith('arn:') ? identity : `arn:aws:ses:${region}:${DEPLOY.account}:identity/${identity}`;
@@ -34,9 +34,26 @@ function configurationSetArn(region: string, name: string): string {
   return `arn:aws:ses:${region}:${DEPLOY.account}:configuration-set/${name}`;
 }
 
-/** The IAM action and resources of an awsQuery (SNS, SES v1) or SESv2 REST request. */
-export function describeCall(service: Service, method: string, url: string, body: string, auth: string): RecordedCall {
+/**
+ * The IAM action and resources of an awsQuery (SNS, SES v1), SESv2 REST or DynamoDB JSON 1.0 request (whose
+ * operation is in its X-Amz-Target header, `target`).
+ */
+export function describeCall(
+  service: Service,
+  method: string,
+  url: string,
+  body: string,
+  auth: string,
+  target = '',
+): RecordedCall {
   const region = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(auth)?.[1] ?? DEPLOY.region;
+  if (service === 'dynamodb') {
+    const table = JSON.parse(body || '{}').TableName;
+    return {
+      action: `dynamodb:${target.slice(target.indexOf('.') + 1)}`,
+      resources: [`arn:aws:dynamodb:${region}:${DEPLOY.account}:table/${table}`],
+    };
+  }
   if (service === 'sns') {
     const form = new URLSearchParams(body);
     const action = form.get('Action') ?? '';
@@ -105,6 +122,7 @@ export function startRecorder(): Recorder {
               req.url ?? '/',
               body.toString(),
               req.headers.authorization ?? '',
+              String(req.headers['x-amz-target'] ?? ''),
             ),
           );
           const forward = http.request(
@@ -165,6 +183,7 @@ export function lambdaEnvironment(fn: DeployedFunction, taskRoot: string, option
   if (options.endpoints.ses) endpoints.AWS_ENDPOINT_URL_SES = options.endpoints.ses;
   if (options.endpoints.sesv2) endpoints.AWS_ENDPOINT_URL_SESV2 = options.endpoints.sesv2;
   if (options.endpoints.sts) endpoints.AWS_ENDPOINT_URL_STS = options.endpoints.sts;
+  if (options.endpoints.dynamodb) endpoints.AWS_ENDPOINT_URL_DYNAMODB = options.endpoints.dynamodb;
   const credentials = options.credentials && {
     AWS_ACCESS_KEY_ID: options.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: options.credentials.secretAccessKey,

@@ -39,6 +39,10 @@ export function attributes(logicalId: string, resource: any): Record<string, str
       const id = '0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';
       return { Ref: id, Arn: `arn:${partition}:kms:${region}:${account}:key/${id}`, KeyId: id };
     }
+    case 'AWS::DynamoDB::Table': {
+      const name = props.TableName ?? fallbackName;
+      return { Ref: name, Arn: `arn:${partition}:dynamodb:${region}:${account}:table/${name}` };
+    }
     case 'AWS::Events::Rule':
       return { Ref: props.Name, Arn: `arn:${partition}:events:${region}:${account}:rule/${props.Name}` };
     case 'AWS::Logs::LogGroup':

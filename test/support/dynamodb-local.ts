@@ -4,13 +4,19 @@
  */
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoTableApi, dynamoTableApi } from '#lib/dedupe/dynamodb-json';
 
 // dynalite ships no types.
 const dynalite: (options: Record<string, unknown>) => import('node:http').Server = require('dynalite');
 
+const LOCAL_CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
+
 export interface LocalDynamo {
   endpoint: string;
+  /** The SDK's client (tables, reads to check what the store wrote). */
   client: DynamoDBClient;
+  /** The bridge's own PutItem/GetItem client (lib/dedupe/dynamodb-json), pointed here, one attempt per call. */
+  api: DynamoTableApi;
   close(): Promise<void>;
 }
 
@@ -21,12 +27,13 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
     maxAttempts: 1,
   });
   return {
     endpoint,
     client,
+    api: dynamoTableApi('us-east-1', { endpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }),
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -19,7 +19,38 @@ describe('loadBridgeConfig', () => {
       ],
     });
     expect(() => loadBridgeConfig({ ROUTES_FILE: file })).toThrow(
-      `${file}: routes[1].dedupe needs the de-duplication table, which this version of the stack does not deploy yet`,
+      `${file}: routes[1].dedupe needs the de-duplication table, and DEDUPE_TABLE is not set: deploy the stack with the parameter dedupeTable=true`,
+    );
+    expect(loadBridgeConfig({ ROUTES_FILE: file, DEDUPE_TABLE: 'bridge-dedupe' }).dedupe).toEqual({
+      tableName: 'bridge-dedupe',
+      windowSeconds: 86_400,
+      onUnavailable: 'publish',
+    });
+  });
+
+  it('reads the de-duplication settings only with a table, and refuses bad values naming the variable', () => {
+    const file = routesFile({ routes: [{ name: 'a', to: { topicArn: 'arn:aws:sns:us-east-1:111122223333:a' } }] });
+    const env = { ROUTES_FILE: file, DEDUPE_TABLE: 'bridge-dedupe' };
+    expect(loadBridgeConfig({ ROUTES_FILE: file }).dedupe).toBeNull();
+    expect(loadBridgeConfig({ ...env, DEDUPE_WINDOW_SECONDS: '3600', DEDUPE_ON_UNAVAILABLE: 'retry' }).dedupe).toEqual({
+      tableName: 'bridge-dedupe',
+      windowSeconds: 3600,
+      onUnavailable: 'retry',
+    });
+    expect(() => loadBridgeConfig({ ...env, DEDUPE_ON_UNAVAILABLE: 'drop' })).toThrow(
+      'DEDUPE_ON_UNAVAILABLE: must be "publish" or "retry", got "drop"',
+    );
+    expect(() => loadBridgeConfig({ ...env, DEDUPE_WINDOW_SECONDS: '1.5' })).toThrow(
+      'DEDUPE_WINDOW_SECONDS: must be a positive whole number, got "1.5"',
+    );
+    expect(() => loadBridgeConfig({ ...env, DEDUPE_WINDOW_SECONDS: '0' })).toThrow(
+      'DEDUPE_WINDOW_SECONDS: must be a positive whole number, got "0"',
+    );
+    expect(() => loadBridgeConfig({ ...env, DEDUPE_TABLE: 'arn:aws:dynamodb:us-east-1:1:table/x' })).toThrow(
+      'DEDUPE_TABLE: must be a DynamoDB table name, got "arn:aws:dynamodb:us-east-1:1:table/x"',
+    );
+    expect(() => loadBridgeConfig({ ROUTES_FILE: file, DEDUPE_ON_UNAVAILABLE: 'retry' })).toThrow(
+      'DEDUPE_ON_UNAVAILABLE: is set, but DEDUPE_TABLE is not',
     );
   });
 
