@@ -8,6 +8,7 @@ import { runCanary } from '#lib/migration/canary';
 import { type AccountClaim, requireCaller, sdkRegion, stsCallerAccount } from '#lib/migration/identity';
 import { parsePlanText } from '#lib/migration/plan-file';
 import { DEFAULT_RETRY } from '#lib/migration/retry';
+import { RoutesFile } from '#lib/migration/routes-file';
 import { PLAN_HMAC_KEY_ENV } from '#lib/migration/seal';
 import { SesSession } from '#lib/migration/ses';
 import type { StateReader } from '#lib/migration/state';
@@ -42,6 +43,8 @@ export function phasesOption(values: string[] | undefined): Phase[] {
       throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
   if (phases.includes('cleanup') && phases.length > 1)
     throw new UsageError('--phase cleanup runs alone, after verify passed for the other phases');
+  if (phases.includes('cutover') && phases.length > 1)
+    throw new UsageError('--phase cutover runs alone, after parity passed for the routes it turns live');
   return phases as Phase[];
 }
 
@@ -58,6 +61,11 @@ export function session(values: { 'pace-ms'?: string; 'retry-base-ms'?: string }
     },
     onRetry: (e) => io.stderr(`${e.label}: ${e.kind} (${e.error}); retry ${e.attempt} in ${e.delayMs} ms\n`),
   });
+}
+
+/** `--routes FILE`: the bridge's routes file, which the cutover steps read and write. */
+export function routesOption(file: string | undefined): RoutesFile | null {
+  return file === undefined ? null : new RoutesFile(file);
 }
 
 /**

@@ -8,6 +8,7 @@ import { connectionRefused, sdkRegion } from '#lib/migration/identity';
 import { buildInventory } from '#lib/migration/inventory';
 import { parseInventoryText } from '#lib/migration/inventory-file';
 import { journalHeader, journalRefusals, parseJournalFile } from '#lib/migration/journal';
+import { cutoverRefusals, parseParityReport } from '#lib/migration/parity-report';
 import { buildPlan } from '#lib/migration/plan';
 import { parseVerifyReport } from '#lib/migration/plan-file';
 import { DEFAULT_RETRY } from '#lib/migration/retry';
@@ -27,6 +28,7 @@ import {
   planRegion,
   readFile,
   readPlan,
+  routesOption,
   session,
   summarize,
   writeOut,
@@ -212,12 +214,14 @@ async function apply(argv: string[], io: Io): Promise<number> {
     execute: { type: 'boolean' },
     journal: { type: 'string' },
     force: { type: 'string', multiple: true },
+    routes: { type: 'string' },
+    'parity-report': { type: 'string', multiple: true },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.plan) throw new UsageError('--plan FILE is required');
   const accountId = accountIdOption(values['account-id'], true)!;
   const phases = phasesOption(values.phase);
-  const reader = new StateReader(session(values, io));
+  const reader = new StateReader(session(values, io), routesOption(values.routes));
   const thePlan = readPlan(io, values.plan);
   await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const progress = (line: string) => io.stderr(`${line}\n`);
@@ -230,6 +234,17 @@ async function apply(argv: string[], io: Io): Promise<number> {
       throw new MigrationRefusal(
         reasons,
         'Cleanup removes the legacy cross-account settings for good; it runs only after verify passed everywhere.',
+      );
+  }
+  if (phases.includes('cutover')) {
+    const reports = (values['parity-report'] ?? []).map((file) =>
+      parseParityReport(parseJsonText(readFile(io, file, 'parity report'), file), file),
+    );
+    const reasons = cutoverRefusals(thePlan, accountId, reports);
+    if (reasons.length > 0)
+      throw new MigrationRefusal(
+        reasons,
+        'A route goes live only once its shadow topic got exactly what its legacy topic got (ses-bridge migrate parity).',
       );
   }
   const journalFile = values.journal ?? `journal-${accountId}.ndjson`;
@@ -266,6 +281,7 @@ async function verify(argv: string[], io: Io): Promise<number> {
     'send-test': { type: 'boolean' },
     canary: { type: 'boolean' },
     'canary-timeout': { type: 'string' },
+    routes: { type: 'string' },
     out: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -275,7 +291,7 @@ async function verify(argv: string[], io: Io): Promise<number> {
   for (const phase of phases)
     if (!(PHASES as readonly string[]).includes(phase))
       throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
-  const reader = new StateReader(session(values, io));
+  const reader = new StateReader(session(values, io), routesOption(values.routes));
   const thePlan = readPlan(io, values.plan);
   await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const report = await verifyPlan(thePlan, {
@@ -313,12 +329,13 @@ async function rollback(argv: string[], io: Io): Promise<number> {
     plan: { type: 'string' },
     'account-id': { type: 'string' },
     execute: { type: 'boolean' },
+    routes: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.journal) throw new UsageError('--journal FILE is required (the file apply --execute wrote)');
   if (!values.plan) throw new UsageError('--plan FILE is required (the plan apply ran)');
   const accountId = accountIdOption(values['account-id'], true)!;
-  const reader = new StateReader(session(values, io));
+  const reader = new StateReader(session(values, io), routesOption(values.routes));
   const thePlan = readPlan(io, values.plan);
   const file = parseJournalFile(readFile(io, values.journal, 'journal'), values.journal);
   await guard(file.entries[0]?.entry.region ?? (await planRegion(thePlan, accountId)), [

@@ -57,7 +57,7 @@ describe('ses-bridge migrate (in process)', () => {
     expect(JSON.parse(stdout)).toMatchObject({
       strategy: 'bridge',
       identities: 1,
-      steps: 14,
+      steps: 20,
       files: [path.join(out, 'plan.json'), path.join(out, 'runbook.md'), path.join(out, 'routes.json')],
     });
     expect(stderr).toContain(
