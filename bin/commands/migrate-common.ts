@@ -95,7 +95,28 @@ export function forceOption(values: string[] | undefined, plan: Plan, accountId:
   return ids;
 }
 
-/** Runs the canary; Ctrl-C stops the wait, and the queues and subscriptions are removed all the same. */
+/**
+ * Runs `work` with a signal that Ctrl-C aborts: the canary and parity stop waiting, and remove their temporary
+ * queues and subscriptions all the same.
+ */
+export async function interruptible<T>(io: Io, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    io.stderr(`${what}: interrupted: removing its queues and subscriptions\n`);
+    controller.abort();
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+/** The SNS and SQS clients of the canary and parity queues. */
+export const queueClients = (region: string) => ({ sns: snsClient(region), sqs: sqsClient(region) });
+
+/** Runs the canary (interruptible) and reports each destination on stderr. */
 export async function canary(
   plan: Plan,
   accountId: string,
@@ -103,30 +124,22 @@ export async function canary(
   timeoutMs: number,
   io: Io,
 ): Promise<CanaryReport> {
-  const controller = new AbortController();
-  const onInterrupt = () => {
-    io.stderr('canary: interrupted: removing its queues and subscriptions\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onInterrupt);
-  try {
-    const report = await runCanary({
+  const report = await interruptible(io, 'canary', (signal) =>
+    runCanary({
       plan,
       accountId,
       session: reader.session,
-      clients: (region) => ({ sns: snsClient(region), sqs: sqsClient(region) }),
+      clients: queueClients,
       timeoutMs,
-      signal: controller.signal,
+      signal,
       progress: (line) => io.stderr(`${line}\n`),
-    });
-    for (const d of report.destinations)
-      io.stderr(
-        `canary: ${d.topicArn}: ${d.passed ? 'PASSED' : 'FAILED'} (${d.format}); ${d.types.map((t) => `${t.type} ${t.status}${t.latencyMs === null ? '' : ` in ${t.latencyMs} ms`}, ${t.copies.length} ${t.copies.length === 1 ? 'copy' : 'copies'}${t.copies.length ? ` (${t.copies.map((c) => `${c.format} by ${c.path}`).join('; ')})` : ''}`).join(', ')}; duplicates ${d.duplicates}\n`,
-      );
-    return report;
-  } finally {
-    process.off('SIGINT', onInterrupt);
-  }
+    }),
+  );
+  for (const d of report.destinations)
+    io.stderr(
+      `canary: ${d.topicArn}: ${d.passed ? 'PASSED' : 'FAILED'} (${d.format}); ${d.types.map((t) => `${t.type} ${t.status}${t.latencyMs === null ? '' : ` in ${t.latencyMs} ms`}, ${t.copies.length} ${t.copies.length === 1 ? 'copy' : 'copies'}${t.copies.length ? ` (${t.copies.map((c) => `${c.format} by ${c.path}`).join('; ')})` : ''}`).join(', ')}; duplicates ${d.duplicates}\n`,
+    );
+  return report;
 }
 
 export function readFile(io: Io, file: string, what: string): string {
