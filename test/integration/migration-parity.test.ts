@@ -35,14 +35,7 @@ async function migrate(account: string, argv: string[]): Promise<{ code: number;
     readInput: (file) => readFileSync(file, 'utf8'),
     env: {},
   };
-  const code = await world
-    .run(account, argv[0]!, argv.slice(1), {
-      ...io,
-      // world.run passes the sub-command's argv; the migrate command dispatches on its name.
-    })
-    .catch((err) => {
-      throw err;
-    });
+  const code = await world.run(account, argv[0]!, argv.slice(1), io);
   return { code, stdout, stderr };
 }
 
