@@ -19,7 +19,9 @@ export function paritySummary(report: ParityReport): string {
   const routes = `${report.destinations.length} route${report.destinations.length === 1 ? '' : 's'}`;
   if (report.passed)
     return `parity: PASSED: ${total.matched} feedback events matched on ${routes}, no unexpected difference`;
-  const empty = report.destinations.filter((d) => d.events.length === 0).map((d) => d.route);
+  const seen = (d: ParityReport['destinations'][number]) =>
+    d.counts.matched + d.counts.different + d.counts['legacy-only'] + d.counts['bridge-only'];
+  const empty = report.destinations.filter((d) => seen(d) === 0).map((d) => d.route);
   const parts = [
     `${total['legacy-only']} legacy only (lost by the bridge)`,
     `${total['bridge-only']} bridge only`,
