@@ -3,10 +3,12 @@
  * SES publishes legacy notifications to the delegates' topics and to the bridge's intake topic, the bridge routes them
  * with the plan's routes, and `ses-bridge migrate parity` reads both sides through temporary SQS queues.
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '#test/support/fixtures';
 import type { Io } from '../../bin/cli';
 import { command } from '../../bin/commands/migrate';
 import { type DemoWorld, startDemoWorld } from '../../bin/commands/migrate-demo-world';
@@ -203,6 +205,66 @@ describe('ses-bridge migrate parity', () => {
     }
     // mail.headers: 7 headers of name and value each, and the headersTruncated flag.
     expect(expected.stdout.match(/: 15 expected differences \(headers-dropped-for-size\)\n/g)).toHaveLength(2);
+  }, 60_000);
+});
+
+describe('ses-bridge migrate parity, cut short', () => {
+  it('removes what it made when a subscription fails half-way', async () => {
+    const shadow = world.sns.state.topics.get(ACME_SHADOW)!;
+    world.sns.state.topics.delete(ACME_SHADOW);
+    try {
+      const run = await parity(acme);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('parity: removed 2 temporary queues and subscriptions\n');
+      expect(run.stderr).toMatch(/ses-bridge migrate parity: failed: NotFound/);
+    } finally {
+      world.sns.state.topics.set(ACME_SHADOW, shadow);
+    }
+  });
+
+  it('removes its queues and subscriptions when interrupted with Ctrl-C (exit 130)', async () => {
+    const keys = world.ses.credentials(acme);
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin/ses-bridge.cjs'),
+        'migrate',
+        'parity',
+        ...plan(),
+        '--account-id',
+        acme,
+        '--pace-ms',
+        '0',
+      ],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: keys.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+          AWS_ENDPOINT_URL_SES: world.ses.endpoint(),
+          AWS_ENDPOINT_URL_SESV2: world.ses.endpoint(),
+          AWS_ENDPOINT_URL_STS: world.ses.endpoint(),
+          AWS_ENDPOINT_URL_SNS: world.sns.endpoint,
+          AWS_ENDPOINT_URL_SQS: world.sqs.endpoint,
+        },
+      },
+    );
+    let stderr = '';
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('(shadow)\n')) resolve();
+      }),
+    );
+    expect(world.sqs.state.queues.size).toBe(2);
+    child.kill('SIGINT');
+    expect(await exit).toBe(130);
+    expect(stderr).toContain('parity: interrupted: removing its queues and subscriptions\n');
+    expect(stderr).toContain('parity: removed 2 temporary queues and subscriptions\n');
   }, 60_000);
 });
 
