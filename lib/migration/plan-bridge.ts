@@ -157,7 +157,7 @@ export function planBridge(
     action: manual(
       'deploy-routes',
       bridgeTopicArn,
-      "Merge the routes of routes.json into the bridge's routes file (route names are unique; keep your other routes), grant the bridge role sns:Publish on their topics, and deploy (serverless deploy). Check: ses-bridge route with a sample notification of each delegate.",
+      "Merge the routes of routes.json into the bridge's routes file (route names are unique; keep your other routes), grant the bridge role sns:Publish on the topics they publish to (the delegates' routes are in shadow mode: their shadow topics, until the cutover step), and deploy (serverless deploy). Check: ses-bridge route with a sample notification of each delegate.",
       routes,
     ),
     revert: { description: 'Redeploy the previous routes file.', action: null, reversible: true },
