@@ -239,6 +239,10 @@ async function apply(argv: string[], io: Io): Promise<number> {
   if (!values.plan) throw new UsageError('--plan FILE is required');
   const accountId = accountIdOption(values['account-id'], true)!;
   const phases = phasesOption(values.phase);
+  if (phases.includes('cutover') && !values.routes)
+    throw new UsageError(
+      "--phase cutover needs --routes FILE: the bridge's routes file, in which the cutover sets each route's mode",
+    );
   const reader = new StateReader(session(values, io), routesOption(values.routes));
   const thePlan = readPlan(io, values.plan);
   await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);

@@ -108,15 +108,17 @@ export function cutoverRefusals(plan: Plan, accountId: string, reports: ParityRe
     if (step.account !== accountId || step.phase !== 'cutover' || step.action.api !== 'bridge:SetRouteMode') continue;
     const route = plan.routes?.routes.find((r) => r.name === (step.action.params as { Route: string }).Route);
     if (!route) continue;
+    const owner = parseStandardTopicArn(route.to.topicArn)?.accountId ?? '?';
+    // Made in the account that owns the topic: only its credentials could read the topic's deliveries.
     const proven = reports.some(
       (r) =>
+        r.accountId === owner &&
         r.planId === plan.planId &&
         fresh(r) &&
         !r.interrupted &&
         r.destinations.some((d) => d.route === route.name && d.topicArn === route.to.topicArn && d.passed),
     );
     if (!proven) {
-      const owner = parseStandardTopicArn(route.to.topicArn)?.accountId ?? '?';
       reasons.push(
         `no passing parity report for route ${route.name} (${route.to.topicArn}): run "ses-bridge migrate parity --plan plan.json --account-id ${owner} --send --out parity-${owner}.json" with ${owner}'s credentials and pass the file with --parity-report`,
       );

@@ -212,7 +212,14 @@ describe('the parity report and the cutover gate', () => {
   });
 
   it('opens the cutover with a passing, fresh report of this plan naming every route', () => {
-    expect(cutoverRefusals(plan, '444444444444', [report()])).toEqual([]);
+    // One report per delegate, each made in the account that owns the topics.
+    const byAccount = (accountId: string) => {
+      const r = report({ accountId });
+      return { ...r, destinations: r.destinations.filter((d) => d.topicArn.split(':')[4] === accountId) };
+    };
+    expect(cutoverRefusals(plan, '444444444444', [byAccount('222222222222'), byAccount('333333333333')])).toEqual([]);
+    // A report that names a route of another account's topic does not prove it.
+    expect(cutoverRefusals(plan, '444444444444', [report()])).toHaveLength(2);
   });
 
   it('refuses a report of another plan, a stale or interrupted one, and a route without a passing parity', () => {
@@ -224,9 +231,9 @@ describe('the parity report and the cutover gate', () => {
       'the parity report of 222222222222 was made at 2026-01-14T11:00:00.000Z, more than a day ago: run parity again',
     );
     expect(cutoverRefusals(plan, '444444444444', [report({ interrupted: true })])).toHaveLength(3);
-    const failing = report();
+    const failing = report({ accountId: '333333333333' });
     failing.destinations[1]!.passed = false;
-    expect(cutoverRefusals(plan, '444444444444', [failing])).toEqual([
+    expect(cutoverRefusals(plan, '444444444444', [report(), failing])).toEqual([
       `no passing parity report for route delegate-333333333333-beta-bounces (arn:aws:sns:us-east-1:333333333333:beta-bounces): run "ses-bridge migrate parity --plan plan.json --account-id 333333333333 --send --out parity-333333333333.json" with 333333333333's credentials and pass the file with --parity-report`,
     ]);
     // Only the cutover steps of the account that runs them count.
