@@ -81,7 +81,8 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
       Bridge plans, in a delegate's account, between the switch and the cutover: for each shadow route to a topic
       of this account, temporary SQS queues on the legacy (live) topic and on the shadow topic collect for up to
       S seconds (default 300; progress on stderr); --send mails the SES mailbox simulator for each type of the
-      route and stops once every test message arrived on both sides (plus --settle S, default 3). Copies are
+      route and stops once every test message arrived on both sides (plus --settle S, default 3; without --send,
+      the settle time after the duration only completes pairs already begun). Copies are
       matched by feedback key: matched, legacy only (lost by the bridge), bridge only; matched pairs get a
       field-level diff of the bridge's notification rendering against what SES delivered, where only the
       expected differences of docs/cutover.md pass. Prints a table; --out writes the JSON report that

@@ -75,8 +75,17 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
     if (options.send) for (const l of listening) await sendTests(plan, accountId, options.session, l, progress);
     const deadline = started + durationMs;
     let settleUntil: number | null = null;
+    // Without --send, after the duration: a short tail that only completes pairs already begun, so an event near
+    // the end is not reported one-sided because its other copy was a second late.
+    let tail = false;
     let reported = 0;
-    while (!signal?.aborted && Date.now() < (settleUntil ?? deadline)) {
+    while (!signal?.aborted) {
+      if (settleUntil === null && Date.now() >= deadline) {
+        if (options.send) break;
+        tail = true;
+        settleUntil = Date.now() + (options.settleMs ?? 3000);
+      }
+      if (settleUntil !== null && Date.now() >= settleUntil) break;
       for (const l of listening) {
         for (const [queue, into] of [
           [l.legacyQueue, l.legacy],
@@ -88,6 +97,7 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
               progress(`parity: ${queue.topicArn}: ignored a message: ${copy.unreadable}`);
               l.ignored++;
             } else if (copy.mailTimestamp < startedAt.toISOString() || !routeCovers(l.route, copy)) l.ignored++;
+            else if (tail && ![...l.legacy, ...l.bridge].some((c) => c.feedbackKey === copy.feedbackKey)) l.ignored++;
             else into.push(copy);
           }
         }

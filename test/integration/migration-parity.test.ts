@@ -155,6 +155,18 @@ describe('ses-bridge migrate parity', () => {
     expect(readFileSync(at('parity-acme.html'), 'utf8')).toContain('<svg');
   }, 60_000);
 
+  it('compares real traffic without --send for the whole duration, pairs completed in a short tail', async () => {
+    const run = migrate(acme, ['parity', ...plan(), '--account-id', acme, '--duration', '3', '--settle', '2']);
+    await new Promise((r) => setTimeout(r, 1000));
+    await bounceAs(acme);
+    const { code, stdout, stderr } = await run;
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      `delegate-${acme}-ses-feedback  1        0          0            0            0        ok\n`,
+    );
+    expect(stderr).toContain('parity: PASSED: 1 feedback events matched on 1 route, no unexpected difference\n');
+  }, 60_000);
+
   it('fails when the bridge lost a record: the legacy copy has no bridge copy', async () => {
     world.intake = (body) => (JSON.parse(body).notificationType === 'Bounce' ? null : body);
     const run = await parity(acme, ['--out', at('parity-lost.json'), '--duration', '4']);
