@@ -28,7 +28,10 @@ export async function runMigrationDemo(io: Io, run: Runner, dir: string): Promis
       },
       stderr: (t) => io.stdout(`   ${t.replace(/\n(?=.)/g, '\n   ')}`),
     });
-    io.stdout(`   -> exit ${code}${out.length < 400 ? `: ${out.trim()}` : ''}\n`);
+    // One-line JSON results inline; a table (parity) indented below the exit status.
+    const shown = out.trim();
+    if (shown.includes('\n')) io.stdout(`   -> exit ${code}\n${shown.replace(/^(?=.)/gm, '      ')}\n`);
+    else io.stdout(`   -> exit ${code}${shown.length < 400 ? `: ${shown}` : ''}\n`);
     if (code !== 0) failed++;
     return out;
   };
