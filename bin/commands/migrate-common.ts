@@ -8,6 +8,7 @@ import { runCanary } from '#lib/migration/canary';
 import { type AccountClaim, requireCaller, sdkRegion, stsCallerAccount } from '#lib/migration/identity';
 import { parsePlanText } from '#lib/migration/plan-file';
 import { DEFAULT_RETRY } from '#lib/migration/retry';
+import { RoutesFile } from '#lib/migration/routes-file';
 import { PLAN_HMAC_KEY_ENV } from '#lib/migration/seal';
 import { SesSession } from '#lib/migration/ses';
 import type { StateReader } from '#lib/migration/state';
@@ -42,6 +43,8 @@ export function phasesOption(values: string[] | undefined): Phase[] {
       throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
   if (phases.includes('cleanup') && phases.length > 1)
     throw new UsageError('--phase cleanup runs alone, after verify passed for the other phases');
+  if (phases.includes('cutover') && phases.length > 1)
+    throw new UsageError('--phase cutover runs alone, after parity passed for the routes it turns live');
   return phases as Phase[];
 }
 
@@ -58,6 +61,11 @@ export function session(values: { 'pace-ms'?: string; 'retry-base-ms'?: string }
     },
     onRetry: (e) => io.stderr(`${e.label}: ${e.kind} (${e.error}); retry ${e.attempt} in ${e.delayMs} ms\n`),
   });
+}
+
+/** `--routes FILE`: the bridge's routes file, which the cutover steps read and write. */
+export function routesOption(file: string | undefined): RoutesFile | null {
+  return file === undefined ? null : new RoutesFile(file);
 }
 
 /**
@@ -87,7 +95,28 @@ export function forceOption(values: string[] | undefined, plan: Plan, accountId:
   return ids;
 }
 
-/** Runs the canary; Ctrl-C stops the wait, and the queues and subscriptions are removed all the same. */
+/**
+ * Runs `work` with a signal that Ctrl-C aborts: the canary and parity stop waiting, and remove their temporary
+ * queues and subscriptions all the same.
+ */
+export async function interruptible<T>(io: Io, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    io.stderr(`${what}: interrupted: removing its queues and subscriptions\n`);
+    controller.abort();
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+/** The SNS and SQS clients of the canary and parity queues. */
+export const queueClients = (region: string) => ({ sns: snsClient(region), sqs: sqsClient(region) });
+
+/** Runs the canary (interruptible) and reports each destination on stderr. */
 export async function canary(
   plan: Plan,
   accountId: string,
@@ -95,30 +124,22 @@ export async function canary(
   timeoutMs: number,
   io: Io,
 ): Promise<CanaryReport> {
-  const controller = new AbortController();
-  const onInterrupt = () => {
-    io.stderr('canary: interrupted: removing its queues and subscriptions\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onInterrupt);
-  try {
-    const report = await runCanary({
+  const report = await interruptible(io, 'canary', (signal) =>
+    runCanary({
       plan,
       accountId,
       session: reader.session,
-      clients: (region) => ({ sns: snsClient(region), sqs: sqsClient(region) }),
+      clients: queueClients,
       timeoutMs,
-      signal: controller.signal,
+      signal,
       progress: (line) => io.stderr(`${line}\n`),
-    });
-    for (const d of report.destinations)
-      io.stderr(
-        `canary: ${d.topicArn}: ${d.passed ? 'PASSED' : 'FAILED'} (${d.format}); ${d.types.map((t) => `${t.type} ${t.status}${t.latencyMs === null ? '' : ` in ${t.latencyMs} ms`}, ${t.copies.length} ${t.copies.length === 1 ? 'copy' : 'copies'}${t.copies.length ? ` (${t.copies.map((c) => `${c.format} by ${c.path}`).join('; ')})` : ''}`).join(', ')}; duplicates ${d.duplicates}\n`,
-      );
-    return report;
-  } finally {
-    process.off('SIGINT', onInterrupt);
-  }
+    }),
+  );
+  for (const d of report.destinations)
+    io.stderr(
+      `canary: ${d.topicArn}: ${d.passed ? 'PASSED' : 'FAILED'} (${d.format}); ${d.types.map((t) => `${t.type} ${t.status}${t.latencyMs === null ? '' : ` in ${t.latencyMs} ms`}, ${t.copies.length} ${t.copies.length === 1 ? 'copy' : 'copies'}${t.copies.length ? ` (${t.copies.map((c) => `${c.format} by ${c.path}`).join('; ')})` : ''}`).join(', ')}; duplicates ${d.duplicates}\n`,
+    );
+  return report;
 }
 
 export function readFile(io: Io, file: string, what: string): string {

@@ -8,6 +8,7 @@ import { connectionRefused, sdkRegion } from '#lib/migration/identity';
 import { buildInventory } from '#lib/migration/inventory';
 import { parseInventoryText } from '#lib/migration/inventory-file';
 import { journalHeader, journalRefusals, parseJournalFile } from '#lib/migration/journal';
+import { cutoverRefusals, parseParityReport } from '#lib/migration/parity-report';
 import { buildPlan } from '#lib/migration/plan';
 import { parseVerifyReport } from '#lib/migration/plan-file';
 import { DEFAULT_RETRY } from '#lib/migration/retry';
@@ -27,14 +28,16 @@ import {
   planRegion,
   readFile,
   readPlan,
+  routesOption,
   session,
   summarize,
   writeOut,
 } from './migrate-common';
 import { runMigrationDemo } from './migrate-demo';
 import { journalAppender } from './migrate-files';
+import { parity } from './migrate-parity';
 
-const usage = `Usage: ses-bridge migrate <inventory|plan|apply|verify|rollback|demo> [options]
+const usage = `Usage: ses-bridge migrate <inventory|plan|apply|verify|parity|rollback|demo> [options]
 
 Moves delegate senders off legacy SES cross-account notifications, which SES no longer lets anyone create, to a
 configuration set, an owner-set topic, or the bridge. Step by step: docs/migration-runbook.md.
@@ -54,29 +57,47 @@ configuration set, an owner-set topic, or the bridge. Step by step: docs/migrati
       publishes to delegates' topics, default the bridge account root. --config-set-name (config-set): default
       legacy-feedback. Refuses (exit 1) owner-topic for an identity used by more than one delegate.
   apply --plan FILE --account-id ID [--phase LIST] [--verified FILE ...] [--execute] [--journal FILE]
-        [--force STEP ...]
+        [--force STEP ...] [--routes FILE] [--parity-report FILE ...]
       Runs the plan's steps of account ID (the account of the credentials in use). Dry run unless --execute.
       Idempotent: reads live state first and changes only what differs; journals every change to FILE (default
       journal-<ID>.ndjson, header line first: plan id, digest, account). Compare-and-set: a live value that is
-      neither what the inventory saw nor the target is a conflict (not applied, exit 1); --force STEP applies it. --phase: prepare,switch (default) or cleanup; cleanup needs a passing verify report,
-      at most a day old, of each account whose SES steps it depends on (--verified, repeatable) and checks this
-      account's steps again first.
-  verify --plan FILE --account-id ID [--phase LIST] [--send-test] [--canary [--canary-timeout S]] [--out FILE]
-      Reads the live state of the account's steps back; exit 1 on drift. --send-test sends from each identity to
+      neither what the inventory saw nor the target is a conflict (not applied, exit 1); --force STEP applies it.
+      --phase: prepare,switch (default), cutover or cleanup. cutover (bridge, the bridge operator's account) turns
+      the delegates' shadow routes live in the bridge's routes file --routes FILE (deploy it afterwards); it needs
+      a passing parity report, at most a day old, for each route (--parity-report, repeatable). cleanup needs a
+      passing verify report, at most a day old, of each account whose steps it depends on (--verified,
+      repeatable; for bridge plans the bridge account's covers the cutover) and checks this account's steps again.
+  verify --plan FILE --account-id ID [--phase LIST] [--send-test] [--canary [--canary-timeout S]] [--routes FILE]
+         [--out FILE]
+      Reads the live state of the account's steps back; exit 1 on drift (cutover steps: the mode of each route
+      in --routes FILE). --send-test sends from each identity to
       the SES mailbox simulator (success@, bounce@, complaint@simulator.amazonses.com) through the new path.
       --canary proves delivery: per destination topic of this account, a temporary SQS queue (only that topic may
       send) is subscribed, mail is sent to the simulator, and each type must arrive in the promised format within
       S seconds (default 300); duplicates and latency are reported; queue and subscription are always removed
       (also on Ctrl-C). The cleanup of an account needs its passing canary. --out writes the report that
       apply --phase cleanup --verified takes.
-  rollback --journal FILE --plan FILE --account-id ID [--execute]
+  parity --plan FILE --account-id ID [--duration S] [--send] [--settle S] [--out FILE] [--html FILE]
+      Bridge plans, in a delegate's account, between the switch and the cutover: for each shadow route to a topic
+      of this account, temporary SQS queues on the legacy (live) topic and on the shadow topic collect for up to
+      S seconds (default 300; progress on stderr); --send mails the SES mailbox simulator for each type of the
+      route and stops once every test message arrived on both sides (plus --settle S, default 3; without --send,
+      the settle time after the duration only completes pairs already begun). Copies are
+      matched by feedback key: matched, legacy only (lost by the bridge), bridge only; matched pairs get a
+      field-level diff of the bridge's notification rendering against what SES delivered, where only the
+      expected differences of docs/cutover.md pass. Prints a table; --out writes the JSON report that
+      apply --phase cutover --parity-report takes, --html a one-page summary. Exit 0 only at full parity, 1
+      otherwise, 130 on Ctrl-C; the queues and subscriptions are always removed.
+  rollback --journal FILE --plan FILE --account-id ID [--execute] [--routes FILE]
       Undoes the journal's changes in reverse order (dry run unless --execute); stops at a conflict. Refuses the
       whole journal when an entry is not one the plan could have produced; skips (and reports) a truncated last
-      line. SES_BRIDGE_PLAN_HMAC_KEY, when set, must have signed every plan these commands read.
+      line. SES_BRIDGE_PLAN_HMAC_KEY, when set, must have signed every plan these commands read. A cutover journal
+      puts its routes back in shadow mode in --routes FILE (deploy it afterwards).
 
   demo [--dir DIR]
       The whole migration on local test servers, no AWS account (npm run migrate:demo): an owner and two
-      delegates with legacy cross-account topics; inventory, plan (bridge), apply, verify --canary, cleanup.
+      delegates with legacy cross-account topics; inventory, plan (bridge), apply (shadow routes), verify --canary,
+      parity, cutover, cleanup.
       Files in DIR (default .demo/migration).
 
 Common options:
@@ -85,13 +106,13 @@ Common options:
   -h, --help         this help; 'ses-bridge migrate help <command>' shows one command
 
 AWS access: the SDK's credential chain and region (AWS_REGION, or the profile's region); endpoints from
-AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_SESV2, AWS_ENDPOINT_URL_STS (and, for --canary, _SNS and _SQS). Every command that reads or writes AWS first
+AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_SESV2, AWS_ENDPOINT_URL_STS (and, for --canary and parity, _SNS and _SQS). Every command that reads or writes AWS first
 asks STS GetCallerIdentity whose credentials are in use, and refuses (exit 1) when that account differs from
 --account-id, from the plan's steps it would run, or from the journal's account. Progress on stderr; results (JSON) on stdout.
 Exit status: 0 ok, 1 refused / drift / failed step / conflict, 2 usage or bad input file.
 `;
 
-const SUBCOMMANDS = ['inventory', 'plan', 'apply', 'verify', 'rollback'] as const;
+const SUBCOMMANDS = ['inventory', 'plan', 'apply', 'verify', 'parity', 'rollback'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** One sub-command's section of the usage text. */
@@ -212,12 +233,18 @@ async function apply(argv: string[], io: Io): Promise<number> {
     execute: { type: 'boolean' },
     journal: { type: 'string' },
     force: { type: 'string', multiple: true },
+    routes: { type: 'string' },
+    'parity-report': { type: 'string', multiple: true },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.plan) throw new UsageError('--plan FILE is required');
   const accountId = accountIdOption(values['account-id'], true)!;
   const phases = phasesOption(values.phase);
-  const reader = new StateReader(session(values, io));
+  if (phases.includes('cutover') && !values.routes)
+    throw new UsageError(
+      "--phase cutover needs --routes FILE: the bridge's routes file, in which the cutover sets each route's mode",
+    );
+  const reader = new StateReader(session(values, io), routesOption(values.routes));
   const thePlan = readPlan(io, values.plan);
   await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const progress = (line: string) => io.stderr(`${line}\n`);
@@ -230,6 +257,17 @@ async function apply(argv: string[], io: Io): Promise<number> {
       throw new MigrationRefusal(
         reasons,
         'Cleanup removes the legacy cross-account settings for good; it runs only after verify passed everywhere.',
+      );
+  }
+  if (phases.includes('cutover')) {
+    const reports = (values['parity-report'] ?? []).map((file) =>
+      parseParityReport(parseJsonText(readFile(io, file, 'parity report'), file), file),
+    );
+    const reasons = cutoverRefusals(thePlan, accountId, reports);
+    if (reasons.length > 0)
+      throw new MigrationRefusal(
+        reasons,
+        'A route goes live only once its shadow topic got exactly what its legacy topic got (ses-bridge migrate parity).',
       );
   }
   const journalFile = values.journal ?? `journal-${accountId}.ndjson`;
@@ -266,6 +304,7 @@ async function verify(argv: string[], io: Io): Promise<number> {
     'send-test': { type: 'boolean' },
     canary: { type: 'boolean' },
     'canary-timeout': { type: 'string' },
+    routes: { type: 'string' },
     out: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -275,7 +314,7 @@ async function verify(argv: string[], io: Io): Promise<number> {
   for (const phase of phases)
     if (!(PHASES as readonly string[]).includes(phase))
       throw new UsageError(`--phase must list ${PHASES.join(', ')}; got "${phase}"`);
-  const reader = new StateReader(session(values, io));
+  const reader = new StateReader(session(values, io), routesOption(values.routes));
   const thePlan = readPlan(io, values.plan);
   await guard(await planRegion(thePlan, accountId), [{ account: accountId, source: '--account-id' }]);
   const report = await verifyPlan(thePlan, {
@@ -313,12 +352,13 @@ async function rollback(argv: string[], io: Io): Promise<number> {
     plan: { type: 'string' },
     'account-id': { type: 'string' },
     execute: { type: 'boolean' },
+    routes: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.journal) throw new UsageError('--journal FILE is required (the file apply --execute wrote)');
   if (!values.plan) throw new UsageError('--plan FILE is required (the plan apply ran)');
   const accountId = accountIdOption(values['account-id'], true)!;
-  const reader = new StateReader(session(values, io));
+  const reader = new StateReader(session(values, io), routesOption(values.routes));
   const thePlan = readPlan(io, values.plan);
   const file = parseJournalFile(readFile(io, values.journal, 'journal'), values.journal);
   await guard(file.entries[0]?.entry.region ?? (await planRegion(thePlan, accountId)), [
@@ -360,6 +400,7 @@ const RUN: Record<Subcommand, (argv: string[], io: Io) => Promise<number>> = {
   plan,
   apply,
   verify,
+  parity: (argv, io) => parity(argv, io, common),
   rollback,
 };
 
@@ -378,7 +419,7 @@ export const command: Command = {
       const dir = rest[0] === '--dir' && rest[1] ? rest[1] : '.demo/migration';
       return runMigrationDemo(io, (sub, args, subIo) => RUN[sub as Subcommand](args, subIo), dir);
     }
-    if (name === undefined) throw new UsageError('which step? inventory, plan, apply, verify or rollback');
+    if (name === undefined) throw new UsageError('which step? inventory, plan, apply, verify, parity or rollback');
     if (!SUBCOMMANDS.includes(name as Subcommand))
       throw new UsageError(`unknown migrate command "${name}": expected ${SUBCOMMANDS.join(', ')}`);
     if (rest.includes('--help') || rest.includes('-h')) {

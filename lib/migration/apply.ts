@@ -67,7 +67,9 @@ export function selectSteps(
         skip:
           step.phase === 'cleanup'
             ? 'cleanup: run apply --phase cleanup --verified <reports> once verify passed'
-            : `phase ${step.phase} not selected`,
+            : step.phase === 'cutover'
+              ? 'cutover: run apply --phase cutover --routes <routes file> --parity-report <reports> once parity passed'
+              : `phase ${step.phase} not selected`,
       };
     }
     return { step, skip: null };

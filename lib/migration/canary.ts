@@ -7,18 +7,9 @@
  * latency per type, and always removes the queue and the subscription, also when interrupted.
  */
 import { randomBytes } from 'node:crypto';
-import { type SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SetQueueAttributesCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
 import { type CanaryDestination, canaryDestinations } from '#lib/migration/canary-destinations';
 import type { SesSession } from '#lib/migration/ses';
+import { type Clients, openQueue, receiveAndDelete, removeQueues, type TempQueue } from '#lib/migration/temp-queue';
 import type { CanaryReport, CanaryResult, Plan } from '#lib/migration/types';
 import { SIMULATOR } from '#lib/migration/verify';
 
@@ -29,7 +20,7 @@ export interface CanaryOptions {
   plan: Plan;
   accountId: string;
   session: SesSession;
-  clients: (region: string) => { sns: SNSClient; sqs: SQSClient };
+  clients: Clients;
   timeoutMs?: number;
   /** After every expected copy arrived, how long to keep listening for duplicates. */
   settleMs?: number;
@@ -75,22 +66,7 @@ export function readCopy(body: string): Copy | null {
   }
 }
 
-/** Policy of a canary queue: only SNS, only from that topic (SNS developer guide, "Subscribing a queue"). */
-export function canaryQueuePolicy(queueArn: string, topicArn: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'OnlyTheCanaryTopic',
-        Effect: 'Allow',
-        Principal: { Service: 'sns.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
-      },
-    ],
-  });
-}
+export { canaryQueuePolicy } from '#lib/migration/temp-queue';
 
 /** Runs the canary for every destination of the account. */
 export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
@@ -100,36 +76,20 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
   const destinations = canaryDestinations(plan, accountId);
   const started = Date.now();
   const results: CanaryResult[] = [];
-  const created: Array<{ region: string; queueUrl?: string; subscriptionArn?: string }> = [];
+  const created: TempQueue[] = [];
   const tag = randomBytes(4).toString('hex');
   if (destinations.length === 0) progress(`canary: the plan promises no feedback on a topic of account ${accountId}`);
   try {
-    const listening: Array<{ d: CanaryDestination; queueUrl: string; result: CanaryResult }> = [];
+    const listening: Array<{ d: CanaryDestination; queue: Required<TempQueue>; result: CanaryResult }> = [];
     for (const [i, d] of destinations.entries()) {
-      const { sns, sqs } = options.clients(d.region);
-      const resource: (typeof created)[number] = { region: d.region };
-      created.push(resource);
-      const queue = await sqs.send(new CreateQueueCommand({ QueueName: `ses-bridge-canary-${tag}-${i + 1}` }));
-      resource.queueUrl = queue.QueueUrl!;
-      const attrs = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: resource.queueUrl, AttributeNames: ['QueueArn'] }),
+      const queue = await openQueue(
+        options.clients,
+        d.region,
+        d.topicArn,
+        `ses-bridge-canary-${tag}-${i + 1}`,
+        created,
       );
-      const queueArn = attrs.Attributes!.QueueArn!;
-      await sqs.send(
-        new SetQueueAttributesCommand({
-          QueueUrl: resource.queueUrl,
-          Attributes: { Policy: canaryQueuePolicy(queueArn, d.topicArn) },
-        }),
-      );
-      const sub = await sns.send(
-        new SubscribeCommand({
-          TopicArn: d.topicArn,
-          Protocol: 'sqs',
-          Endpoint: queueArn,
-          ReturnSubscriptionArn: true,
-        }),
-      );
-      resource.subscriptionArn = sub.SubscriptionArn!;
+      const queueArn = queue.queueArn;
       const result: CanaryResult = {
         topicArn: d.topicArn,
         format: d.format,
@@ -151,18 +111,13 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
       }
       progress(`canary: ${d.topicArn}: sent ${d.types.join(', ')} from ${d.from}; listening on ${queueArn}`);
       results.push(result);
-      listening.push({ d, queueUrl: resource.queueUrl, result });
+      listening.push({ d, queue, result });
     }
     const deadline = started + timeoutMs;
     let settleUntil: number | null = null;
     while (!signal?.aborted && Date.now() < (settleUntil ?? deadline)) {
-      for (const { d, queueUrl, result } of listening) {
-        const { sqs } = options.clients(d.region);
-        const out = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        const messages = out.Messages ?? [];
-        for (const m of messages) {
+      for (const { d, queue, result } of listening) {
+        for (const m of await receiveAndDelete(options.clients, queue)) {
           const copy = readCopy(m.Body ?? '');
           const expected = copy && result.types.find((t) => t.messageId === copy.messageId && t.type === copy.type);
           if (!copy || !expected) continue;
@@ -170,13 +125,6 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
           if (copy.format === d.format && expected.latencyMs === null)
             expected.latencyMs = Date.now() - expected.sentAt;
         }
-        if (messages.length > 0)
-          await sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-            }),
-          );
       }
       const waiting = listening.flatMap(({ d, result }) =>
         result.types.filter((t) => t.latencyMs === null).map((t) => `${t.type} on ${d.topicArn}`),
@@ -202,18 +150,7 @@ export async function runCanary(options: CanaryOptions): Promise<CanaryReport> {
       result.passed = result.types.every((t) => t.status === 'ok');
     }
   } finally {
-    for (const r of created.reverse()) {
-      const { sns, sqs } = options.clients(r.region);
-      if (r.subscriptionArn)
-        await sns
-          .send(new UnsubscribeCommand({ SubscriptionArn: r.subscriptionArn }))
-          .catch((err) => progress(`canary: could not remove subscription ${r.subscriptionArn}: ${String(err)}`));
-      if (r.queueUrl)
-        await sqs
-          .send(new DeleteQueueCommand({ QueueUrl: r.queueUrl }))
-          .catch((err) => progress(`canary: could not remove queue ${r.queueUrl}: ${String(err)}`));
-    }
-    if (created.length > 0) progress(`canary: removed ${created.length} temporary queues and subscriptions`);
+    await removeQueues(options.clients, created, progress, 'canary');
   }
   return {
     passed: results.every((r) => r.passed) && !signal?.aborted,

@@ -103,6 +103,10 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
         throw new MigrationRefusal([
           `step ${step.id} runs in account ${step.account}; this function runs in ${deps.accountId}`,
         ]);
+      if (step.action.api === 'bridge:SetRouteMode')
+        throw new MigrationRefusal([
+          `step ${step.id} is a cutover step: it edits the bridge's routes file, so it runs with ses-bridge migrate apply --phase cutover --routes FILE, not in this function`,
+        ]);
       await requireCaller(deps.callerAccount, [self]);
       // Only this step runs: the others are left out of the plan the runner sees.
       const single: Plan = { ...plan, steps: [step] };

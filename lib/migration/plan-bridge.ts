@@ -4,7 +4,6 @@
  * format its consumers parse, and the owner's own previous topics keep getting what they got.
  */
 import { parseStandardTopicArn } from '#lib/arn';
-import { sesName } from '#lib/migration/arn';
 import { MigrationRefusal } from '#lib/migration/errors';
 import {
   groupBy,
@@ -16,127 +15,21 @@ import {
   ownerSetTopicStep,
   type PlanOptions,
   type StepList,
-  subscribedTypes,
 } from '#lib/migration/plan-common';
+import { buildRoutes } from '#lib/migration/plan-routes';
 import { bridgePublishStatement, kmsStatement, policyDocument, sesPublishStatement } from '#lib/migration/topic-policy';
 import {
   NOTIFICATION_TYPES,
   type NotificationType,
   type PlannedIdentity,
-  ROUTE_TYPE_OF,
-  type RouteFormat,
   type RoutesDocument,
 } from '#lib/migration/types';
-
-function one(values: string[]): string | string[] {
-  return values.length === 1 ? values[0]! : values;
-}
 
 /** The types the bridge must receive for an identity: every type a delegate or the owner had a topic for. */
 function bridgedTypes(id: PlannedIdentity): NotificationType[] {
   return NOTIFICATION_TYPES.filter(
     (t) => id.owner!.notifications[t].topicArn !== null || id.subscriptions.some((s) => s.topics[t] !== undefined),
   );
-}
-
-interface RouteDraft {
-  kind: 'delegate' | 'owner';
-  account: string;
-  topicArn: string;
-  types: NotificationType[];
-  identities: string[];
-  arns: string[];
-}
-
-/**
- * The routes: per delegate, one route per (topic, set of types), naming the identities where it used them; per owner,
- * one route per own previous topic. Owner routes match every sending account, as the identity's own topics did.
- */
-function routeDrafts(identities: PlannedIdentity[]): RouteDraft[] {
-  const entries: Array<{
-    kind: 'delegate' | 'owner';
-    account: string;
-    topicArn: string;
-    type: NotificationType;
-    identity: string;
-    arn: string;
-  }> = [];
-  for (const id of identities) {
-    for (const sub of id.subscriptions) {
-      for (const type of subscribedTypes(sub))
-        entries.push({
-          kind: 'delegate',
-          account: sub.delegateAccountId,
-          topicArn: sub.topics[type]!.topicArn,
-          type,
-          identity: id.identity,
-          arn: id.identityArn,
-        });
-    }
-    for (const type of NOTIFICATION_TYPES) {
-      const own = id.owner!.notifications[type].topicArn;
-      if (own !== null)
-        entries.push({
-          kind: 'owner',
-          account: id.ownerAccountId,
-          topicArn: own,
-          type,
-          identity: id.identity,
-          arn: id.identityArn,
-        });
-    }
-  }
-  // Per (kind, account, topic, identity): the types; then group identities that share the same types.
-  const perIdentity = groupBy(entries, (e) => `${e.kind}|${e.account}|${e.topicArn}|${e.arn}`);
-  const byTypes = groupBy(
-    [...perIdentity.values()],
-    (list) => `${list[0]!.kind}|${list[0]!.account}|${list[0]!.topicArn}|${list.map((e) => e.type).join(',')}`,
-  );
-  return [...byTypes.values()]
-    .map((lists) => ({
-      kind: lists[0]![0]!.kind,
-      account: lists[0]![0]!.account,
-      topicArn: lists[0]![0]!.topicArn,
-      types: lists[0]!.map((e) => e.type),
-      identities: lists.map((l) => l[0]!.identity),
-      arns: lists.map((l) => l[0]!.arn),
-    }))
-    .sort((a, b) =>
-      a.kind === b.kind
-        ? `${a.account}|${a.topicArn}|${a.types.join()}`.localeCompare(`${b.account}|${b.topicArn}|${b.types.join()}`)
-        : a.kind === 'delegate'
-          ? -1
-          : 1,
-    );
-}
-
-/** Builds the routes file of the bridge strategy (the routing issue's format). */
-export function buildRoutes(identities: PlannedIdentity[], format: RouteFormat): RoutesDocument {
-  const names = new Set<string>();
-  const routes: RoutesDocument['routes'] = [];
-  for (const draft of routeDrafts(identities)) {
-    const topicName = parseStandardTopicArn(draft.topicArn)?.name ?? 'topic';
-    let name = sesName(draft.kind === 'owner' ? 'owner' : 'delegate', draft.account, topicName);
-    for (let n = 2; names.has(name); n++)
-      name = sesName(draft.kind === 'owner' ? 'owner' : 'delegate', draft.account, topicName, String(n));
-    names.add(name);
-    const types = draft.types.map((t) => ROUTE_TYPE_OF[t]);
-    routes.push({
-      name,
-      description:
-        draft.kind === 'delegate'
-          ? `legacy cross-account ${draft.types.join('/')} notifications of ${draft.account} on ${draft.identities.join(', ')}`
-          : `the owner's previous ${draft.types.join('/')} topic of ${draft.identities.join(', ')} (every sender, as before)`,
-      when:
-        draft.kind === 'delegate'
-          ? { sendingAccountId: draft.account, sourceArn: one(draft.arns), types }
-          : { sourceArn: one(draft.arns), types },
-      // Owner consumers parsed the identity's own notifications: keep that payload whatever --format the delegates get.
-      to: { topicArn: draft.topicArn, format: draft.kind === 'owner' ? 'notification' : format },
-    });
-  }
-  // Before the migration, a send from a delegate with no legacy settings notified nobody: dropping keeps that.
-  return { routes, unmatched: { action: 'drop' } };
 }
 
 /** Adds the bridge steps; returns the warnings and the routes file. */
@@ -196,6 +89,39 @@ export function planBridge(
       }),
     );
   }
+  // 1b. Each delegate creates the shadow topic of its live topic, which the bridge publishes to until the cutover.
+  const shadowSteps: string[] = [];
+  for (const [shadowArn, shadowRoutes] of groupBy(
+    routes.routes.filter((r) => r.mode === 'shadow'),
+    (r) => r.shadowTopicArn!,
+  )) {
+    const topic = parseStandardTopicArn(shadowArn)!;
+    shadowSteps.push(
+      steps.add({
+        slug: `create-shadow-topic-${topic.name}`,
+        phase: 'prepare',
+        role: 'delegate',
+        account: topic.accountId,
+        region: topic.region,
+        title: `Create the shadow topic ${shadowArn} and allow the bridge (${publisher}) to publish to it`,
+        action: manual(
+          'create-shadow-topic',
+          shadowArn,
+          `Create the standard SNS topic ${topic.name} in ${topic.accountId} ${topic.region} (aws sns create-topic --name ${topic.name}), encrypted like ${shadowRoutes[0]!.to.topicArn}, and give it the access policy below. Subscribe nothing to it: until the cutover the bridge publishes there what it would deliver to ${shadowRoutes[0]!.to.topicArn}, and "ses-bridge migrate parity" compares the two.`,
+          {
+            createTopic: { Name: topic.name },
+            topicPolicy: policyDocument(bridgePublishStatement(shadowArn, publisher)),
+            kmsKeyPolicyStatement: kmsStatement({ AWS: publisher }),
+          },
+        ),
+        revert: {
+          description: `Delete the topic ${shadowArn} once the cutover is done.`,
+          action: null,
+          reversible: true,
+        },
+      }),
+    );
+  }
   // 2. The bridge operator: SES may publish to the intake topic for the owners' identities; the routes are deployed.
   const intakePolicy = steps.add({
     slug: `intake-topic-policy-${bridgeTopic.name}`,
@@ -231,13 +157,15 @@ export function planBridge(
     action: manual(
       'deploy-routes',
       bridgeTopicArn,
-      "Merge the routes of routes.json into the bridge's routes file (route names are unique; keep your other routes), grant the bridge role sns:Publish on their topics, and deploy (serverless deploy). Check: ses-bridge route with a sample notification of each delegate.",
+      "Merge the routes of routes.json into the bridge's routes file (route names are unique; keep your other routes), grant the bridge role sns:Publish on the topics they publish to (the delegates' routes are in shadow mode: their shadow topics, until the cutover step), and deploy (serverless deploy). Check: ses-bridge route with a sample notification of each delegate.",
       routes,
     ),
     revert: { description: 'Redeploy the previous routes file.', action: null, reversible: true },
-    dependsOn: publishSteps,
+    dependsOn: [...publishSteps, ...shadowSteps],
   });
-  // 3. The owner switches each identity to the intake topic; 4. each delegate removes its legacy settings, last.
+  // 3. The owner switches each identity to the intake topic; 4. the bridge turns the delegates' routes live once parity
+  // passed; 5. each delegate removes its legacy settings, last.
+  const switched = new Map<string, string[]>();
   for (const id of merged.identities) {
     const owner = id.owner!;
     const switchSteps: string[] = [];
@@ -259,7 +187,44 @@ export function planBridge(
         );
       }
     }
-    for (const sub of id.subscriptions) legacyRemovalSteps(steps, sub, switchSteps);
+    switched.set(id.identityArn, switchSteps);
+  }
+  const cutovers = new Map<string, string>();
+  for (const route of routes.routes.filter((r) => r.mode === 'shadow')) {
+    const arns = [route.when.sourceArn ?? []].flat();
+    cutovers.set(
+      route.name,
+      steps.add({
+        slug: `cutover-${route.name}`,
+        phase: 'cutover',
+        role: 'bridge',
+        account: bridgeTopic.accountId,
+        region: bridgeTopic.region,
+        title: `Cut route ${route.name} over: deliver to ${route.to.topicArn} instead of its shadow topic ${route.shadowTopicArn}, then deploy the routes file`,
+        action: { api: 'bridge:SetRouteMode', params: { Route: route.name, Mode: 'live' } },
+        seen: { kind: 'route-mode', mode: 'shadow' },
+        revert: {
+          description: `Put route ${route.name} back in shadow mode and deploy the routes file again.`,
+          action: { api: 'bridge:SetRouteMode', params: { Route: route.name, Mode: 'shadow' } },
+          reversible: true,
+        },
+        dependsOn: [deploy, ...arns.flatMap((arn) => switched.get(arn) ?? [])],
+      }),
+    );
+  }
+  for (const id of merged.identities) {
+    for (const sub of id.subscriptions) {
+      const own = routes.routes.filter(
+        (r) =>
+          r.mode === 'shadow' &&
+          r.when.sendingAccountId === sub.delegateAccountId &&
+          [r.when.sourceArn ?? []].flat().includes(id.identityArn),
+      );
+      legacyRemovalSteps(steps, sub, [
+        ...(switched.get(id.identityArn) ?? []),
+        ...own.map((r) => cutovers.get(r.name)!),
+      ]);
+    }
   }
   if (format !== 'notification') {
     warnings.push(

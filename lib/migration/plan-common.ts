@@ -6,6 +6,7 @@ import {
   type Inventory,
   type InventoryIdentity,
   type LegacySubscription,
+  type ManualTask,
   NOTIFICATION_TYPES,
   type NotificationType,
   type Phase,
@@ -170,7 +171,7 @@ export class StepList {
    * that order (dependencies renamed with them).
    */
   ordered(): Step[] {
-    const rank: Record<Phase, number> = { prepare: 0, switch: 1, cleanup: 2 };
+    const rank: Record<Phase, number> = { prepare: 0, switch: 1, cutover: 2, cleanup: 3 };
     const sorted = [...this.steps].sort((a, b) => rank[a.phase] - rank[b.phase]);
     const rename = new Map(
       sorted.map((s, i) => [s.id, `${String(i + 1).padStart(2, '0')}-${s.id.replace(/^\d+-/, '')}`]),
@@ -193,12 +194,7 @@ export function setTopicAction(identity: string, type: NotificationType, topicAr
 }
 
 /** A manual task as a plan action: what a person does, and the document (policy, routes) to use. */
-export function manual(
-  kind: 'sns-topic-policy' | 'kms-key-policy' | 'name-configuration-set' | 'deploy-routes',
-  target: string,
-  instructions: string,
-  document?: unknown,
-): Action {
+export function manual(kind: ManualTask['kind'], target: string, instructions: string, document?: unknown): Action {
   return { api: 'manual', params: { kind, target, instructions, ...(document === undefined ? {} : { document }) } };
 }
 
@@ -314,22 +310,38 @@ export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[
 }
 
 /**
- * The accounts whose verify reports the cleanup of `accountId` needs: those with SES steps that its cleanup steps
- * depend on, directly or not (a delegate cannot read the owner's switch back from its own account).
+ * The accounts whose verify reports the cleanup of `accountId` needs, with the phases each report must cover: those
+ * with SES steps (or cutover steps) that its cleanup steps depend on, directly or not (a delegate cannot read the
+ * owner's switch back from its own account, nor the bridge's routes file). Every report covers prepare and switch;
+ * one whose account holds a cutover step the cleanup depends on covers cutover too.
  */
-export function cleanupDependencies(plan: Plan, accountId: string): string[] {
+export function cleanupDependencyPhases(plan: Plan, accountId: string): Map<string, Phase[]> {
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
   const pending = plan.steps
     .filter((s) => s.account === accountId && s.phase === 'cleanup')
     .flatMap((s) => s.dependsOn);
   const seen = new Set<string>();
-  const needed = new Set<string>();
+  const needed = new Map<string, Set<Phase>>();
   while (pending.length > 0) {
     const step = byId.get(pending.pop()!);
     if (!step || seen.has(step.id)) continue;
     seen.add(step.id);
-    if (step.action.api !== 'manual' && step.phase !== 'cleanup') needed.add(step.account);
+    if (step.action.api !== 'manual' && step.phase !== 'cleanup') {
+      const phases = needed.get(step.account) ?? new Set<Phase>(['prepare', 'switch']);
+      phases.add(step.phase);
+      needed.set(step.account, phases);
+    }
     pending.push(...step.dependsOn);
   }
-  return [...needed].sort();
+  const order: Phase[] = ['prepare', 'switch', 'cutover'];
+  return new Map(
+    [...needed.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([account, phases]) => [account, order.filter((p) => phases.has(p))]),
+  );
+}
+
+/** The accounts of cleanupDependencyPhases. */
+export function cleanupDependencies(plan: Plan, accountId: string): string[] {
+  return [...cleanupDependencyPhases(plan, accountId).keys()];
 }

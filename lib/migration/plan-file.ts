@@ -35,13 +35,21 @@ import {
 
 const isTopicArn = (s: string) => parseStandardTopicArn(s) !== null;
 const EVENT_TYPES = Object.values(EVENT_TYPE_OF);
-const MANUAL_KINDS = ['sns-topic-policy', 'kms-key-policy', 'name-configuration-set', 'deploy-routes'] as const;
+const MANUAL_KINDS = [
+  'sns-topic-policy',
+  'kms-key-policy',
+  'name-configuration-set',
+  'deploy-routes',
+  'create-shadow-topic',
+] as const;
+const ROUTE_MODES = ['live', 'shadow'] as const;
 const API_NAMES = [
   'ses:SetIdentityNotificationTopic',
   'ses:SetIdentityHeadersInNotificationsEnabled',
   'ses:SetIdentityFeedbackForwardingEnabled',
   'sesv2:CreateConfigurationSet',
   'sesv2:CreateConfigurationSetEventDestination',
+  'bridge:SetRouteMode',
   'manual',
 ] as const;
 
@@ -122,6 +130,14 @@ export function parseAction(value: unknown, path: string): Action {
         },
       };
     }
+    case 'bridge:SetRouteMode':
+      return {
+        api,
+        params: {
+          Route: string(params.Route, child(p, 'Route'), (r) => r.length > 0, 'a route name'),
+          Mode: oneOf(params.Mode, child(p, 'Mode'), ROUTE_MODES),
+        },
+      };
     case 'manual':
       return {
         api,
@@ -250,6 +266,7 @@ function parseStateValue(value: unknown, path: string): StateValue {
     'flag',
     'configuration-set',
     'event-destination',
+    'route-mode',
   ] as const);
   switch (kind) {
     case 'topic':
@@ -262,6 +279,8 @@ function parseStateValue(value: unknown, path: string): StateValue {
       return { kind, enabled: boolean(obj.enabled, child(path, 'enabled')) };
     case 'configuration-set':
       return { kind, exists: boolean(obj.exists, child(path, 'exists')) };
+    case 'route-mode':
+      return { kind, mode: obj.mode === null ? null : oneOf(obj.mode, child(path, 'mode'), ROUTE_MODES) };
     case 'event-destination': {
       if (obj.destination === null) return { kind, destination: null };
       const action = parseAction(

@@ -3,37 +3,29 @@
  * to roll back. Deterministic (no clock reads), so it is golden-file tested and diffs cleanly between plan runs.
  */
 import { parseStandardTopicArn } from '#lib/arn';
-import { cleanupDependencies } from '#lib/migration/plan-common';
-import {
-  NOTIFICATION_TYPES,
-  type Phase,
-  type Plan,
-  type PlannedIdentity,
-  type Role,
-  type Step,
-} from '#lib/migration/types';
+import { commands, ROLE_TEXT } from '#lib/migration/runbook-commands';
+import { NOTIFICATION_TYPES, type Phase, type Plan, type PlannedIdentity, type Step } from '#lib/migration/types';
 
 const PHASE_TEXT: Record<Phase, { title: string; intro: string }> = {
   prepare: {
-    title: 'Phase 1: prepare',
+    title: 'prepare',
     intro: "Adds the new path beside the legacy one. Nobody's feedback changes yet.",
   },
   switch: {
-    title: 'Phase 2: switch',
+    title: 'switch',
     intro:
       'Turns the new path on. Until cleanup, the legacy settings keep working too, so consumers may see some notifications twice: they should be idempotent (SES gives no exactly-once guarantee anyway).',
   },
+  cutover: {
+    title: 'cutover',
+    intro:
+      "Turns each delegate's shadow route live, once `ses-bridge migrate parity` showed the shadow topic gets exactly what the legacy topic gets. From the deploy of the routes file until cleanup, the delegate's topic gets each notification twice (legacy and bridge): run the cleanup right after.",
+  },
   cleanup: {
-    title: 'Phase 3: cleanup (point of no return)',
+    title: 'cleanup (point of no return)',
     intro:
       "Removes the legacy cross-account settings, in each delegate's account, only after `verify` passed for every account. SES no longer lets anyone create cross-account notifications, so these steps cannot be rolled back.",
   },
-};
-
-const ROLE_TEXT: Record<Role, string> = {
-  owner: 'identity owner',
-  delegate: 'delegate sender',
-  bridge: 'bridge operator',
 };
 
 const STRATEGY_TEXT = {
@@ -111,74 +103,33 @@ function stepBlock(step: Step, index: number): string[] {
   lines.push(`- Who: ${ROLE_TEXT[step.role]}, account ${step.account}, ${step.region}`);
   if (step.action.api === 'manual') {
     lines.push(`- How: by hand. ${step.action.params.instructions}`);
+  } else if (step.action.api === 'bridge:SetRouteMode') {
+    lines.push(
+      `- How: ${code('ses-bridge migrate apply --phase cutover --routes FILE --parity-report FILE')} sets the route's mode in the bridge's routes file (only with a passing parity report of the route's topic); then deploy that file:`,
+    );
+    lines.push('', json(step.action.params), '');
   } else {
     lines.push(`- How: ${code('ses-bridge migrate apply')} runs ${apiText(step)} with:`);
     lines.push('', json(step.action.params), '');
   }
   lines.push(`- Revert: ${step.revert.description}${step.revert.reversible ? '' : ' **Cannot be rolled back.**'}`);
   if (step.dependsOn.length > 0) lines.push(`- After: ${step.dependsOn.map(code).join(', ')}`);
-  if (step.action.api === 'manual' && step.action.params.kind === 'sns-topic-policy') {
+  if (
+    step.action.api === 'manual' &&
+    (step.action.params.kind === 'sns-topic-policy' || step.action.params.kind === 'create-shadow-topic')
+  ) {
     lines.push('- Policy: in [SNS topic policies to add](#sns-topic-policies-to-add) below.');
   }
   lines.push('');
   return lines;
 }
 
-function commands(plan: Plan): string[] {
-  const accounts: Array<{ account: string; roles: Set<Role>; auto: number; manual: number; cleanup: number }> = [];
-  for (const step of plan.steps) {
-    let entry = accounts.find((a) => a.account === step.account);
-    if (!entry) {
-      entry = { account: step.account, roles: new Set(), auto: 0, manual: 0, cleanup: 0 };
-      accounts.push(entry);
-    }
-    entry.roles.add(step.role);
-    if (step.phase === 'cleanup') entry.cleanup++;
-    else if (step.action.api === 'manual') entry.manual++;
-    else entry.auto++;
-  }
-  const lines = [
-    '## Who runs what',
-    '',
-    '| account | role | SES steps | manual steps | cleanup steps |',
-    '|---|---|---|---|---|',
-  ];
-  for (const a of accounts)
-    lines.push(
-      `| ${a.account} | ${[...a.roles].map((r) => ROLE_TEXT[r]).join(', ')} | ${a.auto} | ${a.manual} | ${a.cleanup} |`,
-    );
-  lines.push('', 'Each account runs, with its own credentials, in the order of the steps below:', '', '```sh');
-  lines.push('# 1. see what would change (dry run), then do it; the journal is what rollback undoes');
-  lines.push('ses-bridge migrate apply  --plan plan.json --account-id <ACCOUNT>');
-  lines.push(
-    'ses-bridge migrate apply  --plan plan.json --account-id <ACCOUNT> --execute --journal journal-<ACCOUNT>.ndjson',
-  );
-  lines.push('# 2. read it back, and prove delivery on your own topics (temporary SQS queue, mailbox simulator)');
-  lines.push(
-    'ses-bridge migrate verify --plan plan.json --account-id <ACCOUNT> --send-test --canary --out verify-<ACCOUNT>.json',
-  );
-  const cleaners = accounts.filter((a) => a.cleanup > 0).map((a) => a.account);
-  if (cleaners.length > 0) {
-    lines.push('# 3. last, in each delegate account, once the verify reports it depends on passed');
-    for (const account of cleaners) {
-      const verified = [...new Set([...cleanupDependencies(plan, account), account])].map(
-        (a) => `--verified verify-${a}.json`,
-      );
-      lines.push(
-        `ses-bridge migrate apply  --plan plan.json --account-id ${account} --phase cleanup ${verified.join(' ')} --execute --journal journal-${account}-cleanup.ndjson`,
-      );
-    }
-  }
-  lines.push('```', '');
-  lines.push(
-    "Manual steps are printed by `apply` but done by a person; `verify` cannot read them back (topic policies live in SNS, code changes in the delegate's application).",
-    '',
-  );
-  return lines;
-}
-
 function policies(plan: Plan): string[] {
-  const manuals = plan.steps.filter((s) => s.action.api === 'manual' && s.action.params.kind === 'sns-topic-policy');
+  const manuals = plan.steps.filter(
+    (s) =>
+      s.action.api === 'manual' &&
+      (s.action.params.kind === 'sns-topic-policy' || s.action.params.kind === 'create-shadow-topic'),
+  );
   if (manuals.length === 0) return [];
   const lines = ['## SNS topic policies to add', ''];
   lines.push(
@@ -271,10 +222,11 @@ export function renderRunbook(plan: Plan): string {
     lines.push(...commands(plan));
     lines.push('## Steps', '');
     let index = 0;
-    for (const phase of ['prepare', 'switch', 'cleanup'] as const) {
+    let phaseNumber = 0;
+    for (const phase of ['prepare', 'switch', 'cutover', 'cleanup'] as const) {
       const steps = plan.steps.filter((s) => s.phase === phase);
       if (steps.length === 0) continue;
-      lines.push(`### ${PHASE_TEXT[phase].title}`, '', PHASE_TEXT[phase].intro, '');
+      lines.push(`### Phase ${++phaseNumber}: ${PHASE_TEXT[phase].title}`, '', PHASE_TEXT[phase].intro, '');
       for (const step of steps) lines.push(...stepBlock(step, ++index));
     }
     lines.push(...policies(plan));

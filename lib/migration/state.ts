@@ -3,6 +3,7 @@
  * `apply`, `verify` and `rollback` share these, so "changes only what differs" and "reports drift" mean the same thing.
  */
 import { parseIdentityArn } from '#lib/migration/arn';
+import type { RoutesFile } from '#lib/migration/routes-file';
 import { errorCode, type NotificationAttributes, type SesSession } from '#lib/migration/ses';
 import type { Action, SnsEventDestinationDefinition, StateValue } from '#lib/migration/types';
 
@@ -10,7 +11,20 @@ import type { Action, SnsEventDestinationDefinition, StateValue } from '#lib/mig
 export class StateReader {
   private readonly attributes = new Map<string, NotificationAttributes | null>();
 
-  constructor(readonly session: SesSession) {}
+  /** `routes`: the bridge's routes file, which the cutover steps read and write (`--routes FILE`). */
+  constructor(
+    readonly session: SesSession,
+    readonly routes: RoutesFile | null = null,
+  ) {}
+
+  /** The routes file of the cutover steps, or the error that says how to give it. */
+  routesFile(): RoutesFile {
+    if (this.routes === null)
+      throw new Error(
+        "a cutover step reads and writes the bridge's routes file: run it with ses-bridge migrate apply (or verify) --routes FILE, the routes file the bridge deploys",
+      );
+    return this.routes;
+  }
 
   private key(region: string, identity: string): string {
     return `${region}|${identity}`;
@@ -109,6 +123,8 @@ export async function readState(
         },
       };
     }
+    case 'bridge:SetRouteMode':
+      return { kind: 'route-mode', mode: reader.routesFile().mode(action.params.Route) };
   }
 }
 
@@ -129,6 +145,8 @@ export function targetState(action: Exclude<Action, { api: 'manual' }>, current:
       return { kind: 'configuration-set', exists: true };
     case 'sesv2:CreateConfigurationSetEventDestination':
       return { kind: 'event-destination', destination: action.params.EventDestination };
+    case 'bridge:SetRouteMode':
+      return { kind: 'route-mode', mode: action.params.Mode };
   }
 }
 
@@ -139,6 +157,7 @@ export function sameState(a: StateValue, b: StateValue): boolean {
   if (a.kind === 'configuration-set' && b.kind === 'configuration-set') return a.exists === b.exists;
   if (a.kind === 'event-destination' && b.kind === 'event-destination')
     return sameDestination(a.destination, b.destination);
+  if (a.kind === 'route-mode' && b.kind === 'route-mode') return a.mode === b.mode;
   return false;
 }
 
@@ -162,6 +181,8 @@ export function describeState(value: StateValue): string {
       return value.destination === null
         ? 'absent'
         : `${value.destination.MatchingEventTypes.join('+')} -> ${value.destination.SnsDestination.TopicArn}${value.destination.Enabled ? '' : ' (disabled)'}`;
+    case 'route-mode':
+      return value.mode === null ? 'no such route' : `mode ${value.mode}`;
   }
 }
 
@@ -242,6 +263,11 @@ export async function writeState(
           value.destination,
           current.destination === null ? 'create' : 'update',
         );
+      return;
+    }
+    case 'bridge:SetRouteMode': {
+      if (value.kind !== 'route-mode' || value.mode === null) throw new Error('internal: a route mode expected');
+      reader.routesFile().setMode(action.params.Route, value.mode);
       return;
     }
   }

@@ -22,10 +22,11 @@ export type Strategy = (typeof Strategy)[keyof typeof Strategy];
 export const STRATEGIES: readonly Strategy[] = Object.values(Strategy);
 
 /**
- * When a step runs. `prepare` adds the new path beside the legacy one, `switch` turns it on, `cleanup` removes the
- * legacy cross-account settings: last, and only once `verify` has passed for the steps before it.
+ * When a step runs. `prepare` adds the new path beside the legacy one, `switch` turns it on, `cutover` (bridge only)
+ * turns the delegates' shadow routes live once parity passed, `cleanup` removes the legacy cross-account settings:
+ * last, and only once `verify` has passed for the steps before it.
  */
-export const Phase = { prepare: 'prepare', switch: 'switch', cleanup: 'cleanup' } as const;
+export const Phase = { prepare: 'prepare', switch: 'switch', cutover: 'cutover', cleanup: 'cleanup' } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 /** The phases in the order they run. */
 export const PHASES: readonly Phase[] = Object.values(Phase);
@@ -122,13 +123,18 @@ export type Action =
         EventDestination: SnsEventDestinationDefinition;
       };
     }
+  /** Cutover: the mode of one route in the bridge's routes file (`apply --routes FILE`); the operator deploys it. */
+  | { api: 'bridge:SetRouteMode'; params: { Route: string; Mode: RouteMode } }
   | { api: 'manual'; params: ManualTask };
+
+/** A bridge route's mode (the routes file's `mode`): `shadow` publishes to `shadowTopicArn`, `live` to `to`. */
+export type RouteMode = 'live' | 'shadow';
 
 export type ActionApi = Action['api'];
 
 /** A task for a person: what to do, and the document to use (a policy, a routes file) when there is one. */
 export interface ManualTask {
-  kind: 'sns-topic-policy' | 'kms-key-policy' | 'name-configuration-set' | 'deploy-routes';
+  kind: 'sns-topic-policy' | 'kms-key-policy' | 'name-configuration-set' | 'deploy-routes' | 'create-shadow-topic';
   instructions: string;
   /** The topic or configuration set the task is about. */
   target: string;
@@ -192,6 +198,8 @@ export interface RoutesDocument {
     description?: string;
     when: { sendingAccountId?: string | string[]; sourceArn?: string | string[]; types?: string[] };
     to: { topicArn: string; format: RouteFormat };
+    mode?: RouteMode;
+    shadowTopicArn?: string;
   }>;
   unmatched: { action: 'drop' } | { action: 'fail' };
 }
@@ -236,7 +244,9 @@ export type StateValue =
   | { kind: 'topic'; topicArn: string | null; headersEnabled: boolean }
   | { kind: 'flag'; enabled: boolean }
   | { kind: 'configuration-set'; exists: boolean }
-  | { kind: 'event-destination'; destination: SnsEventDestinationDefinition | null };
+  | { kind: 'event-destination'; destination: SnsEventDestinationDefinition | null }
+  /** A route's mode in the bridge's routes file; null when the file has no route of that name. */
+  | { kind: 'route-mode'; mode: RouteMode | null };
 
 /**
  * The first line of a journal file: binds every entry after it to one plan (id and digest) and one account, so a

@@ -6,7 +6,7 @@
 import { parseStandardTopicArn } from '#lib/arn';
 import { isEmailIdentity } from '#lib/migration/arn';
 import { canaryDestinations } from '#lib/migration/canary-destinations';
-import { cleanupDependencies } from '#lib/migration/plan-common';
+import { cleanupDependencyPhases } from '#lib/migration/plan-common';
 import { describeState, readState, type StateReader, sameState, targetState } from '#lib/migration/state';
 import {
   NOTIFICATION_TYPES,
@@ -228,21 +228,24 @@ export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport
         `no passing canary of account ${accountId} for ${topics.join(', ')}: run "ses-bridge migrate verify --plan plan.json --account-id ${accountId} --canary --out verify-${accountId}.json" with ${accountId}'s credentials and pass the file with --verified`,
       );
   }
-  for (const account of cleanupDependencies(plan, accountId)) {
+  for (const [account, phases] of cleanupDependencyPhases(plan, accountId)) {
     const passing = reports.find(
       (r) =>
         r.accountId === account &&
         r.planId === plan.planId &&
         r.passed &&
         fresh(r) &&
-        r.phases.includes('prepare') &&
-        r.phases.includes('switch'),
+        phases.every((p) => r.phases.includes(p)),
     );
-    if (!passing) {
+    if (passing) continue;
+    if (phases.includes('cutover'))
+      reasons.push(
+        `no passing verify report of account ${account} covering the cutover: the delegates' routes must be live before the legacy path is removed; once "apply --phase cutover" ran and the routes file is deployed, run "ses-bridge migrate verify --plan plan.json --account-id ${account} --phase ${phases.join(',')} --routes routes.json --out verify-${account}.json" with ${account}'s credentials and pass the file with --verified`,
+      );
+    else
       reasons.push(
         `no passing verify report of account ${account} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${account} --send-test --out verify-${account}.json" with ${account}'s credentials and pass the file with --verified`,
       );
-    }
   }
   return reasons;
 }

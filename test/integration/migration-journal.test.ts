@@ -17,7 +17,8 @@ import { type CliRun, runMigrate } from '#test/support/migrate-cli';
 const OWNER = '111111111111';
 const ACME = '222222222222';
 const BETA = '333333333333';
-const BRIDGE_TOPIC = 'arn:aws:sns:us-east-1:444444444444:ses-bridge-intake';
+const BRIDGE = '444444444444';
+const BRIDGE_TOPIC = `arn:aws:sns:us-east-1:${BRIDGE}:ses-bridge-intake`;
 const ACME_TOPIC = `arn:aws:sns:us-east-1:${ACME}:acme-feedback`;
 const ARN = `arn:aws:ses:us-east-1:${OWNER}:identity/example.com`;
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/migration');
@@ -36,7 +37,7 @@ const file = (name: string) => path.join(dir, name);
 const lines = (name: string) => readFileSync(file(name), 'utf8').trimEnd().split('\n');
 
 beforeAll(async () => {
-  fake = await FakeSes.start({ accounts: [OWNER, ACME, BETA] });
+  fake = await FakeSes.start({ accounts: [OWNER, ACME, BETA, BRIDGE] });
   dir = mkdtempSync(path.join(tmpdir(), 'ses-bridge-journal-'));
   for (const [strategy, extra] of [
     ['bridge', ['--bridge-topic', BRIDGE_TOPIC]],
@@ -56,6 +57,47 @@ beforeEach(() => {
   fake.configurationSets.clear();
   fake.seed(scenario);
 });
+
+/**
+ * The bridge operator's cutover of the bridge plan: parity reports (hand-written here, passing: no bridge runs in this
+ * test; migration-parity.test.ts makes real ones), `apply --phase cutover` on a copy of routes.json, and the verify
+ * report covering the cutover that the delegates' cleanup needs.
+ */
+async function cutOver(): Promise<void> {
+  const plan = JSON.parse(readFileSync(file('bridge/plan.json'), 'utf8'));
+  const shadowed = plan.routes.routes.filter((r: any) => r.mode === 'shadow');
+  const reports = [ACME, BETA].map((account) => {
+    const name = `parity-${account}.json`;
+    const destinations = shadowed
+      .filter((r: any) => r.to.topicArn.split(':')[4] === account)
+      .map((r: any) => ({ route: r.name, topicArn: r.to.topicArn, shadowTopicArn: r.shadowTopicArn, passed: true }));
+    writeFileSync(
+      file(name),
+      JSON.stringify({
+        v: 1,
+        report: 'ses-bridge-parity',
+        planId: plan.planId,
+        accountId: account,
+        checkedAt: new Date().toISOString(),
+        passed: true,
+        destinations,
+      }),
+    );
+    return ['--parity-report', name];
+  });
+  writeFileSync(file('routes.json'), readFileSync(file('bridge/routes.json')));
+  const routes = ['--routes', 'routes.json'];
+  const cut = await apply(BRIDGE, 'bridge', 'bridge-cutover.ndjson', [
+    '--phase',
+    'cutover',
+    ...routes,
+    ...reports.flat(),
+  ]);
+  expect(cut.code).toBe(0);
+  expect(json(cut).counts).toMatchObject({ changed: 3 });
+  const verify = ['verify', '--plan', 'bridge/plan.json', '--account-id', BRIDGE, '--phase', 'prepare,switch,cutover'];
+  expect((await migrate(BRIDGE, [...verify, ...routes, '--out', `verify-${BRIDGE}.json`])).code).toBe(0);
+}
 
 const apply = (account: string, plan: string, journal: string, more: string[] = []) =>
   migrate(account, [
@@ -240,14 +282,16 @@ describe('compare-and-set', () => {
       ],
     };
     writeFileSync(file('verify-acme.json'), JSON.stringify(report));
-    const run = await apply(ACME, 'bridge', 'acme-cleanup.ndjson', [
-      '--phase',
-      'cleanup',
-      '--verified',
-      'verify-owner.json',
-      '--verified',
-      'verify-acme.json',
-    ]);
+    const cleanup = ['--phase', 'cleanup', '--verified', 'verify-owner.json', '--verified', 'verify-acme.json'];
+    // Before the cutover the legacy path is the only live one for acme: cleanup is refused, and nothing changes.
+    const early = await apply(ACME, 'bridge', 'acme-cleanup.ndjson', cleanup);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toBe(
+      `ses-bridge migrate apply: refused:\n  - no passing verify report of account ${BRIDGE} covering the cutover: the delegates' routes must be live before the legacy path is removed; once "apply --phase cutover" ran and the routes file is deployed, run "ses-bridge migrate verify --plan plan.json --account-id ${BRIDGE} --phase prepare,switch,cutover --routes routes.json --out verify-${BRIDGE}.json" with ${BRIDGE}'s credentials and pass the file with --verified\nCleanup removes the legacy cross-account settings for good; it runs only after verify passed everywhere.\n`,
+    );
+    expect(legacy.topics.Bounce).toBe(ACME_TOPIC);
+    await cutOver();
+    const run = await apply(ACME, 'bridge', 'acme-cleanup.ndjson', [...cleanup, '--verified', `verify-${BRIDGE}.json`]);
     expect(run.code).toBe(1);
     expect(
       json(run)

@@ -20,10 +20,25 @@ const EVENT: Record<FakeNotificationType, string> = {
   Delivery: 'raw/event-delivery.json',
 };
 
+/**
+ * One SES feedback event per sent message, type and recipient: every copy SES publishes of it (identity topic, legacy
+ * cross-account topic, configuration-set destination) carries the same feedbackId and timestamps, as SES's do.
+ */
+const events = new WeakMap<FakeSentMessage, Map<string, { now: string; feedbackId: string }>>();
+
+function feedbackEvent(sent: FakeSentMessage, type: string, recipient: string): { now: string; feedbackId: string } {
+  const perMessage = events.get(sent) ?? new Map();
+  events.set(sent, perMessage);
+  const key = `${type}|${recipient}`;
+  const found = perMessage.get(key) ?? { now: new Date().toISOString(), feedbackId: `${randomUUID()}-000000` };
+  perMessage.set(key, found);
+  return found;
+}
+
 /** The SNS message body SES publishes for one feedback item of a sent message. */
 export function feedbackBody(sent: FakeSentMessage, feedback: FakeFeedback, recipient: string): string {
   const record = loadEvent(feedback.via === 'configuration-set' ? EVENT[feedback.type] : LEGACY[feedback.type]);
-  const now = new Date().toISOString();
+  const { now, feedbackId } = feedbackEvent(sent, feedback.type, recipient);
   const mail = record.mail;
   mail.timestamp = now;
   mail.messageId = sent.messageId;
@@ -51,7 +66,7 @@ export function feedbackBody(sent: FakeSentMessage, feedback: FakeFeedback, reci
     for (const list of ['bouncedRecipients', 'complainedRecipients'] as const)
       if (Array.isArray(detail[list])) detail[list] = [{ ...detail[list][0], emailAddress: recipient }];
     if (Array.isArray(detail.recipients)) detail.recipients = [recipient];
-    if (detail.feedbackId !== undefined) detail.feedbackId = `${randomUUID()}-000000`;
+    if (detail.feedbackId !== undefined) detail.feedbackId = feedbackId;
   }
   return JSON.stringify(record);
 }

@@ -52,6 +52,7 @@ const ACME = '222222222222';
 const BETA = '333333333333';
 const ARN = `arn:aws:ses:us-east-1:${OWNER}:identity/example.com`;
 const BRIDGE = 'arn:aws:sns:us-east-1:444444444444:ses-bridge-intake';
+const BRIDGE_ACCOUNT = '444444444444';
 const OWNER_BOUNCES = `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`;
 const ACME_TOPIC = `arn:aws:sns:us-east-1:${ACME}:acme-feedback`;
 const now = () => new Date('2026-01-15T12:00:00.000Z');
@@ -147,18 +148,18 @@ describe('apply: bridge, in the owner account', () => {
     });
     expect(journal.map((e) => [e.stepId, e.before, e.after])).toEqual([
       [
-        '07-owner-set-bounce-topic-example.com',
+        '10-owner-set-bounce-topic-example.com',
         { kind: 'topic', topicArn: OWNER_BOUNCES, headersEnabled: false },
         { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
       ],
-      ['08-owner-enable-bounce-headers-example.com', { kind: 'flag', enabled: false }, { kind: 'flag', enabled: true }],
+      ['11-owner-enable-bounce-headers-example.com', { kind: 'flag', enabled: false }, { kind: 'flag', enabled: true }],
       [
-        '09-owner-set-complaint-topic-example.com',
+        '12-owner-set-complaint-topic-example.com',
         { kind: 'topic', topicArn: null, headersEnabled: false },
         { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
       ],
       [
-        '10-owner-set-delivery-topic-example.com',
+        '13-owner-set-delivery-topic-example.com',
         { kind: 'topic', topicArn: null, headersEnabled: false },
         { kind: 'topic', topicArn: BRIDGE, headersEnabled: false },
       ],
@@ -173,7 +174,7 @@ describe('apply: bridge, in the owner account', () => {
     const statuses = Object.fromEntries(result.outcomes.map((o) => [o.stepId, o.status]));
     expect(statuses['04-owner-bridge-publish-policy-owner-bounces']).toBe('manual');
     expect(statuses['01-delegate-bridge-publish-policy-acme-feedback']).toBe('skipped');
-    expect(statuses['11-delegate-remove-legacy-bounce-222222222222-example.com']).toBe('skipped');
+    expect(statuses['17-delegate-remove-legacy-bounce-222222222222-example.com']).toBe('skipped');
   });
 
   it('changes nothing on a second run', async () => {
@@ -210,7 +211,7 @@ describe('apply: bridge, in the owner account', () => {
     });
     expect(result.outcomes.filter((o) => o.status === 'would-change')).toHaveLength(4);
     expect(ses).not.toHaveReceivedCommand(SetIdentityNotificationTopicCommand);
-    expect(lines).toContain(`[2/5] 07-owner-set-bounce-topic-example.com: would change ${OWNER_BOUNCES} -> ${BRIDGE}`);
+    expect(lines).toContain(`[2/5] 10-owner-set-bounce-topic-example.com: would change ${OWNER_BOUNCES} -> ${BRIDGE}`);
   });
 
   it('retries throttling with backoff and goes on', async () => {
@@ -581,10 +582,10 @@ describe('verify and the cleanup gate', () => {
     expect(report.passed).toBe(false);
     expect(report.checks.map((c) => [c.stepId, c.status])).toEqual([
       ['04-owner-bridge-publish-policy-owner-bounces', 'manual'],
-      ['07-owner-set-bounce-topic-example.com', 'ok'],
-      ['08-owner-enable-bounce-headers-example.com', 'ok'],
-      ['09-owner-set-complaint-topic-example.com', 'ok'],
-      ['10-owner-set-delivery-topic-example.com', 'drift'],
+      ['10-owner-set-bounce-topic-example.com', 'ok'],
+      ['11-owner-enable-bounce-headers-example.com', 'ok'],
+      ['12-owner-set-complaint-topic-example.com', 'ok'],
+      ['13-owner-set-delivery-topic-example.com', 'drift'],
     ]);
     expect(report.checks[4]!.message).toBe(`expected ${BRIDGE}, found no topic`);
   });
@@ -610,12 +611,18 @@ describe('verify and the cleanup gate', () => {
       destinations: [{ topicArn: ACME_TOPIC, format: 'notification', queueArn: 'q', passed, duplicates: 0, types: [] }],
     });
     const acmeCanary = report({ accountId: ACME, phases: ['prepare', 'switch'], canary: canary(true) });
+    // The bridge operator's report, read back after the cutover: the delegate's route is live.
+    const cutover = report({ accountId: BRIDGE_ACCOUNT, phases: ['prepare', 'switch', 'cutover'] });
     const noCanary = `no passing canary of account ${ACME} for ${ACME_TOPIC}: run "ses-bridge migrate verify --plan plan.json --account-id ${ACME} --canary --out verify-${ACME}.json" with ${ACME}'s credentials and pass the file with --verified`;
     expect(
       cleanupGate(
         plan,
         ACME,
-        [report({ checkedAt: '2026-01-01T00:00:00.000Z' }), { ...acmeCanary, checkedAt: '2026-01-15T11:00:00.000Z' }],
+        [
+          report({ checkedAt: '2026-01-01T00:00:00.000Z' }),
+          { ...acmeCanary, checkedAt: '2026-01-15T11:00:00.000Z' },
+          { ...cutover, checkedAt: '2026-01-15T11:00:00.000Z' },
+        ],
         new Date('2026-01-15T12:00:00.000Z'),
       ),
     ).toEqual([
@@ -625,16 +632,23 @@ describe('verify and the cleanup gate', () => {
     expect(cleanupGate(plan, ACME, [])).toEqual([
       noCanary,
       `no passing verify report of account ${OWNER} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${OWNER} --send-test --out verify-${OWNER}.json" with ${OWNER}'s credentials and pass the file with --verified`,
+      `no passing verify report of account ${BRIDGE_ACCOUNT} covering the cutover: the delegates' routes must be live before the legacy path is removed; once "apply --phase cutover" ran and the routes file is deployed, run "ses-bridge migrate verify --plan plan.json --account-id ${BRIDGE_ACCOUNT} --phase prepare,switch,cutover --routes routes.json --out verify-${BRIDGE_ACCOUNT}.json" with ${BRIDGE_ACCOUNT}'s credentials and pass the file with --verified`,
     ]);
-    expect(cleanupGate(plan, ACME, [report({ passed: false }), acmeCanary])).toHaveLength(1);
-    expect(cleanupGate(plan, ACME, [report({ planId: 'other' }), acmeCanary])[0]).toBe(
+    // Before the cutover: the bridge account's report covers prepare and switch only, or its cutover check drifted.
+    const beforeCutover = [report({}), acmeCanary, report({ accountId: BRIDGE_ACCOUNT })];
+    expect(cleanupGate(plan, ACME, beforeCutover)).toEqual([
+      expect.stringContaining(`no passing verify report of account ${BRIDGE_ACCOUNT} covering the cutover`),
+    ]);
+    expect(cleanupGate(plan, ACME, [report({}), acmeCanary, { ...cutover, passed: false }])).toHaveLength(1);
+    expect(cleanupGate(plan, ACME, [report({ passed: false }), acmeCanary, cutover])).toHaveLength(1);
+    expect(cleanupGate(plan, ACME, [report({ planId: 'other' }), acmeCanary, cutover])[0]).toBe(
       `the verify report of ${OWNER} is for plan other, not ${plan.planId}`,
     );
-    expect(cleanupGate(plan, ACME, [report({})])).toEqual([noCanary]);
-    expect(cleanupGate(plan, ACME, [report({}), report({ accountId: ACME, canary: canary(false) })])).toEqual([
+    expect(cleanupGate(plan, ACME, [report({}), cutover])).toEqual([noCanary]);
+    expect(cleanupGate(plan, ACME, [report({}), report({ accountId: ACME, canary: canary(false) }), cutover])).toEqual([
       noCanary,
     ]);
-    expect(cleanupGate(plan, ACME, [report({}), acmeCanary])).toEqual([]);
+    expect(cleanupGate(plan, ACME, [report({}), acmeCanary, cutover])).toEqual([]);
     // config-set: a delegate's cleanup depends on its own steps only (and its own canary).
     const cs = configSetPlan();
     expect(cleanupGate(cs, ACME, [])).toEqual([

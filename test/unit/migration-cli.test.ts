@@ -57,7 +57,7 @@ describe('ses-bridge migrate (in process)', () => {
     expect(JSON.parse(stdout)).toMatchObject({
       strategy: 'bridge',
       identities: 1,
-      steps: 14,
+      steps: 20,
       files: [path.join(out, 'plan.json'), path.join(out, 'runbook.md'), path.join(out, 'routes.json')],
     });
     expect(stderr).toContain(
@@ -65,6 +65,27 @@ describe('ses-bridge migrate (in process)', () => {
     );
     expect(readFileSync(path.join(out, 'runbook.md'), 'utf8')).toContain(
       '# Migration runbook: off legacy cross-account notifications',
+    );
+  });
+
+  it('explains parity and the cutover options, and refuses a cutover without the routes file', async () => {
+    const help = (await run(['help', 'parity'])).stdout;
+    expect(help).toContain(
+      'parity --plan FILE --account-id ID [--duration S] [--send] [--settle S] [--out FILE] [--html FILE]',
+    );
+    expect(help).toContain('Exit 0 only at full parity');
+    expect((await run(['help', 'apply'])).stdout).toContain('[--routes FILE] [--parity-report FILE ...]');
+    const plan = path.join(dir, 'bridge', 'plan.json');
+    await expect(run(['apply', '--plan', plan, '--account-id', '444444444444', '--phase', 'cutover'])).rejects.toThrow(
+      new UsageError(
+        "--phase cutover needs --routes FILE: the bridge's routes file, in which the cutover sets each route's mode",
+      ),
+    );
+    await expect(
+      run(['apply', '--plan', plan, '--account-id', '444444444444', '--phase', 'switch,cutover']),
+    ).rejects.toThrow('--phase cutover runs alone, after parity passed for the routes it turns live');
+    await expect(run(['parity', '--plan', plan, '--account-id', '222222222222', '--duration', '0'])).rejects.toThrow(
+      '--duration must be a whole number of seconds, got "0"',
     );
   });
 
@@ -115,8 +136,8 @@ describe('ses-bridge migrate (in process)', () => {
   });
 
   it.each([
-    [[], 'which step? inventory, plan, apply, verify or rollback'],
-    [['migrate'], 'unknown migrate command "migrate": expected inventory, plan, apply, verify, rollback'],
+    [[], 'which step? inventory, plan, apply, verify, parity or rollback'],
+    [['migrate'], 'unknown migrate command "migrate": expected inventory, plan, apply, verify, parity, rollback'],
     [
       ['plan', ...INVENTORIES, '--strategy', 'bridge'],
       '--strategy bridge needs --bridge-topic ARN, the bridge intake topic',

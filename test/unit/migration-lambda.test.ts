@@ -109,6 +109,17 @@ describe('functions/migrate', () => {
     ).rejects.toThrow(`no passing verify report of account ${OWNER} for this plan`);
   });
 
+  it("refuses a cutover step: it edits the bridge's routes file, which only the CLI has", async () => {
+    const p = plan();
+    const cutover = p.steps.find((s) => s.phase === 'cutover')!;
+    await expect(
+      handler({ action: 'apply', plan: doc(p), stepId: cutover.id, execute: true }, context('444444444444')),
+    ).rejects.toThrow(
+      `step ${cutover.id} is a cutover step: it edits the bridge's routes file, so it runs with ses-bridge migrate apply --phase cutover --routes FILE, not in this function`,
+    );
+    expect(sts).not.toHaveReceivedAnyCommand();
+  });
+
   it("refuses to read or change anything when the role's credentials are of another account than the function", async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
     const p = plan();

@@ -6,7 +6,7 @@ import { MigrationRefusal } from '#lib/migration/errors';
 import { parseInventory } from '#lib/migration/inventory-file';
 import { buildPlan } from '#lib/migration/plan';
 import { parsePlan } from '#lib/migration/plan-file';
-import type { Inventory, Plan, Step } from '#lib/migration/types';
+import { type Inventory, PHASES, type Plan, type Step } from '#lib/migration/types';
 import { parseRoutesConfig } from '#lib/routing/config';
 import { compileRoutes, route } from '#lib/routing/index';
 import { loadEvent, REPO_ROOT } from '#test/support/fixtures';
@@ -60,11 +60,7 @@ describe('plan: common rules', () => {
       buildPlan([singleDelegateOwner(), acme()], { strategy: 'owner-topic', now }),
     ]) {
       const phases = plan.steps.map((s) => s.phase);
-      expect(phases).toEqual(
-        [...phases].sort(
-          (a, b) => ['prepare', 'switch', 'cleanup'].indexOf(a) - ['prepare', 'switch', 'cleanup'].indexOf(b),
-        ),
-      );
+      expect(phases).toEqual([...phases].sort((a, b) => PHASES.indexOf(a) - PHASES.indexOf(b)));
       plan.steps.forEach((step, i) => {
         expect(step.id.startsWith(String(i + 1).padStart(2, '0'))).toBe(true);
         for (const dep of step.dependsOn) expect(plan.steps.findIndex((s) => s.id === dep)).toBeLessThan(i);
@@ -385,18 +381,24 @@ describe('plan: bridge', () => {
           description: `legacy cross-account Bounce/Complaint notifications of ${ACME} on example.com`,
           when: { sendingAccountId: ACME, sourceArn: ARN, types: ['bounce', 'complaint'] },
           to: { topicArn: `arn:aws:sns:us-east-1:${ACME}:acme-feedback`, format: 'notification' },
+          mode: 'shadow',
+          shadowTopicArn: `arn:aws:sns:us-east-1:${ACME}:acme-feedback-shadow`,
         },
         {
           name: `delegate-${BETA}-beta-bounces`,
           description: `legacy cross-account Bounce notifications of ${BETA} on example.com`,
           when: { sendingAccountId: BETA, sourceArn: ARN, types: ['bounce'] },
           to: { topicArn: `arn:aws:sns:us-east-1:${BETA}:beta-bounces`, format: 'notification' },
+          mode: 'shadow',
+          shadowTopicArn: `arn:aws:sns:us-east-1:${BETA}:beta-bounces-shadow`,
         },
         {
           name: `delegate-${BETA}-beta-deliveries`,
           description: `legacy cross-account Delivery notifications of ${BETA} on example.com`,
           when: { sendingAccountId: BETA, sourceArn: ARN, types: ['delivery'] },
           to: { topicArn: `arn:aws:sns:us-east-1:${BETA}:beta-deliveries`, format: 'notification' },
+          mode: 'shadow',
+          shadowTopicArn: `arn:aws:sns:us-east-1:${BETA}:beta-deliveries-shadow`,
         },
         {
           name: `owner-${OWNER}-owner-bounces`,
@@ -410,7 +412,7 @@ describe('plan: bridge', () => {
     expect(() => parseRoutesConfig(routes, 'routes.json')).not.toThrow();
   });
 
-  it("routes a delegate's bounce to its legacy topic and the owner's previous topic, and drops another account's", () => {
+  it("routes a delegate's bounce to its shadow topic and the owner's previous topic, and drops another account's", () => {
     const compiled = compileRoutes(parseRoutesConfig(plan().routes, 'routes.json'));
     const bounce = (sendingAccountId: string) => {
       const doc = loadEvent('raw/legacy-bounce-with-dsn.json');
@@ -421,11 +423,11 @@ describe('plan: bridge', () => {
       return route(compiled, outcome.event).map((d) => d.topicArn);
     };
     expect(bounce(ACME)).toEqual([
-      `arn:aws:sns:us-east-1:${ACME}:acme-feedback`,
+      `arn:aws:sns:us-east-1:${ACME}:acme-feedback-shadow`,
       `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
     ]);
     expect(bounce(BETA)).toEqual([
-      `arn:aws:sns:us-east-1:${BETA}:beta-bounces`,
+      `arn:aws:sns:us-east-1:${BETA}:beta-bounces-shadow`,
       `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`,
     ]);
     expect(bounce('999999999999')).toEqual([`arn:aws:sns:us-east-1:${OWNER}:owner-bounces`]);
@@ -452,6 +454,9 @@ describe('plan: bridge', () => {
       ['delegate', BETA, `arn:aws:sns:us-east-1:${BETA}:beta-bounces`],
       ['delegate', BETA, `arn:aws:sns:us-east-1:${BETA}:beta-deliveries`],
       ['owner', OWNER, `arn:aws:sns:us-east-1:${OWNER}:owner-bounces`],
+      ['delegate', ACME, `arn:aws:sns:us-east-1:${ACME}:acme-feedback-shadow`],
+      ['delegate', BETA, `arn:aws:sns:us-east-1:${BETA}:beta-bounces-shadow`],
+      ['delegate', BETA, `arn:aws:sns:us-east-1:${BETA}:beta-deliveries-shadow`],
       ['bridge', '444444444444', BRIDGE],
       ['bridge', '444444444444', BRIDGE],
     ]);
@@ -477,5 +482,44 @@ describe('plan: bridge', () => {
       `example.com: the owner's inventory (account ${OWNER}) is missing; the bridge strategy changes the owner's settings and routes its own topics, so add it with --inventory`,
       "example.com is in us-east-1, but the bridge topic is in eu-west-1; SES notification topics must be in the identity's region (configure-sns-notifications)",
     ]);
+  });
+});
+
+describe('plan: bridge shadow routes and cutover', () => {
+  const plan = () => buildPlan([owner(), acme(), beta()], { strategy: 'bridge', bridgeTopicArn: BRIDGE, now });
+
+  it('has each delegate create the shadow topic of its live topic, beside it, before the routes are deployed', () => {
+    const p = plan();
+    const shadows = p.steps.filter((s) => s.action.api === 'manual' && s.action.params.kind === 'create-shadow-topic');
+    expect(shadows.map((s) => [s.phase, s.role, s.account])).toEqual([
+      ['prepare', 'delegate', ACME],
+      ['prepare', 'delegate', BETA],
+      ['prepare', 'delegate', BETA],
+    ]);
+    const deploy = p.steps.find((s) => s.id.endsWith('-bridge-deploy-routes'))!;
+    for (const s of shadows) expect(deploy.dependsOn).toContain(s.id);
+  });
+
+  it('turns each delegate route live in a cutover step after the switch, which each legacy removal waits for', () => {
+    const p = plan();
+    const cutovers = p.steps.filter((s) => s.phase === 'cutover');
+    expect(cutovers.map((s) => [s.account, s.action, s.seen, s.revert.action])).toEqual(
+      [`delegate-${ACME}-acme-feedback`, `delegate-${BETA}-beta-bounces`, `delegate-${BETA}-beta-deliveries`].map(
+        (Route) => [
+          '444444444444',
+          { api: 'bridge:SetRouteMode', params: { Route, Mode: 'live' } },
+          { kind: 'route-mode', mode: 'shadow' },
+          { api: 'bridge:SetRouteMode', params: { Route, Mode: 'shadow' } },
+        ],
+      ),
+    );
+    const cleanup = p.steps.filter((s) => s.phase === 'cleanup');
+    expect(cleanup.map((s) => s.dependsOn.filter((d) => d.includes('-cutover-')))).toEqual([
+      [cutovers[0]!.id],
+      [cutovers[0]!.id],
+      [cutovers[1]!.id, cutovers[2]!.id],
+      [cutovers[1]!.id, cutovers[2]!.id],
+    ]);
+    expect(p.routes!.routes.map((r) => r.mode ?? 'live')).toEqual(['shadow', 'shadow', 'shadow', 'live']);
   });
 });
