@@ -6,8 +6,9 @@
  * When the table does not answer, at-least-once wins by default: the message is published anyway and counted
  * (`onUnavailable: 'publish'`); `'retry'` makes it retryable instead, for consumers that cannot take a duplicate.
  */
+
+import type { DedupeStore } from '#lib/dedupe/store';
 import type { OutboundMessage, Publisher, PublishOutcome, PublishSession } from '#lib/publish/types';
-import type { DedupeStore } from './store';
 
 export type OnUnavailable = 'publish' | 'retry';
 

@@ -10,12 +10,12 @@
  */
 
 import { createLimiter } from '#lib/concurrency';
-import type { DynamoTableApi } from './dynamodb-json';
-import type { DedupeSettings } from './settings';
+import type { DynamoTableApi } from '#lib/dedupe/dynamodb-json';
+import type { DedupeSettings } from '#lib/dedupe/settings';
 
-export { dedupeKey } from './key';
+export { dedupeKey } from '#lib/dedupe/key';
 
-export { DEFAULT_DEDUPE_SETTINGS, type DedupeSettings } from './settings';
+export { DEFAULT_DEDUPE_SETTINGS, type DedupeSettings } from '#lib/dedupe/settings';
 
 /** `claimed`: publish it; `duplicate`: a copy is pending or was delivered; `unavailable`: the table did not answer. */
 export type ClaimResult = { kind: 'claimed' } | { kind: 'duplicate' } | { kind: 'unavailable'; error: unknown };

@@ -3,14 +3,23 @@
  * its own trigger's events: lib/envelopes/triggers.ts). A document is read by the first row of {@link DETECTION}
  * that matches it; inside a Lambda event, each record by its own keys.
  */
+
+import { unwrapEventBridge } from '#lib/envelopes/eventbridge';
+import { unwrapFirehoseRecord } from '#lib/envelopes/firehose';
+import {
+  guarded,
+  type IntakeSink,
+  isSnsEnvelope,
+  type Json,
+  problem,
+  stringOrNull,
+  type TriggerItems,
+} from '#lib/envelopes/read';
+import { classify } from '#lib/envelopes/record';
+import { snsHttpTransport, unwrapSnsEnvelope, unwrapSnsRecord } from '#lib/envelopes/sns';
+import { unwrapSqsBody } from '#lib/envelopes/sqs';
 import { ProblemCode } from '#lib/errors';
 import { isObject, kindOf } from '#lib/json';
-import { unwrapEventBridge } from './eventbridge';
-import { unwrapFirehoseRecord } from './firehose';
-import { guarded, type IntakeSink, isSnsEnvelope, type Json, problem, stringOrNull, type TriggerItems } from './read';
-import { classify } from './record';
-import { snsHttpTransport, unwrapSnsEnvelope, unwrapSnsRecord } from './sns';
-import { unwrapSqsBody } from './sqs';
 
 /** One kind of document: how it is recognized, and how its trigger items are read. */
 interface Detected {

@@ -1,8 +1,9 @@
 /** EventBridge: one event from `aws.ses` whose `detail` is the SES record, already parsed (it has no text). */
+
+import { type IntakeSink, type Json, problem, stringOrNull } from '#lib/envelopes/read';
+import { classify } from '#lib/envelopes/record';
 import { ProblemCode } from '#lib/errors';
 import type { Transport } from '#lib/ses/types';
-import { type IntakeSink, type Json, problem, stringOrNull } from './read';
-import { classify } from './record';
 
 /** EventBridge detail-types of SES email events; other aws.ses detail-types are skipped. */
 export const SES_EVENTBRIDGE_DETAIL_TYPES: ReadonlySet<string> = new Set([

@@ -2,12 +2,13 @@
  * Firehose: a data-transformation record whose base64 `data` is an SES record (SES's own stream) or an SNS envelope
  * (an SNS topic's Firehose subscription without raw delivery).
  */
+
+import { type IntakeSink, isSnsEnvelope, type Place, parseText, problem, stringOrNull } from '#lib/envelopes/read';
+import { classify } from '#lib/envelopes/record';
+import { ambiguous, unwrapSnsEnvelope } from '#lib/envelopes/sns';
 import { ProblemCode } from '#lib/errors';
 import { isObject } from '#lib/json';
 import type { Transport } from '#lib/ses/types';
-import { type IntakeSink, isSnsEnvelope, type Place, parseText, problem, stringOrNull } from './read';
-import { classify } from './record';
-import { ambiguous, unwrapSnsEnvelope } from './sns';
 
 const FIREHOSE_DATA: Place = { root: 'records', suffix: '.data' };
 const FIREHOSE_MESSAGE: Place = { root: 'records', suffix: '.data.Message' };

@@ -4,13 +4,13 @@
  * Each SES record keeps its original text so it can be re-published byte for byte.
  */
 
+import { triggerItems } from '#lib/envelopes/detect';
+import { type IntakeSink, parseErrorMessage } from '#lib/envelopes/read';
 import type { IntakeItem } from '#lib/ses/types';
-import { triggerItems } from './detect';
-import { type IntakeSink, parseErrorMessage } from './read';
 
-export { DETECTION, triggerItems } from './detect';
-export { SES_EVENTBRIDGE_DETAIL_TYPES, unwrapEventBridge } from './eventbridge';
-export { unwrapFirehoseRecord } from './firehose';
+export { DETECTION, triggerItems } from '#lib/envelopes/detect';
+export { SES_EVENTBRIDGE_DETAIL_TYPES, unwrapEventBridge } from '#lib/envelopes/eventbridge';
+export { unwrapFirehoseRecord } from '#lib/envelopes/firehose';
 export {
   guarded,
   type IntakeSink,
@@ -20,10 +20,10 @@ export {
   problem,
   stringOrNull,
   type TriggerItems,
-} from './read';
-export { classify } from './record';
-export { unwrapSnsEnvelope, unwrapSnsRecord } from './sns';
-export { unwrapSqsBody } from './sqs';
+} from '#lib/envelopes/read';
+export { classify } from '#lib/envelopes/record';
+export { unwrapSnsEnvelope, unwrapSnsRecord } from '#lib/envelopes/sns';
+export { unwrapSqsBody } from '#lib/envelopes/sqs';
 
 /**
  * Reads a document's text: one JSON document, or NDJSON (one document per non-empty line).

@@ -2,10 +2,11 @@
  * SES records as the readers hand them on: an {@link UnwrappedRecord} that lets go of its parsed tree and text once
  * consumed, and the check that a value is an SES record at all.
  */
+
+import { type IntakeSink, type Json, looksLikeSesRecord, type Place, pathAt, problem } from '#lib/envelopes/read';
 import { ProblemCode } from '#lib/errors';
 import { isObject, kindOf, safeStringify } from '#lib/json';
 import type { SesRecord, Transport } from '#lib/ses/types';
-import { type IntakeSink, type Json, looksLikeSesRecord, type Place, pathAt, problem } from './read';
 
 function messageOf(envelope: string): string {
   return (JSON.parse(envelope) as Json).Message as string;

@@ -2,9 +2,7 @@
  * SNS: a Lambda SNS event record, an SNS envelope wherever it travels (an HTTP body, an SQS body, a Firehose record),
  * and the check that a body is not both an envelope and a record.
  */
-import { joinPath, ProblemCode } from '#lib/errors';
-import { kindOf, safeStringify } from '#lib/json';
-import type { Transport } from '#lib/ses/types';
+
 import {
   type IntakeSink,
   type Json,
@@ -14,8 +12,11 @@ import {
   pathAt,
   problem,
   stringOrNull,
-} from './read';
-import { classify, classifyRecord } from './record';
+} from '#lib/envelopes/read';
+import { classify, classifyRecord } from '#lib/envelopes/record';
+import { joinPath, ProblemCode } from '#lib/errors';
+import { kindOf, safeStringify } from '#lib/json';
+import type { Transport } from '#lib/ses/types';
 
 const SNS_ENVELOPE: Place = { root: 'Records', suffix: '.Sns' };
 const SNS_MESSAGE: Place = { root: 'Records', suffix: '.Sns.Message' };

@@ -1,9 +1,10 @@
 /** SQS: a message body that is an SNS envelope (the usual subscription) or the SES record itself (raw delivery). */
+
+import { type IntakeSink, isSnsEnvelope, type Json, type Place, parseText, stringOrNull } from '#lib/envelopes/read';
+import { classify } from '#lib/envelopes/record';
+import { ambiguous, unwrapSnsEnvelope } from '#lib/envelopes/sns';
 import { isObject } from '#lib/json';
 import type { Transport } from '#lib/ses/types';
-import { type IntakeSink, isSnsEnvelope, type Json, type Place, parseText, stringOrNull } from './read';
-import { classify } from './record';
-import { ambiguous, unwrapSnsEnvelope } from './sns';
 
 const SQS_BODY: Place = { root: 'Records', suffix: '.body' };
 const SQS_MESSAGE: Place = { root: 'Records', suffix: '.body.Message' };

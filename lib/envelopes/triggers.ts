@@ -19,15 +19,15 @@
  * `unsupported_input`, and its neighbours are delivered.
  */
 
+import { unwrapEventBridge } from '#lib/envelopes/eventbridge';
+import { unwrapFirehoseRecord } from '#lib/envelopes/firehose';
+import { guarded, type IntakeSink, parseText, problem, stringOrNull, type TriggerItems } from '#lib/envelopes/read';
+import { classify } from '#lib/envelopes/record';
+import { unwrapSnsRecord } from '#lib/envelopes/sns';
+import { unwrapSqsBody } from '#lib/envelopes/sqs';
 import { joinPath, ProblemCode, UnsupportedEventError } from '#lib/errors';
 import { isObject, type JsonObject, kindOf } from '#lib/json';
 import type { Transport } from '#lib/ses/types';
-import { unwrapEventBridge } from './eventbridge';
-import { unwrapFirehoseRecord } from './firehose';
-import { guarded, type IntakeSink, parseText, problem, stringOrNull, type TriggerItems } from './read';
-import { classify } from './record';
-import { unwrapSnsRecord } from './sns';
-import { unwrapSqsBody } from './sqs';
 
 /** The Lambda triggers of the bridge's functions. */
 export type Trigger = 'sqs' | 'sns' | 'eventbridge' | 'firehose';

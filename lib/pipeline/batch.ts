@@ -2,12 +2,13 @@
  * The batch engine: plans each outcome as it comes, hands its messages to one publish session, and when the session
  * is done, counts, parks and reports.
  */
+
+import { park, parkedRecord } from '#lib/pipeline/parking';
+import { itemOf, type PlannedRecord, type PlannedStep, planOutcome } from '#lib/pipeline/plan';
+import type { BatchCounts, BatchReport, BridgeDeps, ItemStatus, ParkedRecord, RouteCount } from '#lib/pipeline/report';
 import { outcomeReader } from '#lib/publish/index';
 import type { OutboundMessage, PublishSession } from '#lib/publish/types';
 import type { EventType, Outcome } from '#lib/ses/types';
-import { park, parkedRecord } from './parking';
-import { itemOf, type PlannedRecord, type PlannedStep, planOutcome } from './plan';
-import type { BatchCounts, BatchReport, BridgeDeps, ItemStatus, ParkedRecord, RouteCount } from './report';
 
 /**
  * Reads outcome `index` of the batch again: the `nth` outcome of trigger `item`, equal to what was read the first time.

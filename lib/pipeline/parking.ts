@@ -4,11 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { safeStringify } from '#lib/json';
+import type { PlannedOutcome } from '#lib/pipeline/plan';
+import type { BridgeDeps, ParkedRecord } from '#lib/pipeline/report';
 import { outcomeReader, payloadBytes, publishAll } from '#lib/publish/index';
 import { type MessageAttribute, type OutboundMessage, SNS_MAX_PAYLOAD_BYTES } from '#lib/publish/types';
 import type { Delivery } from '#lib/routing/index';
-import type { PlannedOutcome } from './plan';
-import type { BridgeDeps, ParkedRecord } from './report';
 
 export function parkedRecord(
   outcome: PlannedOutcome,

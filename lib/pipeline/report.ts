@@ -1,8 +1,9 @@
 /** What a batch reports: per trigger item ok or retry, the counts, and the records parked or not. */
+
+import type { PlannedRecord } from '#lib/pipeline/plan';
 import type { Publisher, PublishOutcome } from '#lib/publish/types';
 import type { CompiledRoutes } from '#lib/routing/index';
 import type { EventType, Transport } from '#lib/ses/types';
-import type { PlannedRecord } from './plan';
 
 /** A record that could not be delivered and never will be as it is: kept with its reason and original text. */
 export interface ParkedRecord {

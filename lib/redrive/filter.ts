@@ -3,7 +3,7 @@
  * Filters of one key are alternatives (code=unmatched code=NotFound); different keys must all hold.
  */
 import { UsageError } from '#lib/errors';
-import type { RedriveUnit } from './units';
+import type { RedriveUnit } from '#lib/redrive/units';
 
 export interface RedriveFilter {
   codes: Set<string>;

@@ -11,12 +11,12 @@
 import { readFeedback } from '#lib/intake';
 import { type BridgeDeps, planOutcome, processDocument } from '#lib/pipeline';
 import type { Publisher } from '#lib/publish/types';
+import { matches, type RedriveFilter } from '#lib/redrive/filter';
+import type { RedriveSource } from '#lib/redrive/source';
+import { classify, PartAssembler, type RedriveUnit } from '#lib/redrive/units';
 import type { CompiledRoutes } from '#lib/routing/index';
 import type { Outcome } from '#lib/ses/types';
 import { PairTally } from '#lib/tally';
-import { matches, type RedriveFilter } from './filter';
-import type { RedriveSource } from './source';
-import { classify, PartAssembler, type RedriveUnit } from './units';
 
 export interface RedriveOptions {
   source: RedriveSource;

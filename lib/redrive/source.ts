@@ -10,7 +10,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SourceMessage } from './units';
+import type { SourceMessage } from '#lib/redrive/units';
 
 export interface RedriveSource {
   /** Batches of messages, until the source is drained or `stopped()` turns true. */

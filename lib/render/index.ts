@@ -7,10 +7,10 @@ import crypto from 'node:crypto';
 import { isObject, type JsonObject } from '#lib/json';
 import { findMembers, memberOf, type ObjectMembers, rewriteMembers } from '#lib/json-text';
 import { type MessageAttribute, payloadBytes, payloadBytesBound, SNS_MAX_PAYLOAD_BYTES } from '#lib/publish/index';
+import { findLoneSurrogate, isWellFormed } from '#lib/render/well-formed';
 import type { OutputFormat } from '#lib/routing/config';
 import { DETAIL_KEY_OF, firstTag, LEGACY_TYPES } from '#lib/ses/normalize';
 import type { FeedbackEvent, SesRecord } from '#lib/ses/types';
-import { findLoneSurrogate, isWellFormed } from './well-formed';
 
 export type Rendered =
   | { kind: 'message'; body: string; attributes: Record<string, MessageAttribute> }

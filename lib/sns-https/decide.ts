@@ -8,11 +8,11 @@
  */
 import { ErrorCode } from '#lib/errors';
 import { isObject } from '#lib/json';
-import type { CertificateStore } from './certs';
-import type { SnsHttpsConfig } from './config';
-import { MalformedMessageError, parseSnsHttpBody, type SnsHttpMessage, SnsMessageType } from './message';
-import { basicAuthMatches, type HttpRequest } from './request';
-import { checkTimestamp, verifySignature } from './verify';
+import type { CertificateStore } from '#lib/sns-https/certs';
+import type { SnsHttpsConfig } from '#lib/sns-https/config';
+import { MalformedMessageError, parseSnsHttpBody, type SnsHttpMessage, SnsMessageType } from '#lib/sns-https/message';
+import { basicAuthMatches, type HttpRequest } from '#lib/sns-https/request';
+import { checkTimestamp, verifySignature } from '#lib/sns-https/verify';
 
 /** Why a request was refused; each code has one HTTP status (REJECT_STATUS). */
 export const RejectCode = {

@@ -5,12 +5,12 @@
 import type { Context } from 'aws-lambda';
 import { ConfigError, describeError } from '#lib/errors';
 import { redactAddresses, redactFields } from '#lib/logger';
-import type { CertificateStore } from './certs';
-import type { SnsHttpsConfig } from './config';
-import { type ConfirmSubscription, isPermanentConfirmError } from './confirm';
-import { decide, type NotifyDecision } from './decide';
-import type { ReplayGuard } from './replay';
-import { type HttpRequest, type HttpResponse, jsonResponse } from './request';
+import type { CertificateStore } from '#lib/sns-https/certs';
+import type { SnsHttpsConfig } from '#lib/sns-https/config';
+import { type ConfirmSubscription, isPermanentConfirmError } from '#lib/sns-https/confirm';
+import { decide, type NotifyDecision } from '#lib/sns-https/decide';
+import type { ReplayGuard } from '#lib/sns-https/replay';
+import { type HttpRequest, type HttpResponse, jsonResponse } from '#lib/sns-https/request';
 
 /** What the routing pipeline did with a notification: 'retry' makes SNS redeliver it (HTTP 500). */
 export type NotificationOutcome = 'delivered' | 'retry';

@@ -4,7 +4,7 @@
  */
 import { rawDeliveryItems, signedNotificationItems } from '#lib/envelopes/triggers';
 import { processTriggerItems } from '#lib/runtime';
-import type { OnNotification } from './handle';
+import type { OnNotification } from '#lib/sns-https/handle';
 
 /**
  * Reads the record from the signed `Message` alone (transport `sns-http`; nothing else of the body is read, so no

@@ -16,7 +16,7 @@ import { replayKey } from '#lib/dedupe/key';
 import type { OnUnavailable } from '#lib/dedupe/publisher';
 import { DEFAULT_DEDUPE_SETTINGS, DedupeStore } from '#lib/dedupe/store';
 import { metrics } from '#lib/logger';
-import type { SnsHttpsConfig } from './config';
+import type { SnsHttpsConfig } from '#lib/sns-https/config';
 
 /** `first`: process it; `delivered`: a copy was; `in-flight`: a copy is being processed; `unavailable`: no answer. */
 export type ReplayClaim =

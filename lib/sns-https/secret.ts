@@ -5,7 +5,7 @@
  */
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { ConfigError, describeError } from '#lib/errors';
-import { ENV } from './config';
+import { ENV } from '#lib/sns-https/config';
 
 /**
  * The decrypted value of SecureString parameter `name`. Any failure is a ConfigError naming the variable to fix
