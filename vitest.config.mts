@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Unit tests that start a server or a child process belong to the integration tier, whatever their folder.
-const UNIT_TESTS_WITH_SERVERS = ['test/unit/sns-https-verify.test.ts', 'test/unit/bench-sns-requests.test.ts'];
+const UNIT_TESTS_WITH_SERVERS = ['test/unit/sns-https/verify.test.ts', 'test/unit/bench/sns-requests.test.ts'];
 
 export default defineConfig({
   test: {

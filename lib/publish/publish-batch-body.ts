@@ -2,7 +2,7 @@
  * The awsQuery form body of one SNS PublishBatch request, written straight into bytes. It produces the same
  * bytes as the SDK's own query serializer (`QueryShapeSerializer` + `extendedEncodeURIComponent`: RFC 3986
  * unreserved characters kept, every other UTF-8 byte as `%XX` in upper case) for the inputs the publisher sends,
- * without the per-value regular expressions and string concatenations. `test/unit/publish-batch-body.test.ts`
+ * without the per-value regular expressions and string concatenations. `test/unit/publish/publish-batch-body.test.ts`
  * checks the equality on random batches; lib/publish/sns-protocol.ts checks it again at run time and falls back to
  * the SDK's serializer when they differ.
  *

@@ -3,7 +3,7 @@
  * the SDK's `XmlShapeDeserializer` for the answers SNS sends: `Successful` and `Failed` lists of members whose
  * fields are plain text. Anything else (an entity or CDATA in a value, an element it does not know, a field twice,
  * an empty field, a `SenderFault` that is not `true`/`false`) gives `undefined`, and the caller hands the bytes to
- * the SDK's parser. `test/unit/publish-batch-response.test.ts` checks the equality on random answers, and
+ * the SDK's parser. `test/unit/publish/publish-batch-response.test.ts` checks the equality on random answers, and
  * lib/publish/sns-protocol.ts checks it again at run time before using it.
  */
 import type { BatchResultErrorEntry, PublishBatchResultEntry } from '@aws-sdk/client-sns';

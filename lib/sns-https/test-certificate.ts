@@ -9,7 +9,7 @@
 export const TEST_CERT_URL =
   'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-TESTONLY000000000000000000000000.pem';
 
-/** test/fixtures/sns-https/sns-test.cert.pem (test/unit/sns-https-samples.test.ts keeps the two equal). */
+/** test/fixtures/sns-https/sns-test.cert.pem (test/unit/sns-https/samples.test.ts keeps the two equal). */
 export const TEST_CERT_PEM = `
 -----BEGIN CERTIFICATE-----
 MIIDFTCCAf0CEDHZj3aG+JeM9qBg131Fu+YwDQYJKoZIhvcNAQELBQAwSDEqMCgG

@@ -566,8 +566,9 @@ export function buildBadInputs(): { files: Map<string, string>; manifest: Manife
     2,
     'inside the SNS envelope, the record lacks mail.messageId (commonHeaders.messageId is no substitute)',
   );
-  // `Records` that is not an array is no trigger's event: the handlers refuse it whole (UnsupportedEventError,
-  // test/unit/trigger-shapes.test.ts), so it is not in this corpus of inputs each handler parks.
+  // `Records` that is not an array is no trigger's event: the handlers refuse it whole (UnsupportedEventError; see
+  // "each Lambda trigger, given what its trigger never sends" in test/integration/adversarial-intake.test.ts), so it
+  // is not in this corpus of inputs each handler parks.
 
   const sns = (middle: (records: Json[]) => void) => {
     const event = lambdaSnsEvent([good, 'placeholder', good]) as { Records: Json[] };

@@ -1,6 +1,6 @@
 /**
  * The sample events under events/, built from the AWS documentation examples in events/raw/.
- * `npm run events` rewrites them; test/unit/sample-events.test.ts fails when they drift from this file.
+ * `npm run events` rewrites them; test/unit/envelopes/index.test.ts fails when they drift from this file.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -3,7 +3,7 @@
  * committed TEST-ONLY key (SigningCertURL = TEST_CERT_URL). They verify only where that certificate is trusted:
  * tests, `ses-bridge sns-verify --cert`, and `serverless invoke local` with SNS_HTTPS_TRUST_TEST_CERT=true.
  * Their Timestamp is fixed, so invoking them also needs a large SNS_HTTPS_MAX_AGE_SECONDS (docs/sns-https.md).
- * `node bin/run-ts.cjs test/support/write-sns-https-events.ts` rewrites them; test/unit/sns-https-samples.test.ts
+ * `node bin/run-ts.cjs test/support/write-sns-https-events.ts` rewrites them; test/unit/sns-https/samples.test.ts
  * fails when they drift from this file.
  */
 import { readFileSync } from 'node:fs';

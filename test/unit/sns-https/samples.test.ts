@@ -15,7 +15,7 @@ import {
   snsHttpsSampleText,
 } from '#test/support/sns-https-samples';
 import { SNS_TEST_SIGNER, TEST_TOPIC_ARN } from '#test/support/sns-signing';
-import { createSnsHttpsHandler, defaultSnsHttpsDeps } from '../../functions/sns-https';
+import { createSnsHttpsHandler, defaultSnsHttpsDeps } from '../../../functions/sns-https';
 
 const snsMock = mockClient(SNSClient);
 // Module-level stubs patch the client class for the whole process: give it back for the files that follow.

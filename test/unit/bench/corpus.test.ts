@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFeedback } from '#lib/intake';
 import type { FeedbackEvent } from '#lib/ses/types';
-import { generateRecords, MAX_RECORD_BYTES, MIN_RECORD_BYTES, MIX, sqsOfSnsEvent } from '../../bench/corpus';
-import { parseWithPowertools, safeParseWithPowertools } from '../../bench/powertools';
-import { floor, normalize } from '../../bench/throughput';
+import { generateRecords, MAX_RECORD_BYTES, MIN_RECORD_BYTES, MIX, sqsOfSnsEvent } from '../../../bench/corpus';
+import { parseWithPowertools, safeParseWithPowertools } from '../../../bench/powertools';
+import { floor, normalize } from '../../../bench/throughput';
 
 const SEED = 7;
 const records = generateRecords(2_000, SEED);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateRecords, sqsOfSnsEvent } from '../../bench/corpus';
-import { createPipeline, createPipelineDedupe } from '../../bench/throughput';
+import { generateRecords, sqsOfSnsEvent } from '../../../bench/corpus';
+import { createPipeline, createPipelineDedupe } from '../../../bench/throughput';
 
 // The pipeline-dedupe contestant is only honest if it does the table work for every message and still publishes
 // what pipeline publishes, run after run.

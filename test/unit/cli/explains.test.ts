@@ -16,7 +16,7 @@ function file(name: string, text: string): string {
 
 describe('ses-bridge tells what is wrong, briefly', () => {
   it('prints its version with --version', async () => {
-    const { version } = (await import('../../package.json')).default as { version: string };
+    const { version } = (await import('../../../package.json')).default as { version: string };
     expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `ses-bridge ${version}\n`, stderr: '' });
   });
 

@@ -5,9 +5,9 @@ import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime, setRuntime } from '#lib/runtime';
 import { loadEvent } from '#test/support/fixtures';
-import { handler as eventBridgeHandler } from '../../functions/route-eventbridge';
-import { handler as snsHandler } from '../../functions/route-sns';
-import { handler as sqsHandler } from '../../functions/route-sqs';
+import { handler as eventBridgeHandler } from '../../../functions/route-eventbridge';
+import { handler as snsHandler } from '../../../functions/route-sns';
+import { handler as sqsHandler } from '../../../functions/route-sqs';
 
 const sns = mockClient(SNSClient);
 // Module-level stubs patch the client class for the whole process: give it back for the files that follow.
@@ -147,7 +147,7 @@ describe('route-sns and route-eventbridge', () => {
 describe('route-firehose', () => {
   it('routes every record and hands each back unchanged', async () => {
     answerPublishBatch();
-    const { handler } = await import('../../functions/route-firehose');
+    const { handler } = await import('../../../functions/route-firehose');
     const event = loadEvent('firehose/all-event-types.json');
     const result = await handler(event, context);
     expect(result.records).toEqual(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateRecords, sqsOfSnsEvent } from '../../bench/corpus';
-import { countSnsRequests } from '../../bench/sns-requests';
+import { generateRecords, sqsOfSnsEvent } from '../../../bench/corpus';
+import { countSnsRequests } from '../../../bench/sns-requests';
 
 // The request count is a count, not a timing: it holds on any machine, so it is checked here as well as by the bench.
 describe('SNS requests for the benchmark corpus (SNS test server on 127.0.0.1)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { generateRecords, sqsOfSnsEvent } from '../../bench/corpus';
-import { assertSameRequests, decodePublishBatchBody } from '../../bench/sdk-check';
-import { checkPipelineSdk, createPipeline, createPipelineSdk } from '../../bench/throughput';
+import { generateRecords, sqsOfSnsEvent } from '../../../bench/corpus';
+import { assertSameRequests, decodePublishBatchBody } from '../../../bench/sdk-check';
+import { checkPipelineSdk, createPipeline, createPipelineSdk } from '../../../bench/throughput';
 
 // The pipeline-sdk contestant is only honest if it publishes what pipeline publishes, through the real SDK.
 describe('the pipeline-sdk benchmark contestant', () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '#lib/errors';
 import { TEST_CERT_URL } from '#lib/sns-https/test-certificate';
 import { jsonLines, REPO_ROOT } from '#test/support/fixtures';
-import { command } from '../../bin/commands/sns-verify';
+import { command } from '../../../bin/commands/sns-verify';
 
 const CERT = `${TEST_CERT_URL}=test/fixtures/sns-https/sns-test.cert.pem`;
 const FOREIGN = `${TEST_CERT_URL}=test/fixtures/sns-https/foreign.cert.pem`;

@@ -19,7 +19,7 @@ import {
   testCertStore,
   testCertUrl,
 } from '#test/support/sns-signing';
-import { createSnsHttpsHandler, defaultSnsHttpsDeps } from '../../functions/sns-https';
+import { createSnsHttpsHandler, defaultSnsHttpsDeps } from '../../../functions/sns-https';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const FRESH = '2026-06-01T11:59:30.000Z';
