@@ -3,8 +3,8 @@
  * hands each back to Firehose unchanged ("Ok"), so the stream still archives what SES sent. Throwing when a delivery
  * can still succeed makes Firehose retry the invocation (then write the batch to its processing-failed S3 prefix).
  * Poison records are parked, not thrown.
- * Only Firehose transformation events are read (lib/envelopes/triggers.ts): any other event throws UnsupportedEventError before
- * anything is parked, so a retry of it parks nothing either.
+ * Only Firehose transformation events are read (lib/envelopes/triggers.ts): any other event throws
+ * UnsupportedEventError before anything is parked, so a retry of it parks nothing either.
  */
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { processEvent, throwIfRetry } from '#lib/runtime';

@@ -35,7 +35,8 @@ export async function defaultSnsHttpsDeps(env: NodeJS.ProcessEnv = process.env):
       : await readBasicAuthPassword(parameter, ssmClient(regionOfArn(parameter) ?? env.AWS_REGION ?? 'us-east-1'));
   const config = loadSnsHttpsConfig(env, { basicAuthPassword });
   const certs = new CertificateStore(httpsCertFetcher());
-  // TEST ONLY (config refuses it outside `serverless invoke local`): lets the signed samples in events/sns-https/ verify.
+  // TEST ONLY (config refuses it outside `serverless invoke local`): lets the signed samples in events/sns-https/
+  // verify.
   if (config.trustTestCertificate) certs.add(TEST_CERT_URL, TEST_CERT_PEM);
   return {
     config,

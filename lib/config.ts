@@ -25,7 +25,10 @@ export interface BridgeConfig {
   publish: 'sns' | 'dry-run';
   /** Log recipient addresses in clear; off by default (they are personal data). */
   logRecipients: boolean;
-  /** How long one batch's publish session (from its first record read) may keep retrying before it reports what is left as retryable. */
+  /**
+   * How long one batch's publish session (from its first record read) may keep retrying before it reports what
+   * is left as retryable.
+   */
   publishMaxElapsedMs: number;
   /** The de-duplication table (DEDUPE_TABLE), set by the stack only when its parameter dedupeTable creates it. */
   dedupe: DedupeConfig | null;

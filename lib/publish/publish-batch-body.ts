@@ -104,7 +104,10 @@ class Writer {
   }
 }
 
-/** The string fields of an entry, in the order of the SDK's schema (PublishBatchRequestEntry): attributes go between. */
+/**
+ * The string fields of an entry, in the order of the SDK's schema (PublishBatchRequestEntry): attributes go
+ * between.
+ */
 const ENTRY_FIELDS = ['Id', 'Message', 'Subject', 'MessageStructure'] as const;
 const ENTRY_FIELDS_AFTER = ['MessageDeduplicationId', 'MessageGroupId'] as const;
 const STRING_FIELDS = [...ENTRY_FIELDS, ...ENTRY_FIELDS_AFTER] as const;

@@ -16,7 +16,10 @@ export type Rendered =
   | { kind: 'message'; body: string; attributes: Record<string, MessageAttribute> }
   | { kind: 'skip'; reason: 'format_unsupported' }
   | { kind: 'too_large'; bytes: number }
-  /** The body or an attribute would hold a lone surrogate: `path` is where it is in the record, trigger prefix included. */
+  /**
+   * The body or an attribute would hold a lone surrogate: `path` is where it is in the record, trigger prefix
+   * included.
+   */
   | { kind: 'invalid'; path: string; reason: string };
 
 /** Legacy `mail` members that event publishing moved into auto-tags, each with its tag. */

@@ -16,7 +16,10 @@ interface TypeSpec {
   key: string;
   /** Whether the type-specific object carries its own timestamp. */
   ownTimestamp: boolean;
-  /** Where the affected recipients are: an array of {emailAddress} objects, an array of strings, or mail.destination. */
+  /**
+   * Where the affected recipients are: an array of {emailAddress} objects, an array of strings, or
+   * mail.destination.
+   */
   recipients: { list: string; objects: boolean; path: string } | null;
   /** Field paths, built once here rather than for every record. */
   timestampPath: string;
@@ -61,7 +64,10 @@ export const DETAIL_KEY_OF: Readonly<Record<EventType, string | null>> = Object.
   unknown: null,
 });
 
-/** The types legacy identity notifications carry (notificationType): all they ever had (docs: notification-contents). */
+/**
+ * The types legacy identity notifications carry (notificationType): all they ever had (docs:
+ * notification-contents).
+ */
 export const LEGACY_TYPES: ReadonlySet<EventType> = new Set(['bounce', 'complaint', 'delivery']);
 
 const NO_TAGS: Record<string, string[]> = Object.freeze({}) as Record<string, string[]>;

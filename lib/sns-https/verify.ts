@@ -8,7 +8,10 @@ import { verify as cryptoVerify } from 'node:crypto';
 import { CertFetchError, type CertificateStore, checkCertUrl, type SigningKey } from '#lib/sns-https/certs';
 import { type SnsHttpMessage, stringToSign } from '#lib/sns-https/message';
 
-/** Hash of each signature version (sns-verify-signature-of-message: "1" is SHA1, "2" is SHA256; topics default to 1). */
+/**
+ * Hash of each signature version (sns-verify-signature-of-message: "1" is SHA1, "2" is SHA256; topics default
+ * to 1).
+ */
 const HASH_BY_VERSION: Readonly<Record<string, string>> = { '1': 'sha1', '2': 'sha256' };
 
 /** Outcome of a verification step; `transient` failures (certificate host unreachable) may pass on retry. */
