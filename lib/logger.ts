@@ -73,10 +73,13 @@ export function logReport(report: BatchReport, logRecipients: boolean): void {
     logger.error('record parked', { correlation_id: record.messageId, ...parkedFields(record, logRecipients) });
   }
   for (const record of report.unparked) {
-    logger.error('record could not be parked; its trigger item will be retried and end in the dead-letter queue', {
-      correlation_id: record.messageId,
-      ...parkedFields(record, logRecipients),
-    });
+    logger.error(
+      'record could not be parked; its trigger item is retried or kept whole (dead-letter queue, Firehose processing-failed prefix)',
+      {
+        correlation_id: record.messageId,
+        ...parkedFields(record, logRecipients),
+      },
+    );
   }
   for (const record of report.deferred) {
     logger.warn(

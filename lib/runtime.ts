@@ -165,6 +165,21 @@ export function summarize(report: BatchReport): BatchSummary {
 }
 
 /**
+ * Firehose's answer per record: `ProcessingFailed` for records whose parking message SNS refused for good (Firehose
+ * writes them, data and all, to the delivery stream's processing-failed S3 prefix: kept, and the batch is not
+ * retried for them), `Ok` for the rest. Any other retry throws as {@link throwIfRetry} does: retrying the batch may
+ * still deliver it.
+ */
+export function firehoseRecordResults(report: BatchReport): Map<number, 'Ok' | 'ProcessingFailed'> {
+  const results = new Map<number, 'Ok' | 'ProcessingFailed'>();
+  for (const [item, status] of report.items) {
+    if (status === 'retry' && !report.unparkable.has(item)) throwIfRetry(report);
+    results.set(item, status === 'retry' ? 'ProcessingFailed' : 'Ok');
+  }
+  return results;
+}
+
+/**
  * Throws RetryLaterError when any item of the report must be retried. The message names what failed (SNS's code and
  * the destination, at most three): after the last retry it is the `errorMessage` an operator reads in the
  * on-failure destination's invocation record, beside the event itself.

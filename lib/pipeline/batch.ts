@@ -151,11 +151,12 @@ export class Batch {
     poison.sort((a, b) => a.index - b.index);
 
     const deferred = poison.filter(({ item }) => items.get(item) === 'retry');
-    const { parked, unparked } = await park(
+    const { parked, unparked, refused } = await park(
       poison.filter(({ item }) => items.get(item) !== 'retry'),
       deps,
     );
     for (const { item } of unparked) items.set(item, 'retry');
+    const unparkable = new Set(refused.map(({ item }) => item));
     counts.parked = parked.length;
     for (const status of items.values()) if (status === 'retry') counts.retry++;
     const notable = [...this.#kept.values(), ...again.values()].sort((a, b) => a.index - b.index);
@@ -165,6 +166,7 @@ export class Batch {
       failed,
       parked: parked.map((p) => p.record),
       unparked: unparked.map((p) => p.record),
+      unparkable,
       deferred: deferred.map((p) => p.record),
       counts,
     };

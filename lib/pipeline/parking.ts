@@ -52,8 +52,9 @@ export function parkedRecord(
 }
 
 export async function park(poison: Array<{ item: number; record: ParkedRecord }>, deps: BridgeDeps) {
-  if (poison.length === 0) return { parked: [], unparked: [] };
-  if (deps.parkingTopicArn === null) return { parked: [], unparked: poison };
+  if (poison.length === 0) return { parked: [], unparked: [], refused: [] };
+  // No parking topic (the CLI without one): nothing was refused, the records were not offered.
+  if (deps.parkingTopicArn === null) return { parked: [], unparked: poison, refused: [] };
   const topicArn = deps.parkingTopicArn;
   const messages: OutboundMessage[] = [];
   // Per parking message: the poison record it carries a part of.
@@ -74,15 +75,19 @@ export async function park(poison: Array<{ item: number; record: ParkedRecord }>
     });
   });
   const results = await publishAll(deps.publisher, messages);
-  // A record is parked when every one of its parts is.
+  // A record is parked when every one of its parts is; it never will be when SNS refused a part for good.
   const outcomeOf = outcomeReader(results);
   const failed = new Set<number>();
+  const refused = new Set<number>();
   messages.forEach((message, n) => {
-    if (outcomeOf(n, message.key)?.status !== 'ok') failed.add(owners[n] as number);
+    const status = outcomeOf(n, message.key)?.status;
+    if (status !== 'ok') failed.add(owners[n] as number);
+    if (status === 'poison') refused.add(owners[n] as number);
   });
   return {
     parked: poison.filter((_, i) => !failed.has(i)),
     unparked: poison.filter((_, i) => failed.has(i)),
+    refused: poison.filter((_, i) => refused.has(i)),
   };
 }
 

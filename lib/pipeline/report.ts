@@ -49,6 +49,11 @@ export interface BatchReport {
   /** Poison records that could not be parked (so their trigger item is retried, ending in its DLQ). */
   unparked: ParkedRecord[];
   /**
+   * Trigger items of unparked records whose parking message SNS refused for good (not a failure that may pass): a
+   * retry cannot park them. Firehose hands these back as ProcessingFailed instead of retrying the batch.
+   */
+  unparkable: ReadonlySet<number>;
+  /**
    * Poison deliveries of items that are retried anyway (another of their deliveries may still succeed): not parked
    * now, or every redelivery would park them again. They are parked by the attempt that settles the item; if the
    * item ends in its DLQ instead, the DLQ holds the whole record.

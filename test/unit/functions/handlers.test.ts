@@ -144,7 +144,43 @@ describe('route-sns and route-eventbridge', () => {
   });
 });
 
+const PARKING_ARN = 'arn:aws:sns:us-east-1:888888888888:bridge-parking';
+
+/** A Firehose event of the sample records with one record that is not SES JSON (poison) in the middle. */
+function firehoseWithPoison() {
+  const event = loadEvent('firehose/all-event-types.json');
+  const poison = { ...event.records[0], recordId: 'poison-1', data: Buffer.from('not json at all').toString('base64') };
+  event.records.splice(1, 0, poison);
+  return event;
+}
+
 describe('route-firehose', () => {
+  it('hands back a record SNS refuses to park, for good, as ProcessingFailed and the others as Ok, without retrying', async () => {
+    sns.on(PublishBatchCommand).callsFake((input) => {
+      const entries = input.PublishBatchRequestEntries as Array<{ Id: string }>;
+      if (input.TopicArn === PARKING_ARN)
+        return {
+          Successful: [],
+          Failed: entries.map((e) => ({ Id: e.Id, Code: 'InvalidParameter', SenderFault: true, Message: 'refused' })),
+        };
+      return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })), Failed: [] };
+    });
+    const { handler } = await import('../../../functions/route-firehose');
+    const event = firehoseWithPoison();
+    const result = await handler(event, context);
+    expect(result.records.map((r) => [r.recordId, r.result])).toEqual(
+      event.records.map((r: any) => [r.recordId, r.recordId === 'poison-1' ? 'ProcessingFailed' : 'Ok']),
+    );
+    // Data handed back unchanged: Firehose keeps the record as it came.
+    expect(result.records.map((r) => r.data)).toEqual(event.records.map((r: any) => r.data));
+  });
+
+  it('throws, so Firehose retries the batch, when parking failed in a way a retry may fix', async () => {
+    answerPublishBatch([PARKING_ARN]);
+    const { handler } = await import('../../../functions/route-firehose');
+    await expect(handler(firehoseWithPoison(), context)).rejects.toThrow(/could not be parked/);
+  });
+
   it('routes every record and hands each back unchanged', async () => {
     answerPublishBatch();
     const { handler } = await import('../../../functions/route-firehose');

@@ -83,7 +83,7 @@ describe('parking', () => {
   it('leaves every record unparked when there is no parking topic, publishing nothing', async () => {
     const { p, sent } = publisher(() => false);
     const result = await park([{ item: 0, record: small }], { routes, publisher: p, parkingTopicArn: null });
-    expect(result).toEqual({ parked: [], unparked: [{ item: 0, record: small }] });
+    expect(result).toEqual({ parked: [], unparked: [{ item: 0, record: small }], refused: [] });
     expect(sent).toEqual([]);
   });
 });
