@@ -147,7 +147,7 @@ export function readFile(io: Io, file: string, what: string): string {
     return io.readInput(file);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeError(err);
-    throw new UsageError(`cannot read ${what} ${file}: ${reason}`);
+    throw new UsageError(`cannot read ${what} ${file}: ${reason}`, { cause: err });
   }
 }
 

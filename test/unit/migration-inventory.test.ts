@@ -364,8 +364,15 @@ describe('inventory files', () => {
     expect(() => parseInventory(doc, 'delegate.json')).toThrow(message);
   });
 
-  it('rejects text that is not JSON', () => {
+  it('rejects text that is not JSON, keeping the parser error as its cause', () => {
     expect(() => parseInventoryText('{', 'x.json')).toThrow(/^x\.json: is not valid JSON/);
+    try {
+      parseInventoryText('{', 'x.json');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).cause).toBeInstanceOf(SyntaxError);
+    }
+    expect.assertions(3);
   });
 });
 
