@@ -1,23 +1,36 @@
 import path from 'node:path';
 import { ConfigError, describeError, UsageError } from '#lib/errors';
-import { applyPlan, rollbackJournal } from '#lib/migration/apply';
-import { isRegion } from '#lib/migration/arn';
-import { CANARY_TIMEOUT_MS } from '#lib/migration/canary';
-import { MigrationRefusal } from '#lib/migration/errors';
-import { connectionRefused, sdkRegion } from '#lib/migration/identity';
-import { buildInventory } from '#lib/migration/inventory';
-import { parseInventoryText } from '#lib/migration/inventory-file';
-import { journalHeader, journalRefusals, parseJournalFile } from '#lib/migration/journal';
-import { cutoverRefusals, parseParityReport } from '#lib/migration/parity-report';
-import { buildPlan } from '#lib/migration/plan';
-import { parseVerifyReport } from '#lib/migration/plan-file';
-import { DEFAULT_RETRY } from '#lib/migration/retry';
-import { renderRunbook } from '#lib/migration/runbook';
-import { PLAN_HMAC_KEY_ENV } from '#lib/migration/seal';
-import { StateReader } from '#lib/migration/state';
-import { PHASES, type Phase, ROUTE_FORMATS, type RouteFormat, STRATEGIES, type Strategy } from '#lib/migration/types';
-import { parseJsonText } from '#lib/migration/validate';
-import { cleanupRefusals, verifyPlan } from '#lib/migration/verify';
+import {
+  applyPlan,
+  buildInventory,
+  buildPlan,
+  CANARY_TIMEOUT_MS,
+  connectionRefused,
+  DEFAULT_RETRY,
+  isRegion,
+  journalHeader,
+  journalRefusals,
+  MigrationRefusal,
+  PHASES,
+  type Phase,
+  PLAN_HMAC_KEY_ENV,
+  parseInventoryText,
+  parseJournalFile,
+  parseJsonText,
+  parseParityReport,
+  parseVerifyReport,
+  ROUTE_FORMATS,
+  type RouteFormat,
+  renderRunbook,
+  requireCleanupAllowed,
+  requireCutoverAllowed,
+  rollbackJournal,
+  STRATEGIES,
+  StateReader,
+  type Strategy,
+  sdkRegion,
+  verifyPlan,
+} from '#lib/migration/index';
 import { type Command, ExitCode, type Io, parseCommandArgs } from '../cli';
 import {
   accountIdOption,
@@ -252,23 +265,13 @@ async function apply(argv: string[], io: Io): Promise<number> {
     const reports = (values.verified ?? []).map((file) =>
       parseVerifyReport(parseJsonText(readFile(io, file, 'verify report'), file), file),
     );
-    const reasons = await cleanupRefusals(thePlan, { reader, accountId, reports, progress });
-    if (reasons.length > 0)
-      throw new MigrationRefusal(
-        reasons,
-        'Cleanup removes the legacy cross-account settings for good; it runs only after verify passed everywhere.',
-      );
+    await requireCleanupAllowed(thePlan, { reader, accountId, reports, progress });
   }
   if (phases.includes('cutover')) {
     const reports = (values['parity-report'] ?? []).map((file) =>
       parseParityReport(parseJsonText(readFile(io, file, 'parity report'), file), file),
     );
-    const reasons = cutoverRefusals(thePlan, accountId, reports);
-    if (reasons.length > 0)
-      throw new MigrationRefusal(
-        reasons,
-        'A route goes live only once its shadow topic got exactly what its legacy topic got (ses-bridge migrate parity).',
-      );
+    requireCutoverAllowed(thePlan, accountId, reports);
   }
   const journalFile = values.journal ?? `journal-${accountId}.ndjson`;
   const journal = values.execute ? journalAppender(journalFile, journalHeader(thePlan, accountId)) : undefined;
