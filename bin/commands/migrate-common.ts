@@ -1,18 +1,28 @@
 /** What the `ses-bridge migrate` sub-commands share: option parsing, the SES session, the identity guard, files. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sesClient, sesv2Client, snsClient, sqsClient, stsClient } from '#lib/aws-clients';
 import { describeError, UsageError } from '#lib/errors';
-import { isAccountId } from '#lib/migration/arn';
-import { runCanary } from '#lib/migration/canary';
-import { type AccountClaim, requireCaller, sdkRegion, stsCallerAccount } from '#lib/migration/identity';
-import { parsePlanText } from '#lib/migration/plan-file';
-import { DEFAULT_RETRY } from '#lib/migration/retry';
-import { RoutesFile } from '#lib/migration/routes-file';
-import { PLAN_HMAC_KEY_ENV } from '#lib/migration/seal';
-import { SesSession } from '#lib/migration/ses';
-import type { StateReader } from '#lib/migration/state';
-import { type CanaryReport, PHASES, type Phase, type Plan, type StepOutcome } from '#lib/migration/types';
+import {
+  type AccountClaim,
+  type CanaryReport,
+  callerAccountIn,
+  DEFAULT_RETRY,
+  isAccountId,
+  PHASES,
+  type Phase,
+  PLAN_HMAC_KEY_ENV,
+  type Plan,
+  parsePlanText,
+  queueClientsFor,
+  RoutesFile,
+  requireCaller,
+  runCanary,
+  SesSession,
+  type StateReader,
+  type StepOutcome,
+  sdkRegion,
+  sesClientsFor,
+} from '#lib/migration/index';
 import type { Io } from '../cli';
 
 export function wholeNumber(value: string | undefined, name: string, fallback: number): number {
@@ -50,10 +60,7 @@ export function phasesOption(values: string[] | undefined): Phase[] {
 
 export function session(values: { 'pace-ms'?: string; 'retry-base-ms'?: string }, io: Io): SesSession {
   return new SesSession({
-    clients: (region) => ({
-      ses: sesClient(region, { maxAttempts: 1 }),
-      sesv2: sesv2Client(region, { maxAttempts: 1 }),
-    }),
+    clients: sesClientsFor,
     paceMs: wholeNumber(values['pace-ms'], 'pace-ms', 1000),
     retry: {
       ...DEFAULT_RETRY,
@@ -73,7 +80,7 @@ export function routesOption(file: string | undefined): RoutesFile | null {
  * through the endpoint of the region the command works in.
  */
 export function guard(region: string, claims: AccountClaim[]): Promise<string> {
-  return requireCaller(stsCallerAccount(stsClient(region, { maxAttempts: 1 })), claims);
+  return requireCaller(callerAccountIn(region, 1), claims);
 }
 
 /** The region of the account's first step (where its SES calls go), else the SDK's, else us-east-1. */
@@ -113,9 +120,6 @@ export async function interruptible<T>(io: Io, what: string, work: (signal: Abor
   }
 }
 
-/** The SNS and SQS clients of the canary and parity queues. */
-export const queueClients = (region: string) => ({ sns: snsClient(region), sqs: sqsClient(region) });
-
 /** Runs the canary (interruptible) and reports each destination on stderr. */
 export async function canary(
   plan: Plan,
@@ -129,7 +133,7 @@ export async function canary(
       plan,
       accountId,
       session: reader.session,
-      clients: queueClients,
+      clients: queueClientsFor,
       timeoutMs,
       signal,
       progress: (line) => io.stderr(`${line}\n`),
@@ -147,7 +151,7 @@ export function readFile(io: Io, file: string, what: string): string {
     return io.readInput(file);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : describeError(err);
-    throw new UsageError(`cannot read ${what} ${file}: ${reason}`);
+    throw new UsageError(`cannot read ${what} ${file}: ${reason}`, { cause: err });
   }
 }
 

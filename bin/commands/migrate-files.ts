@@ -1,8 +1,7 @@
 /** The files `ses-bridge migrate` writes: journals (header first, then one change per line). */
 import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '#lib/errors';
-import { parseJournalFile } from '#lib/migration/journal';
-import type { JournalEntry, JournalHeader } from '#lib/migration/types';
+import { type JournalEntry, type JournalHeader, parseJournalFile } from '#lib/migration/index';
 
 /**
  * A journal appender for `header`'s plan and account. An existing file must be a journal of the same plan file and

@@ -1,19 +1,16 @@
 /** `ses-bridge migrate parity`: the shadow topics of this account against their legacy topics (lib/migration/parity.ts). */
 import { UsageError } from '#lib/errors';
-import { PARITY_DURATION_MS, runParity } from '#lib/migration/parity';
-import { parityHtml, paritySummary, parityTable } from '#lib/migration/parity-table';
-import { StateReader } from '#lib/migration/state';
-import { ExitCode, type Io, parseCommandArgs } from '../cli';
 import {
-  accountIdOption,
-  guard,
-  interruptible,
-  planRegion,
-  queueClients,
-  readPlan,
-  session,
-  writeOut,
-} from './migrate-common';
+  PARITY_DURATION_MS,
+  parityHtml,
+  paritySummary,
+  parityTable,
+  queueClientsFor,
+  runParity,
+  StateReader,
+} from '#lib/migration/index';
+import { ExitCode, type Io, parseCommandArgs } from '../cli';
+import { accountIdOption, guard, interruptible, planRegion, readPlan, session, writeOut } from './migrate-common';
 
 function seconds(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -48,7 +45,7 @@ export async function parity(argv: string[], io: Io, common: Record<string, { ty
       plan: thePlan,
       accountId,
       session: reader.session,
-      clients: queueClients,
+      clients: queueClientsFor,
       durationMs,
       settleMs,
       send: values.send === true,

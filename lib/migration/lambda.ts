@@ -1,21 +1,35 @@
 /**
- * The migration as single Lambda invocations, one per step in plan order (docs/migration-runbook.md): read one identity,
- * apply / verify one step of a sealed plan (made by `ses-bridge migrate plan`), or undo one journal entry. Dry run unless `execute: true`, like the CLI.
+ * The migration as single Lambda invocations, one per step in plan order (docs/migration-runbook.md): read one
+ * identity, apply / verify one step of a sealed plan (made by `ses-bridge migrate plan`), or undo one journal entry.
+ * Dry run unless `execute: true`, like the CLI. An adapter, like the CLI: events and environment in, the use cases of
+ * index.ts out (the gates and the caller check included).
  */
 import { ConfigError } from '#lib/errors';
 import { isObject } from '#lib/json';
-import { applyPlan, rollbackJournal } from '#lib/migration/apply';
-import { isRegion } from '#lib/migration/arn';
-import { MigrationRefusal } from '#lib/migration/errors';
-import { type AccountClaim, type CallerAccount, requireCaller } from '#lib/migration/identity';
-import { buildInventory } from '#lib/migration/inventory';
-import { journalHeader, journalRefusals } from '#lib/migration/journal';
-import { parseJournalEntry, parsePlan, parseVerifyReport } from '#lib/migration/plan-file';
-import type { ClientsFor } from '#lib/migration/ses';
-import { SesSession } from '#lib/migration/ses';
-import { StateReader } from '#lib/migration/state';
-import type { Plan } from '#lib/migration/types';
-import { cleanupRefusals, verifyPlan } from '#lib/migration/verify';
+import {
+  type AccountClaim,
+  applyPlan,
+  buildInventory,
+  type CallerAccount,
+  type ClientsFor,
+  callerAccountIn,
+  isRegion,
+  journalHeader,
+  journalRefusals,
+  MigrationRefusal,
+  PLAN_HMAC_KEY_ENV,
+  type Plan,
+  parseJournalEntry,
+  parsePlan,
+  parseVerifyReport,
+  requireCaller,
+  requireCleanupAllowed,
+  rollbackJournal,
+  SesSession,
+  StateReader,
+  sesClientsFor,
+  verifyPlan,
+} from '#lib/migration/account';
 
 export interface LambdaDeps {
   clients: ClientsFor;
@@ -27,6 +41,21 @@ export interface LambdaDeps {
   /** SES_BRIDGE_PLAN_HMAC_KEY: when set, plans must be signed with it. */
   hmacKey?: string | undefined;
   now?: () => Date;
+}
+
+/**
+ * The dependencies of the deployed function, from its invocation and environment: the account from the function ARN,
+ * the caller's account from STS (a function ARN alone does not prove whose credentials sign the calls), the SDK's
+ * SES clients, the pace and the plan key.
+ */
+export function lambdaDeps(invokedFunctionArn: string | undefined, env: NodeJS.ProcessEnv): LambdaDeps {
+  return {
+    accountId: accountOfInvocation(invokedFunctionArn, env),
+    callerAccount: callerAccountIn(env.AWS_REGION ?? 'us-east-1', 2),
+    clients: sesClientsFor,
+    paceMs: paceFromEnv(env),
+    hmacKey: env[PLAN_HMAC_KEY_ENV] || undefined,
+  };
 }
 
 /** Milliseconds between SES v1 identity notification calls: `MIGRATION_PACE_MS`, default 1000 (SES allows 1/s). */
@@ -127,13 +156,12 @@ export async function handleMigrationEvent(event: unknown, deps: LambdaDeps): Pr
         const reports = (isArray(event.verified) ? event.verified : []).map((v, i) =>
           parseVerifyReport(v, `event.verified[${i}]`),
         );
-        const reasons = await cleanupRefusals(plan, {
+        await requireCleanupAllowed(plan, {
           reader: r,
           accountId: deps.accountId,
           reports,
           ...(deps.now ? { now: deps.now() } : {}),
         });
-        if (reasons.length > 0) throw new MigrationRefusal(reasons);
       }
       let journal: unknown = null;
       const result = await applyPlan(single, {

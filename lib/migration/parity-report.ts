@@ -1,11 +1,10 @@
 /**
  * The parity report (`ses-bridge migrate parity --out FILE`): per delegate route, what its legacy topic and its shadow
- * topic delivered, matched by feedback key. The cutover gate reads it back: a route goes live only with a passing,
+ * topic delivered, matched by feedback key. The cutover gate (gates.ts) reads it back: a route goes live only with a passing,
  * fresh report of this plan for its topic.
  */
 import { parseStandardTopicArn } from '#lib/arn';
 import { isAccountId } from '#lib/migration/arn';
-import type { Plan } from '#lib/migration/types';
 import { array, boolean, child, fail, isIsoTime, object, string, withSource } from '#lib/migration/validate';
 
 /** One field that differs between the legacy payload and the bridge's notification rendering. */
@@ -87,42 +86,4 @@ export function parseParityReport(doc: unknown, source: string): ParityReport {
       destinations,
     };
   });
-}
-
-/**
- * Why `apply --phase cutover` may not turn the routes of `accountId`'s cutover steps live: each route needs a
- * passing parity report of this plan, at most a day old, that names it.
- */
-export function cutoverRefusals(plan: Plan, accountId: string, reports: ParityReport[], now = new Date()): string[] {
-  const reasons: string[] = [];
-  const fresh = (r: ParityReport) => now.getTime() - Date.parse(r.checkedAt) <= MAX_PARITY_AGE_MS;
-  for (const r of reports) {
-    if (r.planId !== plan.planId)
-      reasons.push(`the parity report of ${r.accountId} is for plan ${r.planId}, not ${plan.planId}`);
-    else if (!fresh(r))
-      reasons.push(
-        `the parity report of ${r.accountId} was made at ${r.checkedAt}, more than a day ago: run parity again`,
-      );
-  }
-  for (const step of plan.steps) {
-    if (step.account !== accountId || step.phase !== 'cutover' || step.action.api !== 'bridge:SetRouteMode') continue;
-    const route = plan.routes?.routes.find((r) => r.name === (step.action.params as { Route: string }).Route);
-    if (!route) continue;
-    const owner = parseStandardTopicArn(route.to.topicArn)?.accountId ?? '?';
-    // Made in the account that owns the topic: only its credentials could read the topic's deliveries.
-    const proven = reports.some(
-      (r) =>
-        r.accountId === owner &&
-        r.planId === plan.planId &&
-        fresh(r) &&
-        !r.interrupted &&
-        r.destinations.some((d) => d.route === route.name && d.topicArn === route.to.topicArn && d.passed),
-    );
-    if (!proven) {
-      reasons.push(
-        `no passing parity report for route ${route.name} (${route.to.topicArn}): run "ses-bridge migrate parity --plan plan.json --account-id ${owner} --send --out parity-${owner}.json" with ${owner}'s credentials and pass the file with --parity-report`,
-      );
-    }
-  }
-  return reasons;
 }

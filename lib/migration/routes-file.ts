@@ -18,7 +18,7 @@ export class RoutesFile {
     try {
       doc = JSON.parse(readFileSync(this.file, 'utf8'));
     } catch (err) {
-      throw new ConfigError(`cannot read the routes file: ${describeError(err)}`, this.file);
+      throw new ConfigError(`cannot read the routes file: ${describeError(err)}`, this.file, { cause: err });
     }
     if (!isObject(doc) || !Array.isArray(doc.routes))
       throw new ConfigError('is not a routes file (an object with a "routes" array)', this.file);

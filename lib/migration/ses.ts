@@ -1,11 +1,10 @@
 /**
- * Every SES call the migration makes, in one place: paced (SES v1 identity notification calls, 1/s), retried on
- * throttling, counted. Clients are injected per region, so tests pass mocks or clients aimed at the fake server.
+ * Every SES call the migration makes, in one place; each goes through SesCalls (ses-calls.ts): paced, retried on
+ * throttling, counted.
  */
 import {
   GetIdentityNotificationAttributesCommand,
   ListIdentitiesCommand,
-  type SESClient,
   SendEmailCommand,
   SetIdentityFeedbackForwardingEnabledCommand,
   SetIdentityHeadersInNotificationsEnabledCommand,
@@ -22,18 +21,9 @@ import {
   GetEmailIdentityCommand,
   GetEmailIdentityPoliciesCommand,
   ListConfigurationSetsCommand,
-  type SESv2Client,
   UpdateConfigurationSetEventDestinationCommand,
 } from '@aws-sdk/client-sesv2';
-import {
-  DEFAULT_RETRY,
-  Pacer,
-  type RetryEvent,
-  type RetryOptions,
-  realSleep,
-  type Sleep,
-  withRetry,
-} from '#lib/migration/retry';
+import { isNotFound, SesCalls } from '#lib/migration/ses-calls';
 import {
   type EventDestinationInfo,
   NOTIFICATION_TYPES,
@@ -42,23 +32,8 @@ import {
   type SnsEventDestinationDefinition,
 } from '#lib/migration/types';
 
-export interface SesClients {
-  ses: SESClient;
-  sesv2: SESv2Client;
-}
-
-/** The clients for a region (the migration may touch identities in several regions). */
-export type ClientsFor = (region: string) => SesClients;
-
-export interface SessionOptions {
-  clients: ClientsFor;
-  /** Minimum milliseconds between SES v1 identity notification calls; 1000 in production, 0 in tests. */
-  paceMs?: number;
-  retry?: RetryOptions;
-  sleep?: Sleep;
-  /** Progress notices (throttling retries). */
-  onRetry?: (event: RetryEvent) => void;
-}
+export type { ClientsFor, SesClients, SessionOptions } from '#lib/migration/ses-calls';
+export { errorCode } from '#lib/migration/ses-calls';
 
 /** What GetIdentityNotificationAttributes says about one identity. */
 export interface NotificationAttributes {
@@ -69,55 +44,8 @@ export interface NotificationAttributes {
 /** SES v1 `GetIdentityNotificationAttributes` accepts at most 100 identities per call (SES API reference). */
 export const NOTIFICATION_ATTRIBUTES_BATCH = 100;
 
-/** An SDK error's code (`NotFoundException`, `InvalidParameterValue`...). */
-export function errorCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'name' in err ? String((err as { name: unknown }).name) : '';
-}
-
-function isNotFound(err: unknown): boolean {
-  return errorCode(err) === 'NotFoundException';
-}
-
 /** The SES calls of one command or invocation, sharing one pacer, one retry policy and the call counts. */
-export class SesSession {
-  private readonly pacer: Pacer;
-  private readonly retry: RetryOptions;
-  private readonly sleep: Sleep;
-  /** Calls made per API, for progress lines and the figures in the report. */
-  readonly calls = new Map<string, number>();
-  retries = 0;
-
-  constructor(private readonly options: SessionOptions) {
-    this.sleep = options.sleep ?? realSleep;
-    this.pacer = new Pacer(options.paceMs ?? 1000, this.sleep);
-    this.retry = options.retry ?? DEFAULT_RETRY;
-  }
-
-  private async call<T>(api: string, paced: boolean, run: () => Promise<T>): Promise<T> {
-    return withRetry(
-      api,
-      async () => {
-        if (paced) await this.pacer.wait();
-        this.calls.set(api, (this.calls.get(api) ?? 0) + 1);
-        return run();
-      },
-      this.retry,
-      this.sleep,
-      (event) => {
-        this.retries++;
-        this.options.onRetry?.(event);
-      },
-    );
-  }
-
-  private ses(region: string): SESClient {
-    return this.options.clients(region).ses;
-  }
-
-  private sesv2(region: string): SESv2Client {
-    return this.options.clients(region).sesv2;
-  }
-
+export class SesSession extends SesCalls {
   /**
    * Notification attributes of identities (names or ARNs), in batches of 100, one call per second. Identities SES
    * does not answer for (unverified, unknown) are absent from the map.
@@ -351,10 +279,5 @@ export class SesSession {
       ),
     );
     return out.MessageId ?? '';
-  }
-
-  /** Calls made so far, per API, as `{api: count}` sorted by name. */
-  callCounts(): Record<string, number> {
-    return Object.fromEntries([...this.calls.entries()].sort(([a], [b]) => a.localeCompare(b)));
   }
 }

@@ -2,7 +2,7 @@
  * Hand-written guards for the migration's files (inventory, plan, journal, verify report): they are read once per
  * command, so clarity matters more than speed. Every error names the file and the JSON path of the field to fix.
  */
-import { ConfigError, FieldError } from '#lib/errors';
+import { ConfigError, describeError, FieldError } from '#lib/errors';
 import { isObject, type JsonObject, kindOf } from '#lib/json';
 
 export { FieldError };
@@ -27,7 +27,7 @@ export function parseJsonText(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`is not valid JSON (${err instanceof Error ? err.message : String(err)})`, source);
+    throw new ConfigError(`is not valid JSON (${describeError(err)})`, source, { cause: err });
   }
 }
 

@@ -1,12 +1,11 @@
 /**
  * `verify`: reads the live state of one account's steps back and reports drift per step; `--send-test` sends through
  * the new path to the SES mailbox simulator (success@, bounce@, complaint@simulator.amazonses.com, which count against
- * neither quota nor reputation: SES developer guide "Using the mailbox simulator"). Also the gate of the cleanup phase.
+ * neither quota nor reputation: SES developer guide "Using the mailbox simulator"). The cleanup phase's gate
+ * (gates.ts) runs it too.
  */
 import { parseStandardTopicArn } from '#lib/arn';
 import { isEmailIdentity } from '#lib/migration/arn';
-import { canaryDestinations } from '#lib/migration/canary-destinations';
-import { cleanupDependencyPhases } from '#lib/migration/plan-common';
 import { describeState, readState, type StateReader, sameState, targetState } from '#lib/migration/state';
 import {
   NOTIFICATION_TYPES,
@@ -192,89 +191,4 @@ export async function sendTests(plan: Plan, options: VerifyOptions): Promise<Sen
     }
   }
   return results;
-}
-
-/** How old a verify report may be for the cleanup gate: the state it saw may have been rolled back since. */
-export const MAX_REPORT_AGE_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Why the cleanup phase may not run yet for `accountId`: a passing verify report of this plan, from each account its
- * cleanup depends on and at most a day old, is missing.
- */
-export function cleanupGate(plan: Plan, accountId: string, reports: VerifyReport[], now: Date = new Date()): string[] {
-  const reasons: string[] = [];
-  const fresh = (r: VerifyReport) => now.getTime() - Date.parse(r.checkedAt) <= MAX_REPORT_AGE_MS;
-  for (const report of reports) {
-    if (report.planId !== plan.planId)
-      reasons.push(`the verify report of ${report.accountId} is for plan ${report.planId}, not ${plan.planId}`);
-    else if (!fresh(report))
-      reasons.push(
-        `the verify report of ${report.accountId} was made at ${report.checkedAt}, more than a day ago: verify again`,
-      );
-  }
-  // Delivery proven: a passing canary of this account for each topic of it the plan promises feedback on.
-  const topics = [...new Set(canaryDestinations(plan, accountId).map((d) => d.topicArn))];
-  if (topics.length > 0) {
-    const proven = reports.some(
-      (r) =>
-        r.accountId === accountId &&
-        r.planId === plan.planId &&
-        fresh(r) &&
-        r.canary?.passed === true &&
-        topics.every((t) => r.canary!.destinations.some((d) => d.topicArn === t && d.passed)),
-    );
-    if (!proven)
-      reasons.push(
-        `no passing canary of account ${accountId} for ${topics.join(', ')}: run "ses-bridge migrate verify --plan plan.json --account-id ${accountId} --canary --out verify-${accountId}.json" with ${accountId}'s credentials and pass the file with --verified`,
-      );
-  }
-  for (const [account, phases] of cleanupDependencyPhases(plan, accountId)) {
-    const passing = reports.find(
-      (r) =>
-        r.accountId === account &&
-        r.planId === plan.planId &&
-        r.passed &&
-        fresh(r) &&
-        phases.every((p) => r.phases.includes(p)),
-    );
-    if (passing) continue;
-    if (phases.includes('cutover'))
-      reasons.push(
-        `no passing verify report of account ${account} covering the cutover: the delegates' routes must be live before the legacy path is removed; once "apply --phase cutover" ran and the routes file is deployed, run "ses-bridge migrate verify --plan plan.json --account-id ${account} --phase ${phases.join(',')} --routes routes.json --out verify-${account}.json" with ${account}'s credentials and pass the file with --verified`,
-      );
-    else
-      reasons.push(
-        `no passing verify report of account ${account} for this plan: run "ses-bridge migrate verify --plan plan.json --account-id ${account} --send-test --out verify-${account}.json" with ${account}'s credentials and pass the file with --verified`,
-      );
-  }
-  return reasons;
-}
-
-export interface CleanupCheck {
-  reader: StateReader;
-  accountId: string;
-  /** The verify reports handed over (`--verified`). */
-  reports: VerifyReport[];
-  progress?: (line: string) => void;
-  now?: Date;
-}
-
-/**
- * The one cleanup gate of the CLI and the Lambda: why the cleanup of `accountId` may not run. The verify reports it
- * depends on (cleanupGate), and this account's own earlier steps read back live now, since a report may be stale.
- */
-export async function cleanupRefusals(plan: Plan, check: CleanupCheck): Promise<string[]> {
-  const reasons = cleanupGate(plan, check.accountId, check.reports, check.now);
-  const own = await verifyPlan(plan, {
-    reader: check.reader,
-    accountId: check.accountId,
-    phases: ['prepare', 'switch'],
-    sendTest: false,
-    ...(check.progress ? { progress: check.progress } : {}),
-  });
-  if (!own.passed)
-    reasons.push(
-      `the live state of account ${check.accountId} drifted from the plan since: run verify and fix it first`,
-    );
-  return reasons;
 }

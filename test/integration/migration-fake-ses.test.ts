@@ -14,12 +14,13 @@ import {
 } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan, rollbackJournal } from '#lib/migration/apply';
+import { cleanupGate } from '#lib/migration/gates';
 import { buildInventory } from '#lib/migration/inventory';
 import { buildPlan } from '#lib/migration/plan';
 import { SesSession } from '#lib/migration/ses';
 import { StateReader } from '#lib/migration/state';
 import type { Inventory, JournalEntry, Plan } from '#lib/migration/types';
-import { cleanupGate, verifyPlan } from '#lib/migration/verify';
+import { verifyPlan } from '#lib/migration/verify';
 import { FakeSes } from '#test/support/fake-ses-server';
 import { REPO_ROOT } from '#test/support/fixtures';
 

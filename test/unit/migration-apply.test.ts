@@ -22,13 +22,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { applyPlan, rollbackJournal } from '#lib/migration/apply';
+import { cleanupGate } from '#lib/migration/gates';
 import { parseInventory } from '#lib/migration/inventory-file';
 import { buildPlan } from '#lib/migration/plan';
 import { type RetryEvent, withRetry } from '#lib/migration/retry';
 import { SesSession } from '#lib/migration/ses';
 import { StateReader } from '#lib/migration/state';
 import type { Inventory, JournalEntry, Plan, VerifyReport } from '#lib/migration/types';
-import { cleanupGate, verifyPlan } from '#lib/migration/verify';
+import { verifyPlan } from '#lib/migration/verify';
 import { REPO_ROOT } from '#test/support/fixtures';
 
 const ses = mockClient(SESClient);

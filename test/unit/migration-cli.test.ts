@@ -173,4 +173,10 @@ describe('ses-bridge migrate (in process)', () => {
   ])('is a usage error (exit 2): %j', async (argv, message) => {
     await expect(run(argv)).rejects.toThrow(new UsageError(message));
   });
+
+  it("keeps the file system's error as the cause of a file it cannot read", async () => {
+    const err = await run(['verify', '--plan', 'no/such/plan.json', '--account-id', '222222222222']).catch((e) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).cause).toMatchObject({ code: 'ENOENT' });
+  });
 });

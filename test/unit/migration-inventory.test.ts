@@ -41,12 +41,21 @@ const now = () => new Date('2026-01-15T12:00:00.000Z');
 // SES answers with the topics it has; the SDK types mark the three topic members as present.
 const NO_TOPICS = { BounceTopic: undefined, ComplaintTopic: undefined, DeliveryTopic: undefined };
 
-function session(sleeps: number[] = [], paceMs = 0): SesSession {
+/** A clock that only the session's sleeps move: pacing is asserted on it, not on wall-clock time. */
+interface FakeClock {
+  ms: number;
+}
+
+function session(sleeps: number[] = [], paceMs = 0, clock: FakeClock = { ms: 0 }): SesSession {
   return new SesSession({
     clients: (region) => ({ ses: new SESClient({ region }), sesv2: new SESv2Client({ region }) }),
     paceMs,
     retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
-    sleep: async (ms) => void sleeps.push(ms),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock.ms += ms;
+    },
+    now: () => clock.ms,
   });
 }
 
@@ -157,14 +166,19 @@ describe('inventory: the owner', () => {
 
   it('asks 100 identities per call and paces the calls one second apart', async () => {
     const names = Array.from({ length: 250 }, (_, i) => `user${i}@example.com`);
-    ses.on(GetIdentityNotificationAttributesCommand).callsFake((input: { Identities: string[] }) => ({
-      NotificationAttributes: Object.fromEntries(
-        input.Identities.map((n) => [n, { ...NO_TOPICS, ForwardingEnabled: true }]),
-      ),
-    }));
+    const clock: FakeClock = { ms: 0 };
+    const calledAt: number[] = [];
+    ses.on(GetIdentityNotificationAttributesCommand).callsFake((input: { Identities: string[] }) => {
+      calledAt.push(clock.ms);
+      return {
+        NotificationAttributes: Object.fromEntries(
+          input.Identities.map((n) => [n, { ...NO_TOPICS, ForwardingEnabled: true }]),
+        ),
+      };
+    });
     const sleeps: number[] = [];
     const inventory = await buildInventory({
-      session: session(sleeps, 1000),
+      session: session(sleeps, 1000, clock),
       region: 'us-east-1',
       accountId: OWNER,
       identities: names,
@@ -175,8 +189,9 @@ describe('inventory: the owner', () => {
       .commandCalls(GetIdentityNotificationAttributesCommand)
       .map((c) => c.args[0].input.Identities!.length);
     expect(calls).toEqual([100, 100, 50]);
-    expect(sleeps).toHaveLength(2);
-    for (const ms of sleeps) expect(ms).toBeGreaterThan(900);
+    // The first call goes at once; each next one waits out the rest of the second since the one before.
+    expect(calledAt).toEqual([0, 1000, 2000]);
+    expect(sleeps).toEqual([1000, 1000]);
   });
 
   it('says what to do when the account cannot be derived, and when --account-id contradicts a policy', async () => {
@@ -349,8 +364,15 @@ describe('inventory files', () => {
     expect(() => parseInventory(doc, 'delegate.json')).toThrow(message);
   });
 
-  it('rejects text that is not JSON', () => {
+  it('rejects text that is not JSON, keeping the parser error as its cause', () => {
     expect(() => parseInventoryText('{', 'x.json')).toThrow(/^x\.json: is not valid JSON/);
+    try {
+      parseInventoryText('{', 'x.json');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).cause).toBeInstanceOf(SyntaxError);
+    }
+    expect.assertions(3);
   });
 });
 

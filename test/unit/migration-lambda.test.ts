@@ -11,6 +11,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { MigrationRefusal } from '#lib/migration/errors';
 import { parseInventory } from '#lib/migration/inventory-file';
 import { buildPlan } from '#lib/migration/plan';
 import { REPO_ROOT } from '#test/support/fixtures';
@@ -104,9 +105,18 @@ describe('functions/migrate', () => {
     );
     const cleanup = p.steps.find((s) => s.phase === 'cleanup' && s.account === ACME)!;
     sts.on(GetCallerIdentityCommand).resolves({ Account: ACME });
-    await expect(
-      handler({ action: 'apply', plan: doc(p), stepId: cleanup.id, execute: true }, context(ACME)),
-    ).rejects.toThrow(`no passing verify report of account ${OWNER} for this plan`);
+    const refusal = await handler(
+      { action: 'apply', plan: doc(p), stepId: cleanup.id, execute: true },
+      context(ACME),
+    ).catch((e: Error) => e);
+    expect(refusal).toBeInstanceOf(MigrationRefusal);
+    expect((refusal as MigrationRefusal).reasons.join('\n')).toContain(
+      `no passing verify report of account ${OWNER} for this plan`,
+    );
+    // The CLI's gate, hint included: one cleanup gate for both.
+    expect((refusal as MigrationRefusal).hint).toBe(
+      'Cleanup removes the legacy cross-account settings for good; it runs only after verify passed everywhere.',
+    );
   });
 
   it("refuses a cutover step: it edits the bridge's routes file, which only the CLI has", async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cutoverRefusals } from '#lib/migration/gates';
 import { diffPayloads, EXPECTED_DIFFERENCES, flatten } from '#lib/migration/parity-diff';
 import {
   destinationResult,
@@ -11,7 +12,7 @@ import {
   readParityCopy,
   routeCovers,
 } from '#lib/migration/parity-match';
-import { cutoverRefusals, type ParityReport, parseParityReport } from '#lib/migration/parity-report';
+import { type ParityReport, parseParityReport } from '#lib/migration/parity-report';
 import { paritySummary } from '#lib/migration/parity-table';
 import { buildPlan } from '#lib/migration/plan';
 import { RoutesFile } from '#lib/migration/routes-file';
