@@ -15,7 +15,7 @@ import { MigrationRefusal } from '#lib/migration/errors';
 import { parseInventory } from '#lib/migration/inventory-file';
 import { buildPlan } from '#lib/migration/plan';
 import { REPO_ROOT } from '#test/support/fixtures';
-import { handler } from '../../functions/migrate';
+import { handler } from '../../../functions/migrate';
 
 const ses = mockClient(SESClient);
 const sesv2 = mockClient(SESv2Client);

@@ -1,6 +1,6 @@
 /**
  * Golden files: the runbook of each strategy for the scenario of test/fixtures/migration. After an intended change,
- * regenerate them with `UPDATE_GOLDEN=1 npx vitest run test/unit/migration-runbook.test.ts` and review the diff.
+ * regenerate them with `UPDATE_GOLDEN=1 npx vitest run test/unit/migration/runbook.test.ts` and review the diff.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '#lib/errors';
 import { REPO_ROOT } from '#test/support/fixtures';
-import type { Io } from '../../bin/cli';
-import { command } from '../../bin/commands/migrate';
+import type { Io } from '../../../bin/cli';
+import { command } from '../../../bin/commands/migrate';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ses-bridge-migrate-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
