@@ -25,7 +25,8 @@ export {
 } from '#lib/migration/identity';
 export { buildInventory } from '#lib/migration/inventory';
 export { journalHeader, journalRefusals, parseJournalFile } from '#lib/migration/journal';
-export { parseJournalEntry, parsePlan, parsePlanText, parseVerifyReport } from '#lib/migration/plan-file';
+export { parsePlan, parsePlanText } from '#lib/migration/plan-file';
+export { parseJournalEntry, parseVerifyReport } from '#lib/migration/record-file';
 export { DEFAULT_RETRY } from '#lib/migration/retry';
 export { RoutesFile } from '#lib/migration/routes-file';
 export { PLAN_HMAC_KEY_ENV } from '#lib/migration/seal';

@@ -4,7 +4,7 @@
  * produced, so a hand-written or foreign line cannot make it change or delete anything the plan did not.
  */
 import { ConfigError } from '#lib/errors';
-import { parseJournalEntry } from '#lib/migration/plan-file';
+import { parseJournalEntry } from '#lib/migration/record-file';
 import { canonicalJson } from '#lib/migration/seal';
 import { equalState, targetState } from '#lib/migration/state';
 import type { JournalEntry, JournalHeader, Plan, StateValue } from '#lib/migration/types';
