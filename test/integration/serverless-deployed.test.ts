@@ -259,6 +259,24 @@ describe('the packaged functions, as deployed', () => {
     expect(failed.error?.errorType).toBe('RetryLaterError');
   });
 
+  it('route-firehose hands back a poison record SNS refuses to park as ProcessingFailed, the rest Ok, without a retry', async () => {
+    const event = loadEvent('firehose/all-event-types.json');
+    const poison = { ...event.records[0], recordId: 'poison-1', data: Buffer.from('not json').toString('base64') };
+    event.records.splice(1, 0, poison);
+    // The parking topic refuses for good (as when its policy lost the function's role): no retry can park it.
+    sns.faults.failTopic(PARKING, 'AuthorizationError');
+    const out = await invoke('route-firehose', event);
+    expect(out.error).toBeUndefined();
+    expect(out.result.records).toEqual(
+      event.records.map((r: any) => ({
+        recordId: r.recordId,
+        result: r.recordId === 'poison-1' ? 'ProcessingFailed' : 'Ok',
+        data: r.data,
+      })),
+    );
+    expect(sns.state.messagesFor(PARKING)).toHaveLength(0);
+  });
+
   it('sns-https confirms a subscription, delivers a signed notification and refuses a forged one', async () => {
     const client = new SNSClient({ ...sns.clientConfig('us-east-1'), maxAttempts: 1 });
     const token = new Promise<string>((resolve) => sns.state.events.once('subscribe', (_t, s) => resolve(s.token)));
