@@ -5,7 +5,8 @@
  * Why not @aws-sdk/client-dynamodb: its client carries every operation's schema and DynamoDB's endpoint rules, about
  * 17 KB more in each compressed zip even when loaded lazily, which puts the sns-https zip over its 150 KB budget.
  * These two calls need none of it; the signer, the credential chain and node:https are already in every bundle.
- * Retries follow the SDK's standard mode in spirit: throttling, 5xx and network errors, with jittered backoff.
+ * Retries follow the SDK's standard mode in spirit: throttling, 5xx and network errors, with the publisher's
+ * classification of throttling codes and its full-jitter backoff.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import http from 'node:http';
@@ -14,6 +15,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { clientConfig, configuredEndpoint } from '#lib/aws-clients';
+import { isThrottlingCode } from '#lib/publish/classify';
+import { backoffDelay } from '#lib/publish/retry';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -48,14 +51,8 @@ export class DynamoDbError extends Error {
   }
 }
 
-/** Codes worth another attempt (DynamoDB's throttling and server-side errors); a 5xx always is. */
-const RETRYABLE = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-]);
+/** DynamoDB's own backoff: full jitter from 100 ms, doubling, at most 20 s (the publisher's backoff function). */
+const BACKOFF = { baseDelayMs: 100, maxDelayMs: 20_000 } as const;
 
 type Bytes = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: Bytes): string | Uint8Array =>
@@ -146,10 +143,15 @@ export function dynamoTableApi(region: string, options: DynamoTableApiOptions = 
       try {
         return await attempt(operation, body);
       } catch (error) {
+        // A network error, a 5xx (InternalServerError, ServiceUnavailable) or a throttling code
+        // (ProvisionedThroughputExceededException, ThrottlingException...: the publisher's list) is worth another try.
         const retryable =
-          !(error instanceof DynamoDbError) || error.status === 0 || error.status >= 500 || RETRYABLE.has(error.name);
+          !(error instanceof DynamoDbError) ||
+          error.status === 0 ||
+          error.status >= 500 ||
+          isThrottlingCode(error.name);
         if (!retryable || n >= config.maxAttempts) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(20_000, 100 * 2 ** n)));
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(n, BACKOFF, Math.random)));
       }
     }
   }
