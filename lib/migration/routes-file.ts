@@ -7,21 +7,26 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError, describeError } from '#lib/errors';
 import { isObject } from '#lib/json';
 import type { RouteMode } from '#lib/migration/types';
+import { parseRoutesJson } from '#lib/routing/load';
 
 type RouteEntry = Record<string, unknown> & { name?: unknown; mode?: unknown; shadowTopicArn?: unknown };
 
 export class RoutesFile {
   constructor(readonly file: string) {}
 
+  /**
+   * The file as written (kept whole for writing back), checked by the validator the functions and `serverless
+   * package` use: a cutover never reads, nor writes, a routes file the bridge would refuse.
+   */
   private read(): { doc: Record<string, unknown>; routes: RouteEntry[] } {
-    let doc: unknown;
+    let text: string;
     try {
-      doc = JSON.parse(readFileSync(this.file, 'utf8'));
+      text = readFileSync(this.file, 'utf8');
     } catch (err) {
       throw new ConfigError(`cannot read the routes file: ${describeError(err)}`, this.file, { cause: err });
     }
-    if (!isObject(doc) || !Array.isArray(doc.routes))
-      throw new ConfigError('is not a routes file (an object with a "routes" array)', this.file);
+    parseRoutesJson(text, this.file);
+    const doc = JSON.parse(text) as Record<string, unknown> & { routes: unknown[] };
     return { doc, routes: doc.routes.filter(isObject) as RouteEntry[] };
   }
 
@@ -41,6 +46,8 @@ export class RoutesFile {
     if (mode === 'shadow' && typeof entry.shadowTopicArn !== 'string')
       throw new ConfigError(`route "${route}" has no shadowTopicArn: it cannot go back to shadow mode`, this.file);
     entry.mode = mode;
-    writeFileSync(this.file, `${JSON.stringify(doc, null, 2)}\n`);
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    parseRoutesJson(text, this.file);
+    writeFileSync(this.file, text);
   }
 }

@@ -271,8 +271,14 @@ describe('the routes file of the cutover', () => {
       const file = path.join(dir, 'routes.json');
       const doc = {
         routes: [
-          { name: 'a', when: {}, to: { topicArn: 't', format: 'notification' }, mode: 'shadow', shadowTopicArn: 's' },
-          { name: 'b', when: {}, to: { topicArn: 'u', format: 'notification' } },
+          {
+            name: 'a',
+            when: {},
+            to: { topicArn: 'arn:aws:sns:us-east-1:111122223333:t', format: 'notification' },
+            mode: 'shadow',
+            shadowTopicArn: 'arn:aws:sns:us-east-1:111122223333:t-shadow',
+          },
+          { name: 'b', when: {}, to: { topicArn: 'arn:aws:sns:us-east-1:222233334444:u', format: 'notification' } },
         ],
         unmatched: { action: 'drop' },
       };
@@ -291,7 +297,14 @@ describe('the routes file of the cutover', () => {
         `${file}: route "b" has no shadowTopicArn: it cannot go back to shadow mode`,
       );
       writeFileSync(file, '[]');
-      expect(() => routes.mode('a')).toThrow(`${file}: is not a routes file (an object with a "routes" array)`);
+      expect(() => routes.mode('a')).toThrow(`${file}: must be a JSON object with "routes", got an array`);
+      // A file the bridge's own validator refuses is refused here too, and never written.
+      const refused = JSON.stringify({ routes: [{ ...doc.routes[0], shadowTopicArn: undefined }] });
+      writeFileSync(file, refused);
+      expect(() => routes.setMode('a', 'live')).toThrow(
+        `${file}: routes[0].shadowTopicArn is required with mode "shadow": the topic that receives the shadow deliveries`,
+      );
+      expect(readFileSync(file, 'utf8')).toBe(refused);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
